@@ -1,0 +1,33 @@
+# faqbot: `make run` runs the bot, `make test` runs every test. Both set up what is missing first.
+SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: setup run test unit lint bench eval calibrate
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	@.venv/bin/python scripts/run.py
+
+test: setup
+	.venv/bin/ruff check bot actions handoff tests scripts
+	.venv/bin/mypy
+	.venv/bin/python -m pytest
+
+unit: setup
+	.venv/bin/python -m pytest -m "not integration"
+
+lint:
+	.venv/bin/ruff check bot actions handoff tests scripts
+	.venv/bin/ruff format --check bot actions handoff tests scripts
+	.venv/bin/mypy
+
+eval: setup
+	.venv/bin/faqbot faq eval tests/data/eval_cases.yml
+
+calibrate: setup
+	.venv/bin/faqbot faq calibrate
+
+bench: setup
+	.venv/bin/python scripts/bench.py

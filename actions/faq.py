@@ -1,0 +1,82 @@
+"""Actions that answer shop questions from the semantic FAQ index."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.replies import reply_with_entry
+from actions.runtime import get_service
+from actions.texts import say, text
+from bot.human_request import asks_for_human
+
+NONE_OF_THESE = "none"
+
+
+class ActionAnswerFaq(Action):
+    """Answers, offers 2–3 candidates as buttons, or falls back, as the FAQ policy decides."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        message = tracker.latest_message.get("text") or ""
+        service = get_service()
+        current = tracker.get_slot("language")
+        lang = current or service.settings.default_language
+        if asks_for_human(message):  # an explicit request for a person beats any FAQ match
+            say(dispatcher, domain, "utter_human_contact", lang)
+            return []
+        reply = await asyncio.to_thread(service.ask, message, current)
+        lang = reply.language
+        events: list[EventType] = [
+            SlotSet("faq_candidates", [{"id": m.id, "score": round(m.score, 4)} for m in reply.matches[:3]])
+        ]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        kind = reply.decision.kind
+        if kind == "answer":
+            entry = service.faq.get(reply.decision.offered[0])
+            assert entry is not None
+            return events + reply_with_entry(dispatcher, domain, entry, lang)
+        if intent == "out_of_scope":
+            say(dispatcher, domain, "utter_out_of_scope", lang)
+        elif kind == "clarify":
+            buttons = [
+                {"title": entry.first_question(lang), "payload": _choose(entry.id)}
+                for entry in reply.offered_entries(service.faq)
+            ]
+            buttons.append({"title": text(domain, "utter_button_none", lang), "payload": _choose(NONE_OF_THESE)})
+            say(dispatcher, domain, "utter_clarify", lang, buttons=buttons)
+        else:
+            say(dispatcher, domain, "utter_fallback", lang)
+        return events
+
+
+class ActionChooseFaq(Action):
+    """Answers the entry the shopper picked from the clarification buttons."""
+
+    def name(self) -> str:
+        return "action_choose_faq"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        service = get_service()
+        lang = tracker.get_slot("language") or service.settings.default_language
+        chosen = next(tracker.get_latest_entity_values("faq_id"), None) or tracker.get_slot("faq_id")
+        entry = service.faq.get(chosen) if chosen and chosen != NONE_OF_THESE else None
+        events: list[EventType] = [SlotSet("faq_id", None)]
+        if entry is None:  # "none of these", or an entry removed since the buttons were sent
+            say(dispatcher, domain, "utter_fallback", lang)
+            return events
+        return events + reply_with_entry(dispatcher, domain, entry, lang)
+
+
+def _choose(entry_id: str) -> str:
+    return '/choose_faq{"faq_id":"' + entry_id + '"}'

@@ -1,0 +1,47 @@
+"""Shopper-facing texts come from domain.yml's responses, picked for the conversation language.
+
+Actions render responses themselves (instead of ``response=...``) because Rasa renders a custom
+action's responses with the tracker as it was *before* the action's own slot events, so a
+language decided in the same action would not apply yet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
+
+def variation(domain: dict[str, Any], name: str, lang: str) -> dict[str, Any]:
+    """The variation of response ``name`` for ``lang`` (the unconditioned one as default)."""
+    variations = domain.get("responses", {}).get(name)
+    if not variations:
+        raise KeyError(f"response {name!r} is missing from domain.yml")
+    default = None
+    for candidate in variations:
+        conditions = candidate.get("condition") or []
+        if not conditions:
+            default = default or candidate
+        elif any(c.get("name") == "language" and c.get("value") == lang for c in conditions):
+            return dict(candidate)
+    if default is None:
+        raise KeyError(f"response {name!r} has no variation for {lang!r} and no default")
+    return dict(default)
+
+
+def text(domain: dict[str, Any], name: str, lang: str) -> str:
+    """Just the text of a response."""
+    return str(variation(domain, name, lang).get("text", ""))
+
+
+def say(
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    name: str,
+    lang: str,
+    buttons: list[dict[str, str]] | None = None,
+) -> None:
+    """Send response ``name`` in ``lang``, with extra buttons after the response's own."""
+    chosen = variation(domain, name, lang)
+    all_buttons = [*chosen.get("buttons", []), *(buttons or [])]
+    dispatcher.utter_message(text=chosen.get("text"), buttons=all_buttons or None)

@@ -1,0 +1,171 @@
+"""``faqbot faq calibrate``: choose the answer / clarify thresholds from the FAQ alone.
+
+e5 similarities sit in a narrow band, so fixed cosine thresholds do not transfer between models
+or FAQs. Positives are the FAQ's own questions, each scored with itself left out of the index
+(leave-one-question-out); negatives are off-topic messages (``data/calibration/offtopic.yml``).
+The labelled evaluation set is never used here, so ``faqbot faq eval`` stays a held-out check.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from bot.errors import ConfigError
+from bot.faq.schema import Language
+from bot.index import FaqIndex, Match
+from bot.settings import PolicySettings
+from bot.yamlfile import read_yaml, validate
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class OfftopicFileModel(BaseModel):
+    """``messages: {fi: [...], sv: [...], en: [...]}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    messages: dict[Language, Annotated[list[Text], Field(min_length=1)]]
+
+
+def load_offtopic(path: Path) -> list[str]:
+    """All off-topic messages of ``path``.
+
+    Raises:
+        ConfigError: listing every problem with ``file:line:col``.
+    """
+    doc = read_yaml(path)
+    model = validate(doc, OfftopicFileModel)
+    if model is None:
+        raise ConfigError("\n".join(doc.problems))
+    return [text for texts in model.messages.values() for text in texts]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Top score and margin of one calibration question."""
+
+    top: float
+    margin: float
+    correct: bool
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Chosen thresholds and the figures behind them."""
+
+    policy: PolicySettings
+    positives: list[Scored]
+    negatives: list[Scored]
+
+    def rates(self, policy: PolicySettings) -> dict[str, float]:
+        """What ``policy`` does on the calibration questions."""
+        return _rates(self.positives, self.negatives, policy)
+
+    def report(self) -> str:
+        """Human-readable summary."""
+        p = self.policy
+        r = self.rates(p)
+        return (
+            f"calibrated on {len(self.positives)} FAQ questions (leave-one-out) and "
+            f"{len(self.negatives)} off-topic messages\n"
+            f"  answer_threshold: {p.answer_threshold}\n  answer_margin: {p.answer_margin}\n"
+            f"  clarify_threshold: {p.clarify_threshold}\n"
+            f"FAQ questions: answered correctly {r['answered_correct']:.1%}, answered wrongly "
+            f"{r['answered_wrong']:.1%}, clarified {r['clarified']:.1%}, fell back "
+            f"{r['fallback']:.1%}\n"
+            f"off-topic: answered {r['offtopic_answered']:.1%}, clarified "
+            f"{r['offtopic_clarified']:.1%}"
+        )
+
+
+def _score(matches: list[Match], expected: str | None) -> Scored:
+    margin = matches[0].score - matches[1].score if len(matches) > 1 else 1.0
+    return Scored(matches[0].score, margin, expected is not None and matches[0].id == expected)
+
+
+def _rates(
+    positives: list[Scored], negatives: list[Scored], policy: PolicySettings
+) -> dict[str, float]:
+    def answered(s: Scored) -> bool:
+        return s.top >= policy.answer_threshold and s.margin >= policy.answer_margin
+
+    def clarified(s: Scored) -> bool:
+        return not answered(s) and s.top >= policy.clarify_threshold
+
+    n_pos, n_neg = max(len(positives), 1), max(len(negatives), 1)
+    return {
+        "answered_correct": sum(answered(s) and s.correct for s in positives) / n_pos,
+        "answered_wrong": sum(answered(s) and not s.correct for s in positives) / n_pos,
+        "clarified": sum(clarified(s) for s in positives) / n_pos,
+        "fallback": sum(not answered(s) and not clarified(s) for s in positives) / n_pos,
+        "offtopic_answered": sum(answered(s) for s in negatives) / n_neg,
+        "offtopic_clarified": sum(clarified(s) for s in negatives) / n_neg,
+    }
+
+
+def calibrate(
+    index: FaqIndex,
+    offtopic: list[str],
+    current: PolicySettings,
+    max_offtopic_answered: float = 0.02,
+    max_offtopic_reached: float = 0.15,
+    max_wrong_answers: float = 0.05,
+) -> Calibration:
+    """Pick thresholds that answer as many FAQ questions as possible within the error budgets.
+
+    Args:
+        index: the FAQ index (with the model that will serve).
+        offtopic: messages that must not be answered.
+        current: the current policy (clarify window and size are kept).
+        max_offtopic_answered: share of off-topic messages that may be answered.
+        max_offtopic_reached: share of off-topic messages that may be answered or clarified.
+        max_wrong_answers: share of FAQ questions that may be answered with the wrong entry.
+    """
+    positives = [
+        _score(index.search_vector(index.row_vector(row), leave_out=row),
+               index.faq.entries[index.rows[row].entry].id)
+        for row in index.question_rows()
+    ]
+    negatives = [_score(index.search(text), None) for text in offtopic]
+    best: tuple[float, PolicySettings] | None = None
+    for margin in (0.0, 0.005, 0.01, 0.015, 0.02, 0.03):
+        for threshold in np.arange(0.70, 0.98, 0.0025):
+            policy = current.model_copy(
+                update={"answer_threshold": round(float(threshold), 4), "answer_margin": margin}
+            )
+            rates = _rates(positives, negatives, policy)
+            if (rates["offtopic_answered"] <= max_offtopic_answered
+                    and rates["answered_wrong"] <= max_wrong_answers
+                    and (best is None or rates["answered_correct"] > best[0])):
+                best = (rates["answered_correct"], policy)
+    if best is None:
+        raise ConfigError("no thresholds meet the error budgets; add questions to the FAQ")
+    policy = best[1]
+    for threshold in np.arange(0.60, policy.answer_threshold + 1e-9, 0.0025):
+        candidate = policy.model_copy(update={"clarify_threshold": round(float(threshold), 4)})
+        rates = _rates(positives, negatives, candidate)
+        if rates["offtopic_answered"] + rates["offtopic_clarified"] <= max_offtopic_reached:
+            policy = candidate
+            break
+    else:
+        policy = policy.model_copy(update={"clarify_threshold": policy.answer_threshold})
+    return Calibration(policy, positives, negatives)
+
+
+def write_thresholds(path: Path, policy: PolicySettings) -> None:
+    """Replace the threshold values in ``faqbot.yml``, keeping its comments and layout."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "policy:\n"
+    for key in ("answer_threshold", "answer_margin", "clarify_threshold"):
+        value = getattr(policy, key)
+        pattern = re.compile(rf"^(\s+{key}:\s*)[0-9.]+", re.MULTILINE)
+        if pattern.search(text):
+            text = pattern.sub(rf"\g<1>{value}", text)
+        else:
+            text = text.replace("policy:\n", f"policy:\n  {key}: {value}\n", 1)
+    path.write_text(text, encoding="utf-8")

@@ -1,0 +1,27 @@
+"""Exception tree of the faqbot library."""
+
+from __future__ import annotations
+
+
+class FaqbotError(Exception):
+    """Base class of every error raised on purpose by ``bot``."""
+
+
+class ConfigError(FaqbotError):
+    """The configuration file or an environment variable is invalid."""
+
+
+class FaqValidationError(FaqbotError):
+    """One or more FAQ files are invalid; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class ModelError(FaqbotError):
+    """The embedding model cannot be found, converted or loaded."""
+
+
+class EvalCasesError(FaqbotError):
+    """A labelled evaluation file is invalid."""

@@ -1,0 +1,40 @@
+"""Pydantic models of the editors' FAQ files (``data/faq/*.yml``): a public contract."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Language = Literal["fi", "sv", "en"]
+LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class FaqEntryModel(BaseModel):
+    """One FAQ entry as written in YAML."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")]
+    questions: dict[Language, Annotated[list[Text], Field(min_length=1)]]
+    answer: dict[Language, Text]
+    handoff: bool = False
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> FaqEntryModel:
+        if not any(self.questions.values()):
+            raise ValueError("needs at least one question; add e.g. `questions: {en: [...]}`")
+        if not self.answer:
+            raise ValueError("needs an answer in at least one language")
+        return self
+
+
+class FaqFileModel(BaseModel):
+    """A whole ``data/faq/<topic>.yml`` file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topic: Text | None = None
+    entries: list[FaqEntryModel]

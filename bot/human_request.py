@@ -1,0 +1,46 @@
+"""Recognising an explicit request for a person, in fi/sv/en, as a lexical safety net.
+
+Rasa's ``request_human`` intent is the main signal; this catches the requests the classifier
+files under a shop question ("I want to talk to someone about my return"), because a request for
+a person must always win over an FAQ match. Patterns match lowercased text with and without
+diacritics; they are detection rules, not texts shown to shoppers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_PATTERNS = [
+    # English
+    r"\b(talk|speak|chat)\s+(to|with)\s+(a\s+|an\s+|some\s*one|somebody|real|live|human|person|agent|customer service|your staff)",
+    r"\b(real|live|actual)\s+(person|human|agent|people)\b",
+    r"\b(human|person|agent|operator|representative|rep)\s*(please|pls|plz|now)?\s*[.!?]*$",
+    r"^\s*(human|person|agent|operator|representative)\b",
+    r"\b(get|connect|transfer|put)\s+me\s+(to|through|with)?\s*(someone|somebody|a human|a person|an agent|customer service|support)",
+    r"\bcustomer\s+(service|support)\s+(agent|person|rep)",
+    # Finnish
+    r"\b(ihmise(lle|n|ll[aä])|ihminen|oikea(lle|n)?\s+ihmise|oikea\s+ihminen)",
+    r"\basiakaspalvelija",
+    r"\b(puhu(a|n)?|jutella|keskustella)\s+.*\b(jonkun|ihmisen|asiakaspalvelu|henkil[oö])",
+    r"\byhdist[aä]\s+(minut\s+)?(asiakaspalveluun|ihmiselle|henkil[oö])",
+    r"\bhaluu?n\s+(puhua|jutella)\b",
+    # Swedish
+    r"\b(prata|tala|chatta)\s+med\s+(n[aå]gon|en\s+(m[aä]nniska|person|handl[aä]ggare)|kundtj[aä]nst|personal)",
+    r"\b(riktig|verklig|levande)\s+(m[aä]nniska|person)",
+    r"\bm[aä]nniska\b",
+    r"\bkoppla\s+(mig\s+)?(till|vidare)",
+    r"\bhandl[aä]ggare\b",
+]
+_REGEX = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def asks_for_human(text: str) -> bool:
+    """True when ``text`` explicitly asks for a person / customer-service agent."""
+    lowered = text.lower()
+    return bool(_REGEX.search(lowered) or _REGEX.search(_fold(lowered)))

@@ -1,0 +1,145 @@
+"""The semantic FAQ index: every question (and answer) of every entry in a faiss index.
+
+An entry's score for a shopper question is ``w * best row + (1 - w) * centroid``, where the
+centroid is the normalised mean of all the entry's rows across languages. Multilingual e5 clusters
+by language, so the cross-language centroid lets a Finnish question match an entry whose wording
+was best in Swedish, while the best row keeps exact phrasings strong (see the retrieval research).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import faiss
+import numpy as np
+
+from bot.faq.loader import Faq
+from bot.settings import RetrievalSettings
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from bot.encoder import Encoder
+
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Match:
+    """An entry's score for one question."""
+
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Row:
+    """One indexed text."""
+
+    entry: int
+    lang: str
+    kind: str  # "question" or "answer"
+    text: str
+
+
+class EmbeddingCache:
+    """Remembers embeddings by text, so a FAQ edit only embeds the rows that changed."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self._vectors: dict[str, NDArray[np.float32]] = {}
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]:
+        """Embeddings of ``texts``, computing only the ones not seen before."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for text, vector in zip(missing, self.encoder.encode(missing), strict=True):
+                self._vectors[text] = vector
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+
+class FaqIndex:
+    """Scores every FAQ entry against a question."""
+
+    def __init__(self, faq: Faq, cache: EmbeddingCache, settings: RetrievalSettings) -> None:
+        self.faq = faq
+        self.settings = settings
+        self._cache = cache
+        self.rows = self._rows(faq)
+        if not self.rows:
+            raise ValueError("the FAQ has no questions to index")
+        vectors = cache.encode([row.text for row in self.rows])
+        self._row_vectors = vectors
+        self._row_entry = np.array([row.entry for row in self.rows], dtype=np.int64)
+        self._index = faiss.IndexFlatIP(vectors.shape[1])
+        self._index.add(vectors)
+        sums = np.zeros((len(faq.entries), vectors.shape[1]), dtype=np.float32)
+        np.add.at(sums, self._row_entry, vectors)
+        self._centroid_sums = sums
+        self._centroids = _normalise(sums)
+
+    def normalise(self, text: str) -> str:
+        """The form texts are embedded in (both FAQ rows and questions)."""
+        text = _SPACES.sub(" ", text).strip()
+        return text.lower() if self.settings.lowercase else text
+
+    def _rows(self, faq: Faq) -> list[Row]:
+        rows = []
+        for number, entry in enumerate(faq.entries):
+            for lang, questions in entry.questions.items():
+                rows.extend(Row(number, lang, "question", self.normalise(q)) for q in questions)
+            if self.settings.include_answers:
+                for lang, answer in entry.answer.items():
+                    rows.append(Row(number, lang, "answer", self.normalise(answer)))
+        return rows
+
+    def embed(self, text: str) -> NDArray[np.float32]:
+        """Embed one shopper question (normalised like the rows)."""
+        return self._cache.encoder.encode([self.normalise(text)])[0]
+
+    def search(self, text: str) -> list[Match]:
+        """All entries, best first, scored against ``text``."""
+        return self.search_vector(self.embed(text))
+
+    def search_vector(self, vector: NDArray[np.float32], leave_out: int | None = None) -> list[Match]:
+        """All entries scored against an embedded question.
+
+        Args:
+            vector: the question's embedding.
+            leave_out: a row to ignore entirely (leave-one-question-out calibration).
+        """
+        count = len(self.rows)
+        scores, ids = self._index.search(vector.reshape(1, -1).astype(np.float32), count)
+        best = np.full(len(self.faq.entries), -1.0, dtype=np.float32)
+        for score, row in zip(scores[0], ids[0], strict=True):
+            if row < 0 or row == leave_out:
+                continue
+            entry = self._row_entry[row]
+            best[entry] = max(best[entry], score)
+        centroids = self._centroids
+        if leave_out is not None:
+            centroids = self._centroids.copy()
+            entry = self._row_entry[leave_out]
+            reduced = self._centroid_sums[entry] - self._row_vectors[leave_out]
+            centroids[entry] = _normalise(reduced[None, :])[0]
+        weight = self.settings.best_row_weight
+        combined = weight * best + (1.0 - weight) * (centroids @ vector)
+        order = np.argsort(-combined, kind="stable")
+        return [Match(self.faq.entries[i].id, float(combined[i])) for i in order]
+
+    def question_rows(self) -> list[int]:
+        """Row numbers of all question rows (for leave-one-question-out)."""
+        return [number for number, row in enumerate(self.rows) if row.kind == "question"]
+
+    def row_vector(self, row: int) -> NDArray[np.float32]:
+        """The stored embedding of ``row``."""
+        return self._row_vectors[row]
+
+
+def _normalise(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)

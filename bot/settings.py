@@ -1,0 +1,83 @@
+"""faqbot settings: ``faqbot.yml`` at the project root, overridable by environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.errors import ConfigError
+from bot.faq.schema import Language
+from bot.yamlfile import read_yaml, validate
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class RetrievalSettings(BaseModel):
+    """How FAQ entries are scored against a question."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lowercase: bool = True
+    include_answers: bool = True
+    # score = best_row_weight * best matching row + (1 - best_row_weight) * entry centroid
+    best_row_weight: Unit = 0.3
+
+
+class PolicySettings(BaseModel):
+    """Thresholds of the answer / clarify / fallback decision (see ``faqbot faq calibrate``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer_threshold: Unit = 0.86
+    answer_margin: Unit = 0.01
+    clarify_threshold: Unit = 0.83
+    clarify_window: Unit = 0.03
+    clarify_max: Annotated[int, Field(ge=2, le=3)] = 3
+
+
+class Settings(BaseModel):
+    """Everything configurable about the FAQ side of the bot."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    faq_dir: Path = Path("data/faq")
+    model: str = "builtin:multilingual-e5-small"
+    default_language: Language = "fi"
+    reload_interval_seconds: Annotated[float, Field(gt=0)] = 1.0
+    retrieval: RetrievalSettings = RetrievalSettings()
+    policy: PolicySettings = PolicySettings()
+
+
+def settings_path() -> Path:
+    """``$FAQBOT_CONFIG`` or ``faqbot.yml`` in the working directory."""
+    return Path(os.environ.get("FAQBOT_CONFIG", "faqbot.yml"))
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Load settings from ``path`` (defaults when the file does not exist).
+
+    ``FAQBOT_FAQ_DIR`` and ``FAQBOT_MODEL`` override the file. Relative paths are resolved
+    against the settings file's directory.
+
+    Raises:
+        ConfigError: listing every problem with ``file:line:col``.
+    """
+    path = path or settings_path()
+    if path.exists():
+        doc = read_yaml(path)
+        settings = validate(doc, Settings)
+        if settings is None:
+            raise ConfigError("\n".join(doc.problems))
+        base = path.parent
+    else:
+        settings, base = Settings(), Path.cwd()
+    if faq_dir := os.environ.get("FAQBOT_FAQ_DIR"):
+        settings = settings.model_copy(update={"faq_dir": Path(faq_dir)})
+    if model := os.environ.get("FAQBOT_MODEL"):
+        settings = settings.model_copy(update={"model": model})
+    if not settings.faq_dir.is_absolute():
+        settings = settings.model_copy(update={"faq_dir": (base / settings.faq_dir).resolve()})
+    return settings

@@ -1,0 +1,3 @@
+"""Escalation to human agents (filled by the handoff issue)."""
+
+from __future__ import annotations

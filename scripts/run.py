@@ -1,0 +1,59 @@
+"""`make run`: start the action server, Rasa and the local chat page; Ctrl-C stops them all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from types import FrameType
+
+from stack import STATE, Stack, auth_token, serve_chat_page
+
+
+def main() -> int:
+    """Run until interrupted or until a child process dies."""
+    stack = Stack(
+        rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+        actions_port=int(os.environ.get("ACTIONS_PORT", "5055")),
+        token=auth_token(),
+        log_dir=STATE / "logs",
+        tracker_db=STATE / "tracker.db",
+    )
+    chat_port = int(os.environ.get("CHAT_PORT", "8080"))
+
+    def interrupted(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+    print("starting the action server and Rasa (loading models takes ~30 s)...", flush=True)
+    try:
+        stack.start()
+        chat = serve_chat_page(chat_port, stack.rasa_url)
+        print(
+            f"\nfaqbot is running:\n"
+            f"  chat page     http://127.0.0.1:{chat_port}/\n"
+            f"  Rasa          {stack.rasa_url}  (REST: POST /webhooks/rest/webhook, socket.io)\n"
+            f"  action server {stack.actions_url}\n"
+            f"  logs          {stack.log_dir}/\n"
+            f"Press Ctrl-C to stop.",
+            flush=True,
+        )
+        while not (dead := stack.dead()):
+            time.sleep(1)
+        for service in dead:
+            print(f"\n{service.name} stopped unexpectedly:\n{service.log_tail()}", file=sys.stderr)
+        chat.shutdown()
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping...", flush=True)
+        return 0
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"\nfaqbot could not start: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

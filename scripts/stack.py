@@ -1,0 +1,209 @@
+"""Start and stop faqbot's processes (action server, Rasa, chat page) for `make run`, tests, bench.
+
+Standard library only: it runs from the project's .venv but must not depend on the library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / ".faqbot"
+
+
+def free_port() -> int:
+    """A TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def auth_token() -> str:
+    """RASA_AUTH_TOKEN, or a random token generated once and kept in .faqbot/rasa-token."""
+    if token := os.environ.get("RASA_AUTH_TOKEN"):
+        return token
+    path = STATE / "rasa-token"
+    if not path.exists():
+        STATE.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def rasa_model() -> Path:
+    """The trained model recorded by scripts/setup.sh."""
+    current = ROOT / "models" / "current"
+    if not current.exists():
+        raise RuntimeError("no trained Rasa model: run `make setup` first")
+    return ROOT / current.read_text().strip()
+
+
+@dataclass
+class Service:
+    """One child process and where it logs."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines of its log."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class Stack:
+    """The running processes and their ports."""
+
+    rasa_port: int
+    actions_port: int
+    token: str
+    log_dir: Path
+    tracker_db: Path
+    faq_dir: Path | None = None
+    services: list[Service] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        """Base URL of the Rasa server."""
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        """Base URL of the action server."""
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    def start(self, timeout: float = 300.0) -> None:
+        """Start the action server and Rasa; return when both answer. Stops all on failure."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env.update(
+            RASA_TELEMETRY_ENABLED="false",
+            ACTIONS_PORT=str(self.actions_port),
+            FAQBOT_TRACKER_DB=str(self.tracker_db),
+            TF_CPP_MIN_LOG_LEVEL="2",
+        )
+        if self.faq_dir is not None:
+            env["FAQBOT_FAQ_DIR"] = str(self.faq_dir)
+        try:
+            self._spawn("actions", [str(ROOT / ".venv/bin/python"), "-m", "actions",
+                                    "--port", str(self.actions_port)], env)
+            self._spawn("rasa", [
+                str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(rasa_model()),
+                "--enable-api", "--auth-token", self.token, "--interface", "127.0.0.1",
+                "--port", str(self.rasa_port), "--cors", "*",
+                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            ], env)
+            self._wait_until_up(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        log_path = self.log_dir / f"{name}.log"
+        log = log_path.open("wb")
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        self.services.append(Service(name, process, log_path))
+
+    def _wait_until_up(self, timeout: float) -> None:
+        checks = {"actions": f"{self.actions_url}/health", "rasa": f"{self.rasa_url}/"}
+        deadline = time.monotonic() + timeout
+        pending = dict(checks)
+        while pending:
+            for service in self.services:
+                if service.process.poll() is not None:
+                    raise RuntimeError(
+                        f"{service.name} exited with code {service.process.returncode}:\n"
+                        f"{service.log_tail()}"
+                    )
+            for name, url in list(pending.items()):
+                if _answers(url):
+                    del pending[name]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not up after {timeout:.0f} s: {', '.join(pending)}")
+            time.sleep(0.5)
+
+    def dead(self) -> list[Service]:
+        """Services whose process has exited."""
+        return [s for s in self.services if s.process.poll() is not None]
+
+    def stop(self) -> None:
+        """Terminate every child (and its children), then wait for them."""
+        for service in self.services:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.process.pid, signal.SIGTERM)
+        for service in self.services:
+            try:
+                service.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(service.process.pid, signal.SIGKILL)
+                service.process.wait()
+        self.services.clear()
+
+    def send(self, sender: str, message: str, timeout: float = 30.0) -> list[dict[str, object]]:
+        """Send one message through the REST channel; returns the bot's messages."""
+        body = json.dumps({"sender": sender, "message": message}).encode()
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook", data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return list(json.loads(response.read()))
+
+    def tracker(self, sender: str) -> dict[str, object]:
+        """The conversation's tracker through the HTTP API (uses the auth token)."""
+        url = f"{self.rasa_url}/conversations/{sender}/tracker?token={self.token}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return dict(json.loads(response.read()))
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def serve_chat_page(port: int, rasa_url: str) -> http.server.ThreadingHTTPServer:
+    """Serve web/ (the local chat page) on 127.0.0.1:port in a daemon thread."""
+    web = ROOT / "web"
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/config.json":
+                body = json.dumps({"rasaUrl": rasa_url}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            super().do_GET()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Handler, directory=str(web))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

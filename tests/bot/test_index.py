@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from bot.faq.loader import load_faq
+from bot.index import EmbeddingCache, FaqIndex
+from bot.settings import RetrievalSettings
+from tests.fakes import HashingEncoder
+
+
+def build(faq_dir: Path, **settings: object) -> tuple[FaqIndex, HashingEncoder]:
+    encoder = HashingEncoder()
+    index = FaqIndex(load_faq(faq_dir), EmbeddingCache(encoder), RetrievalSettings(**settings))
+    return index, encoder
+
+
+def test_ranks_the_matching_entry_first(faq_dir: Path) -> None:
+    index, _ = build(faq_dir)
+    assert index.search("how long does the delivery take")[0].id == "delivery_time"
+    assert index.search("kauanko on aikaa palauttaa")[0].id == "return_period"
+    matches = index.search("broken product")
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+    assert len(matches) == 3
+
+
+def test_rows_are_lowercased_and_answers_optional(faq_dir: Path) -> None:
+    index, _ = build(faq_dir)
+    assert all(row.text == row.text.lower() for row in index.rows)
+    assert {row.kind for row in index.rows} == {"question", "answer"}
+    index, _ = build(faq_dir, include_answers=False, lowercase=False)
+    assert {row.kind for row in index.rows} == {"question"}
+    assert any(row.text != row.text.lower() for row in index.rows)
+
+
+def test_score_mixes_best_row_and_centroid(faq_dir: Path) -> None:
+    only_best, _ = build(faq_dir, best_row_weight=1.0)
+    exact = "how long does delivery take?"
+    assert abs(only_best.search(exact)[0].score - 1.0) < 1e-5
+    mixed, _ = build(faq_dir, best_row_weight=0.3)
+    assert mixed.search(exact)[0].score < 0.99
+
+
+def test_leave_one_out_ignores_the_row(faq_dir: Path) -> None:
+    index, _ = build(faq_dir, best_row_weight=1.0)
+    row = index.question_rows()[0]
+    with_row = index.search_vector(index.row_vector(row))
+    without = index.search_vector(index.row_vector(row), leave_out=row)
+    assert with_row[0].score > 0.999
+    assert without[0].score < 0.999
+
+
+def test_cache_only_embeds_new_texts(faq_dir: Path) -> None:
+    encoder = HashingEncoder()
+    cache = EmbeddingCache(encoder)
+    FaqIndex(load_faq(faq_dir), cache, RetrievalSettings())
+    first = sum(len(c) for c in encoder.calls)
+    text = (faq_dir / "demo.yml").read_text().replace("30 days", "60 days")
+    (faq_dir / "demo.yml").write_text(text)
+    FaqIndex(load_faq(faq_dir), cache, RetrievalSettings())
+    assert sum(len(c) for c in encoder.calls) == first + 1
+    assert np.allclose(np.linalg.norm(cache.encode(["60 days"]), axis=1), 1.0)

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from bot.index import Match
+from bot.policy import decide
+from bot.settings import PolicySettings
+
+POLICY = PolicySettings(
+    answer_threshold=0.80, answer_margin=0.02, clarify_threshold=0.70, clarify_window=0.05,
+    clarify_max=3,
+)
+
+
+def ranked(*scores: float) -> list[Match]:
+    return [Match(f"e{i}", s) for i, s in enumerate(scores)]
+
+
+def test_confident_and_clear_winner_is_answered() -> None:
+    decision = decide(ranked(0.85, 0.80, 0.5), POLICY)
+    assert decision.kind == "answer" and decision.offered == ("e0",)
+
+
+def test_confident_but_too_close_runner_up_clarifies() -> None:
+    decision = decide(ranked(0.85, 0.84, 0.83, 0.82, 0.5), POLICY)
+    assert decision.kind == "clarify"
+    assert decision.offered == ("e0", "e1", "e2")  # capped at clarify_max
+
+
+def test_clarify_offers_only_close_entries_but_at_least_two() -> None:
+    assert decide(ranked(0.75, 0.72, 0.60), POLICY).offered == ("e0", "e1")
+    assert decide(ranked(0.75, 0.60, 0.59), POLICY).offered == ("e0", "e1")
+
+
+def test_low_score_falls_back() -> None:
+    decision = decide(ranked(0.69, 0.3), POLICY)
+    assert decision.kind == "fallback" and decision.offered == ()
+    assert decide([], POLICY).kind == "fallback"
