@@ -36,7 +36,10 @@ class ActionAnswerFaq(Action):
         reply = await asyncio.to_thread(service.ask, message, current)
         lang = reply.language
         events: list[EventType] = [
-            SlotSet("faq_candidates", [{"id": m.id, "score": round(m.score, 4)} for m in reply.matches[:3]])
+            SlotSet(
+                "faq_candidates",
+                [{"id": m.id, "score": round(m.score, 4)} for m in reply.matches[:3]],
+            )
         ]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         kind = reply.decision.kind
@@ -51,7 +54,12 @@ class ActionAnswerFaq(Action):
                 {"title": entry.first_question(lang), "payload": _choose(entry.id)}
                 for entry in reply.offered_entries(service.faq)
             ]
-            buttons.append({"title": text(domain, "utter_button_none", lang), "payload": _choose(NONE_OF_THESE)})
+            buttons.append(
+                {
+                    "title": text(domain, "utter_button_none", lang),
+                    "payload": _choose(NONE_OF_THESE),
+                }
+            )
             say(dispatcher, domain, "utter_clarify", lang, buttons=buttons)
         else:
             say(dispatcher, domain, "utter_fallback", lang)
@@ -69,7 +77,9 @@ class ActionChooseFaq(Action):
     ) -> list[EventType]:
         service = get_service()
         lang = tracker.get_slot("language") or service.settings.default_language
-        chosen = next(tracker.get_latest_entity_values("faq_id"), None) or tracker.get_slot("faq_id")
+        chosen = next(tracker.get_latest_entity_values("faq_id"), None) or tracker.get_slot(
+            "faq_id"
+        )
         entry = service.faq.get(chosen) if chosen and chosen != NONE_OF_THESE else None
         events: list[EventType] = [SlotSet("faq_id", None)]
         if entry is None:  # "none of these", or an entry removed since the buttons were sent

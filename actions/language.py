@@ -23,7 +23,9 @@ class ActionDetectLanguage(Action):
     ) -> list[EventType]:
         current = tracker.get_slot("language")
         default = get_service().settings.default_language
-        chosen = language.choose_language(tracker.latest_message.get("text") or "", current, default)
+        chosen = language.choose_language(
+            tracker.latest_message.get("text") or "", current, default
+        )
         return [] if chosen == current else [SlotSet("language", chosen)]
 
 

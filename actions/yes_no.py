@@ -13,7 +13,7 @@ from actions.texts import say
 
 
 class ActionReplyYesNo(Action):
-    """After an offer of a person, "yes" gives the contacts; otherwise ask what else to help with."""
+    """After an offer of a person, "yes" gives the contacts; else ask what else to help with."""
 
     def name(self) -> str:
         return "action_reply_yes_no"

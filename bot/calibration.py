@@ -128,8 +128,10 @@ def calibrate(
         max_wrong_answers: share of FAQ questions that may be answered with the wrong entry.
     """
     positives = [
-        _score(index.search_vector(index.row_vector(row), leave_out=row),
-               index.faq.entries[index.rows[row].entry].id)
+        _score(
+            index.search_vector(index.row_vector(row), leave_out=row),
+            index.faq.entries[index.rows[row].entry].id,
+        )
         for row in index.question_rows()
     ]
     negatives = [_score(index.search(text), None) for text in offtopic]
@@ -140,9 +142,11 @@ def calibrate(
                 update={"answer_threshold": round(float(threshold), 4), "answer_margin": margin}
             )
             rates = _rates(positives, negatives, policy)
-            if (rates["offtopic_answered"] <= max_offtopic_answered
-                    and rates["answered_wrong"] <= max_wrong_answers
-                    and (best is None or rates["answered_correct"] > best[0])):
+            if (
+                rates["offtopic_answered"] <= max_offtopic_answered
+                and rates["answered_wrong"] <= max_wrong_answers
+                and (best is None or rates["answered_correct"] > best[0])
+            ):
                 best = (rates["answered_correct"], policy)
     if best is None:
         raise ConfigError("no thresholds meet the error budgets; add questions to the FAQ")

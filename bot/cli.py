@@ -8,11 +8,15 @@ import logging
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.errors import FaqbotError, FaqValidationError
 from bot.faq.loader import Faq, load_faq
 from bot.faq.schema import LANGUAGES
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.service import FaqService
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(handler=_eval)
     calibrate = faq.add_parser("calibrate", help="suggest answer/clarify thresholds")
     calibrate.add_argument(
-        "--offtopic", type=Path, default=Path("data/calibration/offtopic.yml"),
+        "--offtopic",
+        type=Path,
+        default=Path("data/calibration/offtopic.yml"),
         help="messages that must not be answered",
     )
     calibrate.add_argument("--write", action="store_true", help="write them into faqbot.yml")
@@ -95,7 +101,7 @@ def _coverage(faq: Faq) -> str:
     return "\n".join(lines)
 
 
-def _service(settings: Settings):  # type: ignore[no-untyped-def]
+def _service(settings: Settings) -> FaqService:
     from bot.service import FaqService
 
     service = FaqService(settings)
@@ -107,9 +113,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     service = _service(settings)
     reply = service.ask(" ".join(args.text), current_language=args.lang)
     print(f"language: {reply.language}")
-    print(f"decision: {reply.decision.kind}" + (
-        f" -> {', '.join(reply.decision.offered)}" if reply.decision.offered else ""
-    ))
+    print(
+        f"decision: {reply.decision.kind}"
+        + (f" -> {', '.join(reply.decision.offered)}" if reply.decision.offered else "")
+    )
     for match in reply.matches[:5]:
         entry = service.faq.get(match.id)
         question = entry.first_question(reply.language) if entry else ""
@@ -125,8 +132,13 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     results = run_cases(service, cases)
     summary = summarise(results)
     if args.json:
-        print(json.dumps({"summary": summary, "cases": [r.as_json() for r in results]},
-                         ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {"summary": summary, "cases": [r.as_json() for r in results]},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         print(format_table(summary))
     return 0

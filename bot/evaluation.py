@@ -121,9 +121,7 @@ def summarise(results: list[CaseResult]) -> dict[str, dict[str, float | int]]:
     for result in results:
         groups[result.lang].append(result)
         groups["all"].append(result)
-    return {
-        lang: _figures(groups[lang]) for lang in (*LANGUAGES, "all") if groups.get(lang)
-    }
+    return {lang: _figures(groups[lang]) for lang in (*LANGUAGES, "all") if groups.get(lang)}
 
 
 def _figures(results: list[CaseResult]) -> dict[str, float | int]:

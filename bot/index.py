@@ -8,8 +8,10 @@ was best in Swedish, while the best row keeps exact phrasings strong (see the re
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import faiss
@@ -45,11 +47,24 @@ class Row:
 
 
 class EmbeddingCache:
-    """Remembers embeddings by text, so a FAQ edit only embeds the rows that changed."""
+    """Remembers embeddings by text, so a FAQ edit or a restart only embeds new rows.
 
-    def __init__(self, encoder: Encoder) -> None:
+    With ``path`` set, the cache is also kept on disk (one file per model), which makes the
+    action server's start and every ``faqbot faq ...`` command fast after the first run.
+    """
+
+    def __init__(self, encoder: Encoder, path: Path | None = None) -> None:
         self.encoder = encoder
-        self._vectors: dict[str, NDArray[np.float32]] = {}
+        self.path = path
+        self._vectors: dict[str, NDArray[np.float32]] = self._load(path) if path else {}
+
+    @staticmethod
+    def _load(path: Path) -> dict[str, NDArray[np.float32]]:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+        except (OSError, ValueError, KeyError):  # missing or unreadable: start afresh
+            return {}
 
     def encode(self, texts: list[str]) -> NDArray[np.float32]:
         """Embeddings of ``texts``, computing only the ones not seen before."""
@@ -57,9 +72,19 @@ class EmbeddingCache:
         if missing:
             for text, vector in zip(missing, self.encoder.encode(missing), strict=True):
                 self._vectors[text] = vector
+            self._save()
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts])
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp.npz")
+        texts = np.array(list(self._vectors), dtype=str)
+        np.savez(temporary, texts=texts, vectors=np.stack(list(self._vectors.values())))
+        os.replace(temporary, self.path)
 
 
 class FaqIndex:
@@ -88,7 +113,7 @@ class FaqIndex:
         return text.lower() if self.settings.lowercase else text
 
     def _rows(self, faq: Faq) -> list[Row]:
-        rows = []
+        rows: list[Row] = []
         for number, entry in enumerate(faq.entries):
             for lang, questions in entry.questions.items():
                 rows.extend(Row(number, lang, "question", self.normalise(q)) for q in questions)
@@ -105,7 +130,9 @@ class FaqIndex:
         """All entries, best first, scored against ``text``."""
         return self.search_vector(self.embed(text))
 
-    def search_vector(self, vector: NDArray[np.float32], leave_out: int | None = None) -> list[Match]:
+    def search_vector(
+        self, vector: NDArray[np.float32], leave_out: int | None = None
+    ) -> list[Match]:
         """All entries scored against an embedded question.
 
         Args:

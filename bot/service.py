@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot import language
 from bot.encoder import Encoder, SentenceEncoder
 from bot.errors import FaqValidationError
 from bot.faq.loader import Faq, FaqEntry, faq_files, load_faq
 from bot.index import EmbeddingCache, FaqIndex, Match
-from bot.model import prepare_model
+from bot.model import default_cache_dir, prepare_model
 from bot.policy import Decision, decide
 from bot.settings import Settings
 
@@ -31,6 +33,12 @@ class Reply:
     def offered_entries(self, faq: Faq) -> list[FaqEntry]:
         """The entries offered to the shopper, in order."""
         return [entry for entry_id in self.decision.offered if (entry := faq.get(entry_id))]
+
+
+def embedding_cache_path(model_name: str) -> Path:
+    """Where FAQ row embeddings of ``model_name`` are kept between runs."""
+    key = hashlib.sha256(model_name.encode()).hexdigest()[:16]
+    return default_cache_dir() / "embeddings" / f"{key}.npz"
 
 
 class FaqService:
@@ -56,7 +64,7 @@ class FaqService:
         language.warm_up()
         if self._encoder is None:
             self._encoder = SentenceEncoder(prepare_model(self.settings.model))
-        self._cache = EmbeddingCache(self._encoder)
+        self._cache = EmbeddingCache(self._encoder, embedding_cache_path(self._encoder.name))
         fingerprint = self._faq_fingerprint()
         self._index = self._build(load_faq(self.settings.faq_dir))
         self._fingerprint = fingerprint
@@ -133,4 +141,3 @@ class FaqService:
                 self.reload_if_changed()
             except Exception:  # the watcher must never die: log and keep serving
                 log.exception("FAQ reload failed; still serving the previous version")
-

@@ -29,6 +29,7 @@ entries:
     questions:
       en: ["How long do I have to return a product?"]
       fi: ["Kauanko minulla on aikaa palauttaa tuote?"]
+      sv: ["Hur länge har jag returrätt?"]
     answer:
       en: "You can return products within 30 days."
       fi: "Voit palauttaa tuotteet 30 päivän kuluessa."

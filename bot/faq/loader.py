@@ -130,7 +130,7 @@ def _translation_warnings(
             )
         elif lang in answer and not questions.get(lang):
             warnings.append(
-                f"{where}: entries[{index}].questions.{lang}: an answer in {lang} but no questions; "
-                f"add a few {lang} phrasings so {lang} questions match this entry better"
+                f"{where}: entries[{index}].questions.{lang}: an answer in {lang} but no "
+                f"questions; add a few {lang} phrasings so {lang} questions match it better"
             )
     return warnings

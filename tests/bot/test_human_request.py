@@ -5,25 +5,51 @@ import pytest
 from bot.human_request import asks_for_human
 
 
-@pytest.mark.parametrize("text", [
-    "agent", "human please", "I want to talk to a real person", "can I speak with someone",
-    "this bot is useless, get me someone", "connect me to customer service",
-    "I want to talk to someone about my return", "live agent",
-    "haluan puhua ihmiselle", "voinko puhua oikean ihmisen kanssa", "asiakaspalvelija kiitos",
-    "yhdistä minut asiakaspalveluun", "haluun jutella jonkun kanssa palautuksesta",
-    "haluan puhua ihmisen kanssa", "ihminen",
-    "kan jag få prata med någon", "jag vill prata med en människa", "koppla mig till kundtjänst",
-    "kan jag prata med en handlaggare", "manniska tack", "prata med kundtjanst",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "agent",
+        "human please",
+        "I want to talk to a real person",
+        "can I speak with someone",
+        "this bot is useless, get me someone",
+        "connect me to customer service",
+        "I want to talk to someone about my return",
+        "live agent",
+        "haluan puhua ihmiselle",
+        "voinko puhua oikean ihmisen kanssa",
+        "asiakaspalvelija kiitos",
+        "yhdistä minut asiakaspalveluun",
+        "haluun jutella jonkun kanssa palautuksesta",
+        "haluan puhua ihmisen kanssa",
+        "ihminen",
+        "kan jag få prata med någon",
+        "jag vill prata med en människa",
+        "koppla mig till kundtjänst",
+        "kan jag prata med en handlaggare",
+        "manniska tack",
+        "prata med kundtjanst",
+    ],
+)
 def test_requests_for_a_person(text: str) -> None:
     assert asks_for_human(text)
 
 
-@pytest.mark.parametrize("text", [
-    "how long does delivery take", "can I return a used item", "is the tent in stock",
-    "what are your customer service hours", "paljonko toimitus maksaa", "voiko tilauksen perua",
-    "asiakaspalvelun aukioloajat", "hur lång är leveranstiden", "kan jag byta storlek",
-    "när har kundtjänst öppet", "do you have a human-size sleeping bag?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how long does delivery take",
+        "can I return a used item",
+        "is the tent in stock",
+        "what are your customer service hours",
+        "paljonko toimitus maksaa",
+        "voiko tilauksen perua",
+        "asiakaspalvelun aukioloajat",
+        "hur lång är leveranstiden",
+        "kan jag byta storlek",
+        "när har kundtjänst öppet",
+        "do you have a human-size sleeping bag?",
+    ],
+)
 def test_ordinary_questions(text: str) -> None:
     assert not asks_for_human(text)

@@ -61,3 +61,22 @@ def test_cache_only_embeds_new_texts(faq_dir: Path) -> None:
     FaqIndex(load_faq(faq_dir), cache, RetrievalSettings())
     assert sum(len(c) for c in encoder.calls) == first + 1
     assert np.allclose(np.linalg.norm(cache.encode(["60 days"]), axis=1), 1.0)
+
+
+def test_cache_persists_on_disk(faq_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "model.npz"
+    first = HashingEncoder()
+    FaqIndex(load_faq(faq_dir), EmbeddingCache(first, path), RetrievalSettings())
+    assert path.exists() and first.calls
+    second = HashingEncoder()
+    index = FaqIndex(load_faq(faq_dir), EmbeddingCache(second, path), RetrievalSettings())
+    assert second.calls == []  # every row came from disk
+    assert index.search("how long does delivery take")[0].id == "delivery_time"
+
+
+def test_unreadable_cache_file_is_ignored(faq_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "broken.npz"
+    path.write_bytes(b"not a numpy file")
+    encoder = HashingEncoder()
+    FaqIndex(load_faq(faq_dir), EmbeddingCache(encoder, path), RetrievalSettings())
+    assert encoder.calls

@@ -5,7 +5,10 @@ from bot.policy import decide
 from bot.settings import PolicySettings
 
 POLICY = PolicySettings(
-    answer_threshold=0.80, answer_margin=0.02, clarify_threshold=0.70, clarify_window=0.05,
+    answer_threshold=0.80,
+    answer_margin=0.02,
+    clarify_threshold=0.70,
+    clarify_window=0.05,
     clarify_max=3,
 )
 

@@ -13,9 +13,17 @@ from bot.settings import PolicySettings, Settings
 from tests.fakes import HashingEncoder
 
 
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAQBOT_CACHE", str(tmp_path / "cache"))
+
+
 def service_for(faq_dir: Path) -> FaqService:
-    settings = Settings(faq_dir=faq_dir, reload_interval_seconds=0.05,
-                        policy=PolicySettings(answer_threshold=0.5, clarify_threshold=0.3))
+    settings = Settings(
+        faq_dir=faq_dir,
+        reload_interval_seconds=0.05,
+        policy=PolicySettings(answer_threshold=0.5, clarify_threshold=0.3),
+    )
     service = FaqService(settings, encoder=HashingEncoder())
     service.warm_up()
     return service
@@ -38,14 +46,21 @@ def test_ask_detects_language_and_decides(faq_dir: Path) -> None:
 def test_hot_reload_serves_new_content(faq_dir: Path) -> None:
     service = service_for(faq_dir)
     path = faq_dir / "demo.yml"
-    touch_later(path, path.read_text() + (
-        "  - id: gift_cards\n    questions: {en: [\"Do you sell gift cards?\"]}\n"
-        "    answer: {en: \"Yes, from 20 euros.\"}\n"))
+    touch_later(
+        path,
+        path.read_text()
+        + (
+            '  - id: gift_cards\n    questions: {en: ["Do you sell gift cards?"]}\n'
+            '    answer: {en: "Yes, from 20 euros."}\n'
+        ),
+    )
     assert service.reload_if_changed() is True
     assert service.ask("do you sell gift cards").matches[0].id == "gift_cards"
 
 
-def test_invalid_edit_keeps_last_good_index(faq_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_invalid_edit_keeps_last_good_index(
+    faq_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     service = service_for(faq_dir)
     good = service.index
     touch_later(faq_dir / "demo.yml", "entries:\n  - id: BAD\n")

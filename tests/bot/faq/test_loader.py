@@ -27,21 +27,30 @@ def test_loads_valid_faq(faq_dir: Path) -> None:
 
 def test_warns_about_missing_translations(faq_dir: Path) -> None:
     warnings = load_faq(faq_dir).warnings
-    # return_period has no sv at all: no warning; damaged_item has en only: no warning
-    assert warnings == ()
-    write(faq_dir / "extra.yml", """\
+    # return_period has sv questions but no sv answer; damaged_item has only en: no warning
+    assert (
+        len(warnings) == 1 and "entries[1].answer.sv: questions in sv but no answer" in warnings[0]
+    )
+    write(
+        faq_dir / "extra.yml",
+        """\
         entries:
           - id: gift_card
             questions: {sv: ["Presentkort?"], en: ["Gift card?"]}
             answer: {en: "Yes.", fi: "Kyllä."}
-        """)
+        """,
+    )
     warnings = load_faq(faq_dir).warnings
-    assert any("extra.yml:2:5: entries[0].answer.sv: questions in sv but no answer" in w for w in warnings)
+    assert any(
+        "extra.yml:2:5: entries[0].answer.sv: questions in sv but no answer" in w for w in warnings
+    )
     assert any("entries[0].questions.fi: an answer in fi but no questions" in w for w in warnings)
 
 
 def test_reports_every_problem_at_once_with_positions(tmp_path: Path) -> None:
-    write(tmp_path / "a.yml", """\
+    write(
+        tmp_path / "a.yml",
+        """\
         topic: returns
         entries:
           - id: return_period
@@ -58,14 +67,18 @@ def test_reports_every_problem_at_once_with_positions(tmp_path: Path) -> None:
           - id: no_answer
             questions: {en: ["x"]}
             answer: {}
-        """)
-    write(tmp_path / "b.yml", """\
+        """,
+    )
+    write(
+        tmp_path / "b.yml",
+        """\
         entries:
           - id: return_period
             questions: {en: ["again"]}
             answer: {en: "dup"}
-        """)
-    write(tmp_path / "c.yml", "entries:\n  - id: x\n    questions: {en: [\"a\"]\n")
+        """,
+    )
+    write(tmp_path / "c.yml", 'entries:\n  - id: x\n    questions: {en: ["a"]\n')
     problems = problems_of(tmp_path)
     expected = [
         "a.yml:5:25: entries[0].questions.en[1]: must not be empty",
@@ -83,13 +96,16 @@ def test_reports_every_problem_at_once_with_positions(tmp_path: Path) -> None:
 
 
 def test_duplicate_yaml_key_is_an_error(tmp_path: Path) -> None:
-    write(tmp_path / "a.yml", """\
+    write(
+        tmp_path / "a.yml",
+        """\
         entries:
           - id: a
             questions: {en: ["q"]}
             answer: {en: "one"}
             answer: {en: "two"}
-        """)
+        """,
+    )
     problems = problems_of(tmp_path)
     assert len(problems) == 1
     assert "a.yml:5:5: entries[0].answer: duplicate key (first at line 4)" in problems[0]
@@ -102,12 +118,15 @@ def test_empty_directory_and_wrong_top_level(tmp_path: Path) -> None:
 
 
 def test_entry_without_questions(tmp_path: Path) -> None:
-    write(tmp_path / "a.yml", """\
+    write(
+        tmp_path / "a.yml",
+        """\
         entries:
           - id: a
             questions: {}
             answer: {en: "x"}
-        """)
+        """,
+    )
     assert "entries[0]: needs at least one question" in problems_of(tmp_path)[0]
 
 
