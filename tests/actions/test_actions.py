@@ -74,14 +74,14 @@ def test_answers_in_the_conversation_language() -> None:
     messages, events = run(ActionAnswerFaq(), tracker("Kauanko toimitus kestää?", language="fi"))
     assert [m["text"] for m in messages] == ["Toimitus kestää 1-3 arkipäivää."]
     assert slot_events(events)["last_faq_id"] == "delivery_time"
-    assert [c["id"] for c in slot_events(events)["faq_candidates"]][0] == "delivery_time"
+    assert slot_events(events)["faq_candidates"][0]["id"] == "delivery_time"
 
 
 def test_missing_translation_is_said_and_a_person_offered() -> None:
     messages, events = run(
         ActionAnswerFaq(), tracker("hur länge har jag returrätt?", language="sv")
     )
-    # return_period has no Swedish answer: say so in Swedish, answer in another language, offer a person
+    # return_period has no Swedish answer: say so in Swedish, answer in another, offer a person
     assert messages[0]["text"] == variation(DOMAIN, "utter_faq_only_in_fi", "sv")["text"]
     assert messages[1]["text"] in {
         "You can return products within 30 days.",

@@ -16,7 +16,7 @@ from bot.faq.loader import Faq, load_faq
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from stack import Stack, free_port  # noqa: E402
+from stack import Stack, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -127,7 +127,7 @@ def test_clarification_buttons_lead_to_an_answer(stack: Stack, faq: Faq) -> None
 
 
 def test_switching_language_explicitly(stack: Stack, faq: Faq) -> None:
-    sender, (_, switched, answer) = talk(
+    sender, (_, _, answer) = talk(
         stack, "paljonko toimitus maksaa?", "in English please", "and returns, how long do I have?"
     )
     assert stack.tracker(sender)["slots"]["language"] == "en"  # type: ignore[index]
