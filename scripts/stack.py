@@ -101,14 +101,34 @@ class Stack:
         if self.faq_dir is not None:
             env["FAQBOT_FAQ_DIR"] = str(self.faq_dir)
         try:
-            self._spawn("actions", [str(ROOT / ".venv/bin/python"), "-m", "actions",
-                                    "--port", str(self.actions_port)], env)
-            self._spawn("rasa", [
-                str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(rasa_model()),
-                "--enable-api", "--auth-token", self.token, "--interface", "127.0.0.1",
-                "--port", str(self.rasa_port), "--cors", "*",
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-            ], env)
+            self._spawn(
+                "actions",
+                [str(ROOT / ".venv/bin/python"), "-m", "actions", "--port", str(self.actions_port)],
+                env,
+            )
+            self._spawn(
+                "rasa",
+                [
+                    str(ROOT / ".venv-rasa/bin/rasa"),
+                    "run",
+                    "--model",
+                    str(rasa_model()),
+                    "--enable-api",
+                    "--auth-token",
+                    self.token,
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.rasa_port),
+                    "--cors",
+                    "*",
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
+                ],
+                env,
+            )
             self._wait_until_up(timeout)
         except BaseException:
             self.stop()
@@ -118,8 +138,13 @@ class Stack:
         log_path = self.log_dir / f"{name}.log"
         log = log_path.open("wb")
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         self.services.append(Service(name, process, log_path))
 
@@ -163,7 +188,8 @@ class Stack:
         """Send one message through the REST channel; returns the bot's messages."""
         body = json.dumps({"sender": sender, "message": message}).encode()
         request = urllib.request.Request(
-            f"{self.rasa_url}/webhooks/rest/webhook", data=body,
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            data=body,
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:

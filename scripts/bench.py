@@ -1,0 +1,114 @@
+"""`make bench`: model load time, FAQ query latency, end-to-end REST latency, RSS per process.
+
+Uses the labelled questions of tests/data/eval_cases.yml as realistic traffic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psutil
+import yaml
+from stack import ROOT, Stack, free_port
+
+from bot.encoder import SentenceEncoder
+from bot.model import prepare_model
+from bot.service import FaqService
+from bot.settings import load_settings
+
+
+def percentiles(samples: list[float]) -> str:
+    """``median / p95`` in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"median {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    process = psutil.Process(pid)
+    total = process.memory_info().rss
+    for child in process.children(recursive=True):
+        try:
+            total += child.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total / 1e6
+
+
+def main() -> int:
+    """Run every measurement and print the figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=240, help="REST messages to send")
+    args = parser.parse_args()
+    cases = yaml.safe_load((ROOT / "tests/data/eval_cases.yml").read_text(encoding="utf-8"))
+    texts = [case["text"] for case in cases["cases"]]
+    settings = load_settings(ROOT / "faqbot.yml")
+
+    model_path = prepare_model(settings.model)
+    started = time.perf_counter()
+    encoder = SentenceEncoder(model_path)
+    load_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    service = FaqService(settings, encoder=encoder)
+    service.warm_up()
+    warm_seconds = time.perf_counter() - started
+    for text in texts[:10]:  # warm-up of torch's kernels
+        service.ask(text)
+    embed, search, ask = [], [], []
+    for text in texts:
+        t0 = time.perf_counter()
+        vector = service.index.embed(text)
+        t1 = time.perf_counter()
+        service.index.search_vector(vector)
+        t2 = time.perf_counter()
+        service.ask(text)
+        t3 = time.perf_counter()
+        embed.append(t1 - t0)
+        search.append(t2 - t1)
+        ask.append(t3 - t2)
+    in_process_rss = psutil.Process().memory_info().rss / 1e6
+
+    print(f"model: {model_path}")
+    print(f"model load                 {load_seconds:6.2f} s")
+    print(f"FAQ service warm-up        {warm_seconds:6.2f} s  ({len(service.faq.entries)} entries, "
+          f"{len(service.index.rows)} rows; embeddings from the disk cache when present)")
+    print(f"query embed                {percentiles(embed)}   ({len(texts)} questions)")
+    print(f"index search               {percentiles(search)}")
+    print(f"ask (language+search+policy) {percentiles(ask)}")
+    print(f"RSS of this process (model + index) {in_process_rss:6.0f} MB")
+    del service, encoder
+
+    with tempfile.TemporaryDirectory() as state:
+        stack = Stack(rasa_port=free_port(), actions_port=free_port(), token=uuid.uuid4().hex,
+                      log_dir=Path(state) / "logs", tracker_db=Path(state) / "tracker.db")
+        started = time.perf_counter()
+        stack.start()
+        up_seconds = time.perf_counter() - started
+        try:
+            latencies = []
+            sender = ""
+            for number in range(args.messages):
+                if number % 4 == 0:  # conversations of four messages
+                    sender = f"bench-{uuid.uuid4().hex[:8]}"
+                text = texts[number % len(texts)]
+                t0 = time.perf_counter()
+                stack.send(sender, text)
+                latencies.append(time.perf_counter() - t0)
+            print(f"stack start (both servers up) {up_seconds:6.1f} s")
+            print(f"end-to-end REST            {percentiles(latencies)}   ({len(latencies)} msgs)")
+            for child in stack.services:
+                print(f"RSS {child.name:<22} {rss_mb(child.process.pid):6.0f} MB")
+        finally:
+            stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
