@@ -6,6 +6,7 @@ Standard library only: it runs from the project's .venv but must not depend on t
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import http.server
 import json
@@ -23,6 +24,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".faqbot"
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM it when the parent dies (Linux), so a killed test
+    run or benchmark never leaves servers behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def free_port() -> int:
@@ -145,6 +153,7 @@ class Stack:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         self.services.append(Service(name, process, log_path))
 
