@@ -99,8 +99,13 @@ rasa_model="faqbot-$(hash_of "${rasa_inputs[@]}")"
 if [ ! -f "models/$rasa_model.tar.gz" ]; then
   say "training the Rasa model ($rasa_model)"
   mkdir -p models
-  .venv-rasa/bin/rasa train --quiet --config config.yml --domain domain.yml --data data/nlu data/rules.yml \
-    --out models --fixed-model-name "$rasa_model" || die "rasa train failed (see above)"
+  mkdir -p .faqbot/logs
+  if ! PYTHONWARNINGS=ignore .venv-rasa/bin/rasa train --config config.yml --domain domain.yml \
+      --data data/nlu data/rules.yml --out models --fixed-model-name "$rasa_model" \
+      >.faqbot/logs/rasa-train.log 2>&1; then
+    tail -n 40 .faqbot/logs/rasa-train.log >&2
+    die "rasa train failed; full log: .faqbot/logs/rasa-train.log"
+  fi
   find models -name 'faqbot-*.tar.gz' ! -name "$rasa_model.tar.gz" -delete
 fi
 echo "models/$rasa_model.tar.gz" >models/current
