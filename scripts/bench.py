@@ -77,8 +77,10 @@ def main() -> int:
 
     print(f"model: {model_path}")
     print(f"model load                 {load_seconds:6.2f} s")
-    print(f"FAQ service warm-up        {warm_seconds:6.2f} s  ({len(service.faq.entries)} entries, "
-          f"{len(service.index.rows)} rows; embeddings from the disk cache when present)")
+    print(
+        f"FAQ service warm-up        {warm_seconds:6.2f} s  ({len(service.faq.entries)} entries, "
+        f"{len(service.index.rows)} rows; embeddings from the disk cache when present)"
+    )
     print(f"query embed                {percentiles(embed)}   ({len(texts)} questions)")
     print(f"index search               {percentiles(search)}")
     print(f"ask (language+search+policy) {percentiles(ask)}")
@@ -86,8 +88,13 @@ def main() -> int:
     del service, encoder
 
     with tempfile.TemporaryDirectory() as state:
-        stack = Stack(rasa_port=free_port(), actions_port=free_port(), token=uuid.uuid4().hex,
-                      log_dir=Path(state) / "logs", tracker_db=Path(state) / "tracker.db")
+        stack = Stack(
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            token=uuid.uuid4().hex,
+            log_dir=Path(state) / "logs",
+            tracker_db=Path(state) / "tracker.db",
+        )
         started = time.perf_counter()
         stack.start()
         up_seconds = time.perf_counter() - started
