@@ -9,7 +9,8 @@ diacritics; they are detection rules, not texts shown to shoppers.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from bot.language import fold_diacritics
 
 _PATTERNS = [
     # English
@@ -35,12 +36,7 @@ _PATTERNS = [
 _REGEX = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def asks_for_human(text: str) -> bool:
     """True when ``text`` explicitly asks for a person / customer-service agent."""
     lowered = text.lower()
-    return bool(_REGEX.search(lowered) or _REGEX.search(_fold(lowered)))
+    return bool(_REGEX.search(lowered) or _REGEX.search(fold_diacritics(lowered)))

@@ -172,17 +172,17 @@ _LANGDETECT_FLOOR = 0.01
 _UNINFORMED_WORDS = 0.75
 
 
-def _fold(text: str) -> str:
+def fold_diacritics(text: str) -> str:
     """Strip diacritics: "pääsiäinen" -> "paasiainen", "på" -> "pa"."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 FOLDED_WORDS: dict[str, frozenset[str]] = {
-    lang: frozenset(_fold(w) for w in words) for lang, words in WORDS.items()
+    lang: frozenset(fold_diacritics(w) for w in words) for lang, words in WORDS.items()
 }
 FOLDED_STEMS: dict[str, frozenset[str]] = {
-    lang: frozenset(_fold(s) for s in stems) for lang, stems in STEMS.items()
+    lang: frozenset(fold_diacritics(s) for s in stems) for lang, stems in STEMS.items()
 }
 _TYPO_TARGETS: dict[str, frozenset[str]] = {
     lang: frozenset(w for w in folded if len(w) >= 5) for lang, folded in FOLDED_WORDS.items()
@@ -264,7 +264,7 @@ def _tokens(text: str) -> list[str]:
     for i, match in enumerate(matches):
         token = match[0]
         lower = token.lower()
-        if not shouting and token[0].isupper() and _fold(lower) not in _ALL_FOLDED:
+        if not shouting and token[0].isupper() and fold_diacritics(lower) not in _ALL_FOLDED:
             gap = text[previous_end : match.start()]
             starts_sentence = i == 0 or any(ch in _SENTENCE_ENDS for ch in gap)
             next_capitalised = i + 1 < len(matches) and matches[i + 1][0][0].isupper()
@@ -296,7 +296,7 @@ def _within_one_edit(a: str, b: str) -> bool:
 
 def _word_evidence(token: str) -> dict[str, float]:
     """Log-odds from the word lists for one token."""
-    folded = _fold(token)
+    folded = fold_diacritics(token)
     evidence = dict.fromkeys(SUPPORTED, 0.0)
     matched = False
     for lang in SUPPORTED:
@@ -485,10 +485,10 @@ NEGATED_VERBS = frozenset(
 # fmt: on
 _MAX_SWITCH_WORDS = 12
 
-_NAME_TARGET = {_fold(n): lang for lang, names in LANGUAGE_NAMES.items() for n in names}
-_FOLDED_SWITCH_WORDS = frozenset(_fold(w) for w in SWITCH_WORDS)
-_FOLDED_NEGATED_VERBS = frozenset(_fold(w) for w in NEGATED_VERBS)
-_NEGATION_LANG = {_fold(w): lang for lang, words in NEGATIONS.items() for w in words}
+_NAME_TARGET = {fold_diacritics(n): lang for lang, names in LANGUAGE_NAMES.items() for n in names}
+_FOLDED_SWITCH_WORDS = frozenset(fold_diacritics(w) for w in SWITCH_WORDS)
+_FOLDED_NEGATED_VERBS = frozenset(fold_diacritics(w) for w in NEGATED_VERBS)
+_NEGATION_LANG = {fold_diacritics(w): lang for lang, words in NEGATIONS.items() for w in words}
 
 
 def explicit_switch(text: str) -> str | None:
@@ -502,7 +502,7 @@ def explicit_switch(text: str) -> str | None:
     Args:
         text: the shopper's message.
     """
-    tokens = [_fold(t.lower()) for t in _TOKEN_RE.findall(_APOSTROPHES.sub("", text))]
+    tokens = [fold_diacritics(t.lower()) for t in _TOKEN_RE.findall(_APOSTROPHES.sub("", text))]
     if not tokens or len(tokens) > _MAX_SWITCH_WORDS:
         return None
     names = [(i, _NAME_TARGET[t]) for i, t in enumerate(tokens) if t in _NAME_TARGET]
