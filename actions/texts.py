@@ -11,22 +11,12 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.responses import pick_variation
+
 
 def variation(domain: dict[str, Any], name: str, lang: str) -> dict[str, Any]:
     """The variation of response ``name`` for ``lang`` (the unconditioned one as default)."""
-    variations = domain.get("responses", {}).get(name)
-    if not variations:
-        raise KeyError(f"response {name!r} is missing from domain.yml")
-    default = None
-    for candidate in variations:
-        conditions = candidate.get("condition") or []
-        if not conditions:
-            default = default or candidate
-        elif any(c.get("name") == "language" and c.get("value") == lang for c in conditions):
-            return dict(candidate)
-    if default is None:
-        raise KeyError(f"response {name!r} has no variation for {lang!r} and no default")
-    return dict(default)
+    return pick_variation(domain.get("responses", {}), name, lang)
 
 
 def text(domain: dict[str, Any], name: str, lang: str) -> str:

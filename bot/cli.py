@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="faqbot", description=__doc__)
     parser.add_argument("--config", type=Path, default=None, help="settings file (faqbot.yml)")
     groups = parser.add_subparsers(dest="group", required=True)
+    from handoff.cli import register  # the agent side's commands share the `faqbot` command
+
+    register(groups)
 
     faq = groups.add_parser("faq", help="check, try and evaluate the FAQ").add_subparsers(
         dest="command", required=True

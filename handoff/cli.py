@@ -1,0 +1,105 @@
+"""``faqbot agent ...`` and ``faqbot handoff serve``: registered into the ``faqbot`` command."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from typing import Any
+
+from handoff.auth import MIN_PASSWORD_LENGTH, hash_password
+from handoff.config import load_handoff_settings
+from handoff.errors import HandoffError
+from handoff.store import Store
+
+
+def register(groups: Any) -> None:
+    """Add the ``agent`` and ``handoff`` command groups to the ``faqbot`` parser."""
+    agent = groups.add_parser("agent", help="manage agent console accounts").add_subparsers(
+        dest="command", required=True
+    )
+    add = agent.add_parser("add", help="create an agent (or set a new password)")
+    add.add_argument("name")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add.set_defaults(handler=_guarded(_agent_add))
+    agent.add_parser("list", help="list agents").set_defaults(handler=_guarded(_agent_list))
+    remove = agent.add_parser("remove", help="delete an agent")
+    remove.add_argument("name")
+    remove.set_defaults(handler=_guarded(_agent_remove))
+
+    handoff = groups.add_parser("handoff", help="the handoff service").add_subparsers(
+        dest="command", required=True
+    )
+    serve = handoff.add_parser("serve", help="run the agent console and its API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=_guarded(_serve))
+
+
+def _guarded(handler: Any) -> Any:
+    def run(args: argparse.Namespace, _settings: object) -> int:
+        try:
+            return int(handler(args))
+        except HandoffError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+def _store() -> Store:
+    store = Store(load_handoff_settings().database_url)
+    store.create_schema()
+    return store
+
+
+def _agent_add(args: argparse.Namespace) -> int:
+    name = args.name.strip()
+    if not name or len(name) > 64:
+        print("error: the name must be 1–64 characters", file=sys.stderr)
+        return 2
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {name}: ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the passwords differ; nothing was changed", file=sys.stderr)
+            return 2
+    if len(password) < MIN_PASSWORD_LENGTH:
+        print(
+            f"error: use at least {MIN_PASSWORD_LENGTH} characters; nothing was changed",
+            file=sys.stderr,
+        )
+        return 2
+    created = _store().add_agent(name, hash_password(password))
+    print(f"agent {name} {'created' if created else 'has a new password (logged out everywhere)'}")
+    return 0
+
+
+def _agent_list(_args: argparse.Namespace) -> int:
+    for name in _store().list_agents():
+        print(name)
+    return 0
+
+
+def _agent_remove(args: argparse.Namespace) -> int:
+    if not _store().remove_agent(args.name):
+        print(f"error: no agent called {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"agent {args.name} removed")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn  # only the service needs it
+
+    from handoff.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = load_handoff_settings()
+    Store(settings.database_url).create_schema()  # a bad DATABASE_URL fails here, clearly
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    return 0

@@ -1,0 +1,101 @@
+"""Handoff settings: ``handoff.yml`` at the project root (``$FAQBOT_HANDOFF_CONFIG``).
+
+Environment variables override what differs between machines: ``FAQBOT_DATABASE_URL``,
+``RASA_URL`` and ``RASA_AUTH_TOKEN``. Secrets are never in the file; backends name the
+environment variable that holds theirs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bot.yamlfile import read_yaml, validate
+from handoff.backends.base import BackendConfig
+from handoff.errors import HandoffConfigError
+from handoff.hours import OpeningHours
+
+CONSOLE = "console"
+
+
+class OverflowSettings(BaseModel):
+    """When the own queue is too long or closed, route to a partner contact center."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: str  # a name under ``backends``
+    max_queue: Annotated[int, Field(ge=0)] = 5
+    max_wait_minutes: Annotated[float, Field(ge=0)] = 10
+    # the partner's own hours; when omitted the partner is always open
+    hours: OpeningHours | None = None
+
+
+class HandoffSettings(BaseModel):
+    """Everything configurable about escalation and the agent side."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    database_url: str = "sqlite:///.faqbot/handoff.db"
+    rasa_url: str = "http://127.0.0.1:5005"
+    domain_file: Path = Path("domain.yml")
+    # where new escalations go: the built-in agent console or a name under ``backends``
+    backend: str = CONSOLE
+    opening_hours: OpeningHours = Field(default_factory=OpeningHours.always)
+    # what happens within opening hours when no agent has the console open:
+    # "offline" takes an email address, "queue" lets the shopper wait for the next agent
+    when_no_agent_online: Literal["offline", "queue"] = "offline"
+    agent_online_seconds: Annotated[float, Field(gt=0)] = 90
+    # expected wait per position in the queue when there is no recent history
+    default_wait_minutes: Annotated[float, Field(gt=0)] = 3
+    overflow: OverflowSettings | None = None
+    backends: dict[str, BackendConfig] = Field(default_factory=dict)
+    session_hours: Annotated[float, Field(gt=0)] = 12
+
+    @model_validator(mode="after")
+    def _backends_exist(self) -> HandoffSettings:
+        names = [self.backend] + ([self.overflow.backend] if self.overflow else [])
+        for name in names:
+            if name != CONSOLE and name not in self.backends:
+                known = ", ".join([CONSOLE, *self.backends]) or CONSOLE
+                raise ValueError(f"backend {name!r} is not defined under backends (known: {known})")
+        return self
+
+
+def handoff_config_path() -> Path:
+    """``$FAQBOT_HANDOFF_CONFIG`` or ``handoff.yml`` in the working directory."""
+    return Path(os.environ.get("FAQBOT_HANDOFF_CONFIG", "handoff.yml"))
+
+
+def load_handoff_settings(path: Path | None = None) -> HandoffSettings:
+    """Load ``handoff.yml`` (defaults when missing), then apply environment overrides.
+
+    Raises:
+        HandoffConfigError: listing every problem with ``file:line:col``.
+    """
+    path = path or handoff_config_path()
+    base = Path.cwd()
+    if path.exists():
+        doc = read_yaml(path)
+        loaded = validate(doc, HandoffSettings)
+        if loaded is None:
+            raise HandoffConfigError("\n".join(doc.problems))
+        settings, base = loaded, path.parent.resolve()
+    else:
+        settings = HandoffSettings()
+    updates: dict[str, object] = {}
+    if url := os.environ.get("FAQBOT_DATABASE_URL"):
+        updates["database_url"] = url
+    if url := os.environ.get("RASA_URL"):
+        updates["rasa_url"] = url
+    if not settings.domain_file.is_absolute():
+        updates["domain_file"] = (base / settings.domain_file).resolve()
+    settings = settings.model_copy(update=updates)
+    if settings.database_url.startswith("sqlite:///") and not settings.database_url.startswith(
+        "sqlite:////"
+    ):  # a relative SQLite path is relative to the config file, like every other path
+        relative = settings.database_url.removeprefix("sqlite:///")
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{base / relative}"})
+    return settings

@@ -1,0 +1,39 @@
+"""Exception tree of the handoff package."""
+
+from __future__ import annotations
+
+
+class HandoffError(Exception):
+    """Base class of every error raised on purpose by ``handoff``."""
+
+
+class HandoffConfigError(HandoffError):
+    """The ``handoff`` section of faqbot.yml or an environment variable is invalid."""
+
+
+class StorageError(HandoffError):
+    """The ticket database cannot be reached or is in an unexpected state."""
+
+
+class UnknownConversation(HandoffError):
+    """No ticket exists for the given conversation or ticket id."""
+
+
+class InvalidTransition(HandoffError):
+    """The ticket is not in a state that allows this (e.g. replying to a closed chat)."""
+
+
+class RasaUnavailable(HandoffError):
+    """The Rasa server did not answer, or refused the request."""
+
+
+class BackendError(HandoffError):
+    """A helpdesk backend (webhook, Chatwoot) failed; ``retryable`` says whether to try again."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class AuthError(HandoffError):
+    """Wrong agent name or password, or an expired session."""

@@ -1,0 +1,84 @@
+"""The few calls the handoff service makes to Rasa's HTTP API."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from handoff.errors import HandoffConfigError, RasaUnavailable, UnknownConversation
+from handoff.http import request
+
+Event = dict[str, Any]
+
+
+class RasaClient:
+    """Reads trackers and appends events (with side effects) to Rasa conversations."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token if token is not None else os.environ.get("RASA_AUTH_TOKEN", "")
+        if not self.token:
+            raise HandoffConfigError(
+                "RASA_AUTH_TOKEN is not set: the handoff service needs the token Rasa's HTTP API "
+                "was started with (`make run` passes it on)"
+            )
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        params = {"token": self.token, **kwargs.pop("params", {})}
+        url = f"{self.base_url}{path}"
+        try:
+            response = request(method, url, params=params, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise RasaUnavailable(f"Rasa at {self.base_url} does not answer: {exc}") from exc
+        if response.status_code == 404:
+            raise UnknownConversation(f"Rasa does not know {path}")
+        if response.status_code >= 400:
+            raise RasaUnavailable(
+                f"Rasa refused {method} {path}: HTTP {response.status_code} {response.text[:300]}"
+            )
+        return response.json() if response.content else None
+
+    def tracker(self, conversation_id: str) -> dict[str, Any]:
+        """The conversation's tracker with all events since its last restart."""
+        result = self._call("GET", f"/conversations/{quote(conversation_id, safe='')}/tracker")
+        return dict(result or {})
+
+    def append_events(self, conversation_id: str, events: list[Event]) -> None:
+        """Append events; bot messages among them reach the shopper's latest channel."""
+        self._call(
+            "POST",
+            f"/conversations/{quote(conversation_id, safe='')}/tracker/events",
+            params={"execute_side_effects": "true", "output_channel": "latest"},
+            json=events,
+        )
+
+    def healthy(self) -> bool:
+        """Whether the Rasa server answers."""
+        try:
+            request("GET", f"{self.base_url}/", timeout=2.0)
+        except requests.RequestException:
+            return False
+        return True
+
+
+def bot_message(text: str, agent: str | None = None) -> Event:
+    """A ``bot`` event; ``metadata.agent`` tells channels it was written by a person."""
+    event: Event = {"event": "bot", "text": text}
+    if agent:
+        event["metadata"] = {"agent": agent, "from": "agent"}
+    return event
+
+
+def set_slot(name: str, value: Any) -> Event:
+    """A ``slot`` event."""
+    return {"event": "slot", "name": name, "value": value}
+
+
+def resume_events() -> list[Event]:
+    """Resume and listen: a bare ``resume`` makes Rasa re-run actions on the messages it
+    logged while paused (which would escalate again)."""
+    return [{"event": "resume"}, {"event": "action_listen"}]

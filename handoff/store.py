@@ -1,0 +1,654 @@
+"""Tickets, their messages, agents, sessions and the outbox, in SQLite or PostgreSQL.
+
+SQLAlchemy Core over one engine; every public method is one transaction. Times are stored as
+UTC. SQLite runs in WAL mode with a busy timeout, because the action server (escalations) and
+the handoff service (everything else) write to the same file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from handoff.errors import StorageError, UnknownConversation
+
+OPEN_STATUSES = ("queued", "active", "offline", "overflow")
+STATUSES = (*OPEN_STATUSES, "closed")
+
+metadata = sa.MetaData()
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("backend", sa.String(64), nullable=False),
+    sa.Column("external_id", sa.String(255)),
+    sa.Column("agent", sa.String(64)),
+    sa.Column("email", sa.String(320)),
+    sa.Column("question", sa.Text),
+    sa.Column("candidates", sa.Text, nullable=False, default="[]"),
+    sa.Column("events_seen", sa.Integer, nullable=False, default=0),
+    # whether the Rasa conversation is paused for this ticket (resumed when it is closed)
+    sa.Column("paused", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_at", sa.DateTime(timezone=True)),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), nullable=False, index=True),
+    sa.Column("sender", sa.String(16), nullable=False),  # shopper | bot | agent | note | system
+    sa.Column("author", sa.String(64)),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen_at", sa.DateTime(timezone=True)),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("agent", sa.String(64), sa.ForeignKey("agents.name"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), nullable=False),
+    sa.Column("backend", sa.String(64), nullable=False),
+    sa.Column("event", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    sa.Column("failed_at", sa.DateTime(timezone=True)),
+    sa.Column("last_error", sa.Text),
+)
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class Message:
+    """One line of a ticket's transcript."""
+
+    id: int
+    ticket_id: int
+    sender: str
+    text: str
+    at: datetime
+    author: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON for the API and backends."""
+        return {
+            "id": self.id,
+            "sender": self.sender,
+            "author": self.author,
+            "text": self.text,
+            "at": self.at.isoformat(),
+        }
+
+
+@dataclass
+class Ticket:
+    """One escalation of one conversation."""
+
+    id: int
+    conversation_id: str
+    channel: str
+    language: str
+    status: str
+    reason: str
+    backend: str
+    created_at: datetime
+    external_id: str | None = None
+    agent: str | None = None
+    email: str | None = None
+    question: str | None = None
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    events_seen: int = 0
+    paused: bool = False
+    claimed_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON for the API and backends (without the transcript)."""
+        return {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "channel": self.channel,
+            "language": self.language,
+            "status": self.status,
+            "reason": self.reason,
+            "backend": self.backend,
+            "external_id": self.external_id,
+            "agent": self.agent,
+            "email": self.email,
+            "question": self.question,
+            "faq_candidates": self.candidates,
+            "paused": self.paused,
+            "created_at": self.created_at.isoformat(),
+            "claimed_at": self.claimed_at.isoformat() if self.claimed_at else None,
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+        }
+
+
+@dataclass
+class OutboxItem:
+    """A backend delivery that has not succeeded yet."""
+
+    id: int
+    ticket_id: int
+    backend: str
+    event: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def _ticket(row: Any) -> Ticket:
+    return Ticket(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        channel=row.channel,
+        language=row.language,
+        status=row.status,
+        reason=row.reason,
+        backend=row.backend,
+        created_at=_aware(row.created_at) or utcnow(),
+        external_id=row.external_id,
+        agent=row.agent,
+        email=row.email,
+        question=row.question,
+        candidates=json.loads(row.candidates or "[]"),
+        events_seen=row.events_seen,
+        paused=bool(row.paused),
+        claimed_at=_aware(row.claimed_at),
+        closed_at=_aware(row.closed_at),
+    )
+
+
+def _message(row: Any) -> Message:
+    return Message(
+        id=row.id,
+        ticket_id=row.ticket_id,
+        sender=row.sender,
+        text=row.text,
+        at=_aware(row.at) or utcnow(),
+        author=row.author,
+    )
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and its folder created."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 15})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql://"):  # psycopg 3 is the installed driver
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    """All persistent handoff state."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_db_engine(url)
+
+    def create_schema(self) -> None:
+        """Create missing tables (idempotent)."""
+        try:
+            metadata.create_all(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"cannot prepare the database {self._safe_url()}: {exc}") from exc
+
+    def _safe_url(self) -> str:
+        return sa.engine.make_url(self.engine.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction; database errors become :class:`StorageError`."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"database error ({self._safe_url()}): {exc}") from exc
+
+    def ping(self) -> bool:
+        """Whether the database answers."""
+        try:
+            with self.transaction() as conn:
+                conn.execute(sa.select(1))
+        except StorageError:
+            return False
+        return True
+
+    # tickets -------------------------------------------------------------------------------
+
+    def open_ticket_for(self, conversation_id: str) -> Ticket | None:
+        """The conversation's ticket that is not closed yet, if any."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                sa.select(tickets)
+                .where(tickets.c.conversation_id == conversation_id)
+                .where(tickets.c.status.in_(OPEN_STATUSES))
+                .order_by(tickets.c.id.desc())
+            ).first()
+        return _ticket(row) if row else None
+
+    def create_ticket(
+        self,
+        *,
+        conversation_id: str,
+        channel: str,
+        language: str,
+        status: str,
+        reason: str,
+        backend: str,
+        candidates: list[dict[str, Any]],
+        transcript: list[tuple[str, str, datetime]],
+        events_seen: int,
+        paused: bool,
+        question: str | None = None,
+        external_id: str | None = None,
+    ) -> Ticket:
+        """Store a new ticket with its transcript (sender, text, time)."""
+        now = utcnow()
+        with self.transaction() as conn:
+            ticket_id = conn.execute(
+                tickets.insert().values(
+                    conversation_id=conversation_id,
+                    channel=channel,
+                    language=language,
+                    status=status,
+                    reason=reason,
+                    backend=backend,
+                    external_id=external_id,
+                    question=question,
+                    candidates=json.dumps(candidates, ensure_ascii=False),
+                    events_seen=events_seen,
+                    paused=paused,
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            if transcript:
+                conn.execute(
+                    messages.insert(),
+                    [
+                        {"ticket_id": ticket_id, "sender": sender, "text": text, "at": at}
+                        for sender, text, at in transcript
+                    ],
+                )
+        return self.ticket(int(ticket_id))
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        """The ticket with this id.
+
+        Raises:
+            UnknownConversation: when there is none.
+        """
+        with self.transaction() as conn:
+            row = conn.execute(sa.select(tickets).where(tickets.c.id == ticket_id)).first()
+        if row is None:
+            raise UnknownConversation(f"no ticket {ticket_id}")
+        return _ticket(row)
+
+    def ticket_by_external_id(self, backend: str, external_id: str) -> Ticket | None:
+        """The newest ticket a backend knows by its own id."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                sa.select(tickets)
+                .where(tickets.c.backend == backend, tickets.c.external_id == external_id)
+                .order_by(tickets.c.id.desc())
+            ).first()
+        return _ticket(row) if row else None
+
+    def list_tickets(
+        self, statuses: tuple[str, ...] = OPEN_STATUSES, limit: int = 200
+    ) -> list[Ticket]:
+        """Tickets in these states; offline ones first, then oldest first."""
+        order = sa.case((tickets.c.status == "offline", 0), else_=1)
+        with self.transaction() as conn:
+            rows = conn.execute(
+                sa.select(tickets)
+                .where(tickets.c.status.in_(statuses))
+                .order_by(order, tickets.c.created_at, tickets.c.id)
+                .limit(limit)
+            ).all()
+        return [_ticket(row) for row in rows]
+
+    def update_ticket(self, ticket_id: int, **values: Any) -> Ticket:
+        """Set columns of a ticket."""
+        if "candidates" in values:
+            values["candidates"] = json.dumps(values["candidates"], ensure_ascii=False)
+        with self.transaction() as conn:
+            done = conn.execute(tickets.update().where(tickets.c.id == ticket_id).values(**values))
+        if done.rowcount == 0:
+            raise UnknownConversation(f"no ticket {ticket_id}")
+        return self.ticket(ticket_id)
+
+    def claim(self, ticket_id: int, agent: str, claimable: tuple[str, ...]) -> bool:
+        """Atomically give a ``claimable`` ticket to ``agent``; False if someone was faster."""
+        with self.transaction() as conn:
+            done = conn.execute(
+                tickets.update()
+                .where(tickets.c.id == ticket_id, tickets.c.status.in_(claimable))
+                .values(status="active", agent=agent, claimed_at=utcnow())
+            )
+        return bool(done.rowcount)
+
+    def queue_length(self, backend: str) -> int:
+        """Queued tickets waiting for an agent of ``backend``."""
+        with self.transaction() as conn:
+            count = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(tickets)
+                .where(tickets.c.status == "queued", tickets.c.backend == backend)
+            ).scalar_one()
+        return int(count)
+
+    def queue_position(self, ticket: Ticket) -> int:
+        """1 + the number of queued tickets of the same backend that came before ``ticket``."""
+        with self.transaction() as conn:
+            ahead = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(tickets)
+                .where(
+                    tickets.c.status == "queued",
+                    tickets.c.backend == ticket.backend,
+                    tickets.c.id < ticket.id,
+                )
+            ).scalar_one()
+        return int(ahead) + 1
+
+    def recent_waits(self, since: datetime, limit: int = 20) -> list[float]:
+        """Seconds from creation to claim of the most recently claimed tickets."""
+        with self.transaction() as conn:
+            rows = conn.execute(
+                sa.select(tickets.c.created_at, tickets.c.claimed_at)
+                .where(tickets.c.claimed_at.is_not(None), tickets.c.claimed_at >= since)
+                .order_by(tickets.c.claimed_at.desc())
+                .limit(limit)
+            ).all()
+        return [
+            (
+                (_aware(row.claimed_at) or utcnow()) - (_aware(row.created_at) or utcnow())
+            ).total_seconds()
+            for row in rows
+        ]
+
+    # messages ------------------------------------------------------------------------------
+
+    def add_message(
+        self,
+        ticket_id: int,
+        sender: str,
+        text: str,
+        author: str | None = None,
+        at: datetime | None = None,
+    ) -> Message:
+        """Append a line to a ticket's transcript."""
+        moment = at or utcnow()
+        with self.transaction() as conn:
+            message_id = conn.execute(
+                messages.insert().values(
+                    ticket_id=ticket_id, sender=sender, author=author, text=text, at=moment
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        return Message(int(message_id), ticket_id, sender, text, moment, author)
+
+    def record_shopper_messages(
+        self, ticket_id: int, texts: list[tuple[str, datetime]], events_seen: int
+    ) -> list[Message]:
+        """Store messages read from Rasa and how far the tracker has been read, atomically."""
+        stored = []
+        with self.transaction() as conn:
+            for text, at in texts:
+                message_id = conn.execute(
+                    messages.insert().values(
+                        ticket_id=ticket_id, sender="shopper", text=text, at=at
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+                stored.append(Message(int(message_id), ticket_id, "shopper", text, at))
+            conn.execute(
+                tickets.update().where(tickets.c.id == ticket_id).values(events_seen=events_seen)
+            )
+        return stored
+
+    def messages(self, ticket_id: int, after_id: int = 0) -> list[Message]:
+        """A ticket's transcript, oldest first, optionally only lines after ``after_id``."""
+        with self.transaction() as conn:
+            rows = conn.execute(
+                sa.select(messages)
+                .where(messages.c.ticket_id == ticket_id, messages.c.id > after_id)
+                .order_by(messages.c.id)
+            ).all()
+        return [_message(row) for row in rows]
+
+    def last_message_ids(self, ticket_ids: list[int]) -> dict[int, int]:
+        """The newest message id per ticket (for "new messages" badges)."""
+        if not ticket_ids:
+            return {}
+        with self.transaction() as conn:
+            rows = conn.execute(
+                sa.select(messages.c.ticket_id, sa.func.max(messages.c.id))
+                .where(messages.c.ticket_id.in_(ticket_ids))
+                .group_by(messages.c.ticket_id)
+            ).all()
+        return {int(ticket_id): int(last) for ticket_id, last in rows}
+
+    # agents and sessions -------------------------------------------------------------------
+
+    def add_agent(self, name: str, password_hash: str) -> bool:
+        """Create an agent, or replace an existing agent's password; True when created."""
+        with self.transaction() as conn:
+            exists = conn.execute(sa.select(agents.c.name).where(agents.c.name == name)).first()
+            if exists:
+                conn.execute(
+                    agents.update().where(agents.c.name == name).values(password_hash=password_hash)
+                )
+                conn.execute(sessions.delete().where(sessions.c.agent == name))
+                return False
+            conn.execute(
+                agents.insert().values(name=name, password_hash=password_hash, created_at=utcnow())
+            )
+        return True
+
+    def agent_password_hash(self, name: str) -> str | None:
+        """The stored hash, or None for an unknown agent."""
+        with self.transaction() as conn:
+            value = conn.execute(
+                sa.select(agents.c.password_hash).where(agents.c.name == name)
+            ).scalar_one_or_none()
+        return str(value) if value is not None else None
+
+    def list_agents(self) -> list[str]:
+        """All agent names."""
+        with self.transaction() as conn:
+            return [
+                str(name)
+                for name in conn.execute(sa.select(agents.c.name).order_by(agents.c.name)).scalars()
+            ]
+
+    def remove_agent(self, name: str) -> bool:
+        """Delete an agent and their sessions; False when unknown."""
+        with self.transaction() as conn:
+            conn.execute(sessions.delete().where(sessions.c.agent == name))
+            return bool(conn.execute(agents.delete().where(agents.c.name == name)).rowcount)
+
+    def touch_agent(self, name: str) -> None:
+        """Mark the agent as seen now (the console polls, so this is "online")."""
+        with self.transaction() as conn:
+            conn.execute(agents.update().where(agents.c.name == name).values(last_seen_at=utcnow()))
+
+    def agents_online(self, since: datetime) -> int:
+        """Agents whose console was seen since ``since``."""
+        with self.transaction() as conn:
+            count = conn.execute(
+                sa.select(sa.func.count()).select_from(agents).where(agents.c.last_seen_at >= since)
+            ).scalar_one()
+        return int(count)
+
+    def create_session(self, token_hash: str, agent: str, csrf_token: str, hours: float) -> None:
+        """Store a login session."""
+        with self.transaction() as conn:
+            conn.execute(sessions.delete().where(sessions.c.expires_at < utcnow()))
+            conn.execute(
+                sessions.insert().values(
+                    token_hash=token_hash,
+                    agent=agent,
+                    csrf_token=csrf_token,
+                    expires_at=utcnow() + timedelta(hours=hours),
+                )
+            )
+
+    def session(self, token_hash: str) -> tuple[str, str] | None:
+        """(agent, csrf token) of a live session."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                sa.select(sessions.c.agent, sessions.c.csrf_token, sessions.c.expires_at).where(
+                    sessions.c.token_hash == token_hash
+                )
+            ).first()
+        if row is None or (_aware(row.expires_at) or utcnow()) < utcnow():
+            return None
+        return str(row.agent), str(row.csrf_token)
+
+    def delete_session(self, token_hash: str) -> None:
+        """Log out."""
+        with self.transaction() as conn:
+            conn.execute(sessions.delete().where(sessions.c.token_hash == token_hash))
+
+    # outbox --------------------------------------------------------------------------------
+
+    def enqueue(self, ticket_id: int, backend: str, event: str, payload: dict[str, Any]) -> int:
+        """Persist a delivery for a backend; the worker sends it (again) until it succeeds."""
+        with self.transaction() as conn:
+            return int(
+                conn.execute(
+                    outbox.insert().values(
+                        ticket_id=ticket_id,
+                        backend=backend,
+                        event=event,
+                        payload=json.dumps(payload, ensure_ascii=False),
+                        attempts=0,
+                        next_attempt_at=utcnow(),
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+            )
+
+    def due_deliveries(self, limit: int = 20) -> list[OutboxItem]:
+        """Undelivered, not given up, due now; oldest first (per ticket order is kept)."""
+        with self.transaction() as conn:
+            rows = conn.execute(
+                sa.select(outbox)
+                .where(
+                    outbox.c.delivered_at.is_(None),
+                    outbox.c.failed_at.is_(None),
+                    outbox.c.next_attempt_at <= utcnow(),
+                )
+                .order_by(outbox.c.id)
+                .limit(limit)
+            ).all()
+        return [
+            OutboxItem(
+                row.id, row.ticket_id, row.backend, row.event, json.loads(row.payload), row.attempts
+            )
+            for row in rows
+        ]
+
+    def pending_before(self, item: OutboxItem) -> bool:
+        """Whether an earlier delivery of the same ticket and backend is still undelivered."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                sa.select(outbox.c.id).where(
+                    outbox.c.ticket_id == item.ticket_id,
+                    outbox.c.backend == item.backend,
+                    outbox.c.id < item.id,
+                    outbox.c.delivered_at.is_(None),
+                    outbox.c.failed_at.is_(None),
+                )
+            ).first()
+        return row is not None
+
+    def mark_delivered(self, item_id: int) -> None:
+        """The backend accepted it."""
+        with self.transaction() as conn:
+            conn.execute(
+                outbox.update()
+                .where(outbox.c.id == item_id)
+                .values(delivered_at=utcnow(), attempts=outbox.c.attempts + 1, last_error=None)
+            )
+
+    def mark_failed(self, item_id: int, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt; ``retry_at`` None gives up (the error needs a person)."""
+        values: dict[str, Any] = {"attempts": outbox.c.attempts + 1, "last_error": error[:2000]}
+        if retry_at is None:
+            values["failed_at"] = utcnow()
+        else:
+            values["next_attempt_at"] = retry_at
+        with self.transaction() as conn:
+            conn.execute(outbox.update().where(outbox.c.id == item_id).values(**values))
+
+    def outbox_status(self) -> dict[str, int]:
+        """Counts of pending, delivered and failed deliveries."""
+        with self.transaction() as conn:
+            rows = conn.execute(
+                sa.select(
+                    sa.func.count().filter(
+                        outbox.c.delivered_at.is_(None), outbox.c.failed_at.is_(None)
+                    ),
+                    sa.func.count().filter(outbox.c.delivered_at.is_not(None)),
+                    sa.func.count().filter(outbox.c.failed_at.is_not(None)),
+                )
+            ).one()
+        return {"pending": int(rows[0]), "delivered": int(rows[1]), "failed": int(rows[2])}
