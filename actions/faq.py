@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import escalate
 from actions.replies import reply_with_entry
 from actions.runtime import get_service
 from actions.texts import say, text
@@ -31,8 +32,7 @@ class ActionAnswerFaq(Action):
         current = tracker.get_slot("language")
         lang = current or service.settings.default_language
         if asks_for_human(message):  # an explicit request for a person beats any FAQ match
-            say(dispatcher, domain, "utter_human_contact", lang)
-            return []
+            return await escalate(dispatcher, tracker, domain, lang, "explicit_request")
         reply = await asyncio.to_thread(service.ask, message, current)
         lang = reply.language
         events: list[EventType] = [
@@ -46,7 +46,11 @@ class ActionAnswerFaq(Action):
         if kind == "answer":
             entry = service.faq.get(reply.decision.offered[0])
             assert entry is not None
-            return events + reply_with_entry(dispatcher, domain, entry, lang)
+            return [
+                *events,
+                SlotSet("not_helped", 0),
+                *reply_with_entry(dispatcher, domain, entry, lang),
+            ]
         if intent == "out_of_scope":
             say(dispatcher, domain, "utter_out_of_scope", lang)
         elif kind == "clarify":
@@ -62,7 +66,7 @@ class ActionAnswerFaq(Action):
             )
             say(dispatcher, domain, "utter_clarify", lang, buttons=buttons)
         else:
-            say(dispatcher, domain, "utter_fallback", lang)
+            return events + not_helped(dispatcher, tracker, domain, lang)
         return events
 
 
@@ -83,9 +87,24 @@ class ActionChooseFaq(Action):
         entry = service.faq.get(chosen) if chosen and chosen != NONE_OF_THESE else None
         events: list[EventType] = [SlotSet("faq_id", None)]
         if entry is None:  # "none of these", or an entry removed since the buttons were sent
-            say(dispatcher, domain, "utter_fallback", lang)
-            return events
+            return events + not_helped(dispatcher, tracker, domain, lang)
         return events + reply_with_entry(dispatcher, domain, entry, lang)
+
+
+def not_helped(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], lang: str
+) -> list[EventType]:
+    """First miss: ask to rephrase (with a "talk to a person" button); second: offer a person."""
+    misses = int(tracker.get_slot("not_helped") or 0) + 1
+    if misses >= 2:
+        say(dispatcher, domain, "utter_not_helped_offer_human", lang)
+        return [
+            SlotSet("not_helped", misses),
+            SlotSet("awaiting_answer", "offer_human"),
+            SlotSet("escalation_reason", "not_helped"),
+        ]
+    say(dispatcher, domain, "utter_fallback", lang)
+    return [SlotSet("not_helped", misses), SlotSet("awaiting_answer", None)]
 
 
 def _choose(entry_id: str) -> str:

@@ -18,7 +18,8 @@ def reply_with_entry(
     """Send ``entry``'s answer in ``lang``.
 
     Without an answer in ``lang`` the shopper is told so in ``lang``, gets the answer in another
-    language and is offered a person; so is anyone whose entry says ``handoff: true``.
+    language and is offered a person; so is anyone whose entry says ``handoff: true``. Every
+    other answer asks "did that answer your question?"; a "no" offers a person.
     """
     offer_human = entry.handoff
     answer = entry.answer.get(lang)  # type: ignore[call-overload]
@@ -28,6 +29,14 @@ def reply_with_entry(
         answer = entry.answer[other]
         offer_human = True
     dispatcher.utter_message(text=answer)
+    events: list[EventType] = [SlotSet("last_faq_id", entry.id)]
     if offer_human:
         say(dispatcher, domain, "utter_offer_human", lang)
-    return [SlotSet("last_faq_id", entry.id), SlotSet("offered_human", offer_human)]
+        reason = "handoff_entry" if entry.handoff else "missing_translation"
+        return [
+            *events,
+            SlotSet("awaiting_answer", "offer_human"),
+            SlotSet("escalation_reason", reason),
+        ]
+    say(dispatcher, domain, "utter_did_that_help", lang)
+    return [*events, SlotSet("awaiting_answer", "feedback"), SlotSet("escalation_reason", None)]

@@ -19,9 +19,16 @@ def variation(domain: dict[str, Any], name: str, lang: str) -> dict[str, Any]:
     return pick_variation(domain.get("responses", {}), name, lang)
 
 
-def text(domain: dict[str, Any], name: str, lang: str) -> str:
-    """Just the text of a response."""
-    return str(variation(domain, name, lang).get("text", ""))
+def text(domain: dict[str, Any], name: str, lang: str, **values: object) -> str:
+    """Just the text of a response, with ``{name}`` placeholders filled from ``values``."""
+    return fill(str(variation(domain, name, lang).get("text", "")), values)
+
+
+def fill(template: str, values: dict[str, object]) -> str:
+    """Replace ``{key}`` by its value (plain replacement: texts may contain other braces)."""
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", str(value))
+    return template
 
 
 def say(
@@ -30,8 +37,10 @@ def say(
     name: str,
     lang: str,
     buttons: list[dict[str, str]] | None = None,
+    **values: object,
 ) -> None:
-    """Send response ``name`` in ``lang``, with extra buttons after the response's own."""
+    """Send response ``name`` in ``lang`` (placeholders filled), extra buttons after its own."""
     chosen = variation(domain, name, lang)
     all_buttons = [*chosen.get("buttons", []), *(buttons or [])]
-    dispatcher.utter_message(text=chosen.get("text"), buttons=all_buttons or None)
+    message = fill(str(chosen.get("text", "")), values)
+    dispatcher.utter_message(text=message, buttons=all_buttons or None)

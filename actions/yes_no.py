@@ -8,23 +8,35 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import escalate
 from actions.runtime import get_service
 from actions.texts import say
 
 
 class ActionReplyYesNo(Action):
-    """After an offer of a person, "yes" gives the contacts; else ask what else to help with."""
+    """Yes to "want a person?" escalates; no to "did that help?" offers a person."""
 
     def name(self) -> str:
         return "action_reply_yes_no"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         lang = tracker.get_slot("language") or get_service().settings.default_language
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "affirm" and tracker.get_slot("offered_human"):
-            say(dispatcher, domain, "utter_human_contact", lang)
-        else:
-            say(dispatcher, domain, "utter_anything_else", lang)
-        return [SlotSet("offered_human", False)]
+        asked = tracker.get_slot("awaiting_answer")
+        yes = intent == "affirm"
+        if asked == "offer_human" and yes:
+            reason = tracker.get_slot("escalation_reason") or "not_helped"
+            return await escalate(dispatcher, tracker, domain, lang, reason)
+        if asked == "feedback" and yes:
+            say(dispatcher, domain, "utter_glad_to_help", lang)
+            return [SlotSet("awaiting_answer", None), SlotSet("not_helped", 0)]
+        if asked == "feedback":
+            say(dispatcher, domain, "utter_not_helped_offer_human", lang)
+            return [
+                SlotSet("awaiting_answer", "offer_human"),
+                SlotSet("escalation_reason", "not_helped"),
+            ]
+        say(dispatcher, domain, "utter_anything_else", lang)
+        return [SlotSet("awaiting_answer", None)]

@@ -153,7 +153,9 @@ class HandoffDesk:
             outcome.position = self.store.queue_position(ticket)
             outcome.wait_minutes = self._wait_minutes(outcome.position)
         elif ticket.status == "offline":
-            outcome.back_at = self.settings.opening_hours.next_opening(self.clock())
+            hours, now = self.settings.opening_hours, self.clock()
+            # within hours with nobody online there is no "back at" to promise
+            outcome.back_at = None if hours.is_open(now) else hours.next_opening(now)
         return outcome
 
     def leave_contact(self, conversation_id: str, email: str, question: str) -> Ticket:

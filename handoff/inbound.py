@@ -33,7 +33,7 @@ def backend_webhook(
     config = desk.settings.backends.get(name)
     if config is None or config.type != "chatwoot":
         raise HTTPException(404, f"no Chatwoot backend called {name!r} in handoff.yml")
-    event = parse_webhook(body)
+    event = parse_webhook(body, inbox_id=config.inbox_id)
     if event is None:
         return {"result": "ignored"}
     ticket = desk.store.ticket_by_external_id(name, event.external_id)

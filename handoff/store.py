@@ -525,10 +525,12 @@ class Store:
             conn.execute(sessions.delete().where(sessions.c.agent == name))
             return bool(conn.execute(agents.delete().where(agents.c.name == name)).rowcount)
 
-    def touch_agent(self, name: str) -> None:
-        """Mark the agent as seen now (the console polls, so this is "online")."""
+    def touch_agent(self, name: str, at: datetime | None = None) -> None:
+        """Mark the agent as seen (the console polls, so this is "online")."""
         with self.transaction() as conn:
-            conn.execute(agents.update().where(agents.c.name == name).values(last_seen_at=utcnow()))
+            conn.execute(
+                agents.update().where(agents.c.name == name).values(last_seen_at=at or utcnow())
+            )
 
     def agents_online(self, since: datetime) -> int:
         """Agents whose console was seen since ``since``."""

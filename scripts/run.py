@@ -19,6 +19,7 @@ def main() -> int:
         token=auth_token(),
         log_dir=STATE / "logs",
         tracker_db=STATE / "tracker.db",
+        handoff_port=int(os.environ.get("HANDOFF_PORT", "8000")),
     )
     chat_port = int(os.environ.get("CHAT_PORT", "8080"))
 
@@ -26,7 +27,10 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupted)
-    print("starting the action server and Rasa (loading models takes ~30 s)...", flush=True)
+    print(
+        "starting the action server, Rasa and the handoff service (loading models takes ~30 s)...",
+        flush=True,
+    )
     try:
         stack.start()
         chat = serve_chat_page(chat_port, stack.rasa_url)
@@ -35,6 +39,9 @@ def main() -> int:
             f"  chat page     http://127.0.0.1:{chat_port}/\n"
             f"  Rasa          {stack.rasa_url}  (REST: POST /webhooks/rest/webhook, socket.io)\n"
             f"  action server {stack.actions_url}\n"
+            f"  agent console {stack.handoff_url}/\n"
+            f"                (add an agent first: .venv/bin/faqbot agent add NAME)\n"
+            f"  handoff API   {stack.handoff_url}/openapi.json\n"
             f"  logs          {stack.log_dir}/\n"
             f"Press Ctrl-C to stop.",
             flush=True,

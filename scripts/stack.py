@@ -84,6 +84,11 @@ class Stack:
     log_dir: Path
     tracker_db: Path
     faq_dir: Path | None = None
+    # the handoff service (agent console); None leaves it out
+    handoff_port: int | None = None
+    # FAQBOT_DATABASE_URL of the tickets (default: handoff.yml's, a SQLite file in .faqbot/)
+    database_url: str | None = None
+    handoff_config: Path | None = None
     services: list[Service] = field(default_factory=list)
 
     @property
@@ -96,19 +101,40 @@ class Stack:
         """Base URL of the action server."""
         return f"http://127.0.0.1:{self.actions_port}"
 
-    def start(self, timeout: float = 300.0) -> None:
-        """Start the action server and Rasa; return when both answer. Stops all on failure."""
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+    @property
+    def handoff_url(self) -> str:
+        """Base URL of the handoff service (agent console)."""
+        return f"http://127.0.0.1:{self.handoff_port}"
+
+    def environment(self) -> dict[str, str]:
+        """The environment every child gets."""
         env = dict(os.environ)
         env.update(
             RASA_TELEMETRY_ENABLED="false",
             ACTIONS_PORT=str(self.actions_port),
             FAQBOT_TRACKER_DB=str(self.tracker_db),
             TF_CPP_MIN_LOG_LEVEL="2",
+            RASA_URL=self.rasa_url,
+            RASA_AUTH_TOKEN=self.token,
         )
         if self.faq_dir is not None:
             env["FAQBOT_FAQ_DIR"] = str(self.faq_dir)
+        if self.database_url is not None:
+            env["FAQBOT_DATABASE_URL"] = self.database_url
+        if self.handoff_config is not None:
+            env["FAQBOT_HANDOFF_CONFIG"] = str(self.handoff_config)
+        return env
+
+    def start(self, timeout: float = 300.0) -> None:
+        """Start the action server, Rasa and the handoff service; return when all answer.
+
+        Stops all on failure.
+        """
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = self.environment()
         try:
+            if self.handoff_port is not None:
+                self.start_handoff(env)
             self._spawn(
                 "actions",
                 [str(ROOT / ".venv/bin/python"), "-m", "actions", "--port", str(self.actions_port)],
@@ -142,9 +168,33 @@ class Stack:
             self.stop()
             raise
 
+    def start_handoff(self, env: dict[str, str] | None = None, wait: bool = False) -> None:
+        """Start (or, after :meth:`stop_service`, restart) the handoff service."""
+        self._spawn(
+            "handoff",
+            [
+                str(ROOT / ".venv/bin/faqbot"),
+                "handoff",
+                "serve",
+                "--port",
+                str(self.handoff_port),
+            ],
+            env or self.environment(),
+        )
+        if wait:
+            self._wait_until_up(60.0)
+
+    def stop_service(self, name: str) -> None:
+        """Stop one child (to test restarts); :meth:`start` or ``start_handoff`` brings it back."""
+        for service in [s for s in self.services if s.name == name]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.process.pid, signal.SIGTERM)
+            service.process.wait(timeout=30)
+            self.services.remove(service)
+
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
         log_path = self.log_dir / f"{name}.log"
-        log = log_path.open("wb")
+        log = log_path.open("ab")
         process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -159,6 +209,11 @@ class Stack:
 
     def _wait_until_up(self, timeout: float) -> None:
         checks = {"actions": f"{self.actions_url}/health", "rasa": f"{self.rasa_url}/"}
+        if self.handoff_port is not None:
+            checks["handoff"] = f"{self.handoff_url}/health"
+        checks = {
+            name: url for name, url in checks.items() if any(s.name == name for s in self.services)
+        }
         deadline = time.monotonic() + timeout
         pending = dict(checks)
         while pending:

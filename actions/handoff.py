@@ -1,0 +1,145 @@
+"""Escalation to a person: queue, partner overflow or the offline contact form."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.runtime import get_desk, get_service
+from actions.texts import say, text
+from handoff.desk import Escalation, Outcome
+from handoff.errors import HandoffError
+from handoff.store import utcnow
+
+log = logging.getLogger(__name__)
+
+FORM = "offline_contact_form"
+
+
+class ActionEscalate(Action):
+    """Hands the conversation to a person because the shopper asked for one."""
+
+    def name(self) -> str:
+        return "action_escalate"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        lang = tracker.get_slot("language") or get_service().settings.default_language
+        return await escalate(dispatcher, tracker, domain, lang, "explicit_request")
+
+
+async def escalate(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: dict[str, Any],
+    lang: str,
+    reason: str,
+) -> list[EventType]:
+    """Create (or find) the ticket and tell the shopper what happens next, in ``lang``."""
+    question = _last_question(tracker) if reason != "explicit_request" else None
+    request = Escalation(
+        conversation_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel() or "unknown",
+        language=lang,
+        reason=reason,
+        candidates=list(tracker.get_slot("faq_candidates") or []),
+        transcript=_transcript(tracker),
+        events_seen=len(tracker.events),
+        question=question,
+    )
+    reset: list[EventType] = [
+        SlotSet("awaiting_answer", None),
+        SlotSet("not_helped", 0),
+        SlotSet("escalation_reason", None),
+    ]
+    try:
+        outcome = await asyncio.to_thread(get_desk().escalate, request)
+    except HandoffError as exc:  # never a dead end: give the contacts instead
+        log.error("escalation of %s failed: %s", tracker.sender_id, exc)
+        say(dispatcher, domain, "utter_handoff_unavailable", lang)
+        return reset
+    return reset + _tell(dispatcher, tracker, domain, lang, outcome, question)
+
+
+def _tell(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: dict[str, Any],
+    lang: str,
+    outcome: Outcome,
+    question: str | None,
+) -> list[EventType]:
+    if outcome.status == "offline":
+        if outcome.already_open and tracker.get_slot("contact_email"):
+            email = tracker.get_slot("contact_email")
+            say(dispatcher, domain, "utter_offline_already_saved", lang, email=email)
+            return [SlotSet("handoff", "offline")]
+        if outcome.back_at is None:
+            say(dispatcher, domain, "utter_handoff_offline_no_hours", lang)
+        else:
+            back = back_at_text(
+                domain, lang, outcome.back_at, get_desk().settings.opening_hours.timezone
+            )
+            say(dispatcher, domain, "utter_handoff_offline", lang, back_at=back)
+        return [
+            SlotSet("handoff", "offline"),
+            SlotSet("contact_email", None),
+            SlotSet("contact_question", question),
+            SlotSet("contact_declined", None),
+            FollowupAction(FORM),
+        ]
+    if outcome.status == "queued" and outcome.position is not None:
+        name = "utter_handoff_still_queued" if outcome.already_open else "utter_handoff_queued"
+        say(dispatcher, domain, name, lang, position=outcome.position, wait=outcome.wait_minutes)
+    elif outcome.status == "active" and outcome.already_open:
+        pass  # a person is already chatting with the shopper; stay quiet
+    else:  # overflow, or queued at an external helpdesk
+        say(dispatcher, domain, "utter_handoff_overflow", lang)
+    return [SlotSet("handoff", outcome.status), ConversationPaused()]
+
+
+def back_at_text(domain: dict[str, Any], lang: str, moment: datetime, zone: str) -> str:
+    """``maanantaina 24.11. klo 9.00`` / ``måndag 24/11 kl. 9.00`` / ``on Monday 24/11 at 9:00``."""
+    local = moment.astimezone(ZoneInfo(zone))
+    weekdays = text(domain, "utter_weekdays", lang).split(",")
+    return text(
+        domain,
+        "utter_back_at_format",
+        lang,
+        weekday=weekdays[local.weekday()],
+        day=local.day,
+        month=local.month,
+        hour=local.hour,
+        minute=f"{local.minute:02d}",
+    )
+
+
+def _transcript(tracker: Tracker) -> list[tuple[str, str, datetime]]:
+    lines = []
+    for event in tracker.events:
+        kind, said = event.get("event"), (event.get("text") or "").strip()
+        if kind in ("user", "bot") and said:
+            stamp = event.get("timestamp")
+            at = datetime.fromtimestamp(stamp, tz=utcnow().tzinfo) if stamp else utcnow()
+            lines.append(("shopper" if kind == "user" else "bot", said, at))
+    return lines
+
+
+def _last_question(tracker: Tracker) -> str | None:
+    """The last message that went to the FAQ (not "no" or a button press)."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        said = (event.get("text") or "").strip()
+        if intent in ("ask_faq", "out_of_scope", "nlu_fallback") and said:
+            return said
+    return None

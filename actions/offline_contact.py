@@ -1,0 +1,90 @@
+"""The offline contact form: an email address and a question become an offline ticket."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.runtime import get_desk, get_service
+from actions.texts import say
+from handoff.contact import find_email
+from handoff.errors import HandoffError
+
+log = logging.getLogger(__name__)
+
+DECLINING_INTENTS = ("deny", "goodbye")
+
+
+def _lang(tracker: Tracker) -> str:
+    return tracker.get_slot("language") or get_service().settings.default_language
+
+
+def _declines(tracker: Tracker) -> bool:
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    return intent in DECLINING_INTENTS
+
+
+class ValidateOfflineContactForm(FormValidationAction):
+    """Asks again, politely, until the email address is valid; "no thanks" leaves the form."""
+
+    def name(self) -> str:
+        return "validate_offline_contact_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        return [] if tracker.get_slot("contact_declined") else domain_slots
+
+    def validate_contact_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        email = find_email(str(value or ""))
+        if email is None and _declines(tracker):
+            return {"contact_email": None, "contact_declined": True}
+        if email is None:
+            shown = str(value or "").strip()[:80]
+            say(dispatcher, domain, "utter_invalid_email", _lang(tracker), value=shown)
+            return {"contact_email": None}
+        return {"contact_email": email}
+
+    def validate_contact_question(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        question = str(value or "").strip()
+        if not question or question.startswith("/"):
+            return {"contact_question": None}
+        return {"contact_question": question}
+
+
+class ActionSubmitOfflineContact(Action):
+    """Stores the email address and question with the offline ticket and confirms."""
+
+    def name(self) -> str:
+        return "action_submit_offline_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        lang = _lang(tracker)
+        email, question = tracker.get_slot("contact_email"), tracker.get_slot("contact_question")
+        if tracker.get_slot("contact_declined") or not email or not question:
+            say(dispatcher, domain, "utter_offline_declined", lang)
+            return [SlotSet("contact_declined", None), SlotSet("handoff", None)]
+        try:
+            await asyncio.to_thread(get_desk().leave_contact, tracker.sender_id, email, question)
+        except HandoffError as exc:
+            log.error("offline ticket of %s not saved: %s", tracker.sender_id, exc)
+            say(dispatcher, domain, "utter_handoff_unavailable", lang)
+            return [SlotSet("handoff", None)]
+        say(dispatcher, domain, "utter_offline_ticket_saved", lang, email=email)
+        return [SlotSet("handoff", "offline")]

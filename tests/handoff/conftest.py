@@ -1,0 +1,113 @@
+"""Handoff fixtures: a store on SQLite and (when available) PostgreSQL, a recording fake Rasa."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handoff.config import HandoffSettings
+from handoff.desk import HandoffDesk
+from handoff.store import Store, metadata
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def postgres_url() -> str | None:
+    """The test PostgreSQL database (CI sets it); skipping is refused when it is required."""
+    url = os.environ.get("FAQBOT_TEST_POSTGRES_URL")
+    if not url and os.environ.get("FAQBOT_REQUIRE_POSTGRES") == "1":
+        pytest.fail("FAQBOT_REQUIRE_POSTGRES=1 but FAQBOT_TEST_POSTGRES_URL is not set")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'handoff.db'}"
+    url = postgres_url()
+    if not url:
+        pytest.skip("no PostgreSQL: set FAQBOT_TEST_POSTGRES_URL (CI does)")
+    store = Store(url)
+    metadata.drop_all(store.engine)
+    store.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def store(db_url: str) -> Store:
+    """An empty store with its schema."""
+    created = Store(db_url)
+    created.create_schema()
+    yield created
+    created.engine.dispose()
+
+
+class FakeRasa:
+    """Records appended events; serves trackers the test controls."""
+
+    def __init__(self) -> None:
+        self.appended: list[tuple[str, list[dict[str, Any]]]] = []
+        self.trackers: dict[str, list[dict[str, Any]]] = {}
+        self.down = False
+
+    def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        from handoff.errors import RasaUnavailable
+
+        if self.down:
+            raise RasaUnavailable("Rasa at fake does not answer")
+        self.appended.append((conversation_id, events))
+
+    def tracker(self, conversation_id: str) -> dict[str, Any]:
+        return {"events": self.trackers.get(conversation_id, [])}
+
+    def healthy(self) -> bool:
+        return not self.down
+
+    def events_for(self, conversation_id: str) -> list[dict[str, Any]]:
+        return [e for cid, events in self.appended if cid == conversation_id for e in events]
+
+
+class Clock:
+    """A settable clock."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+# Wednesday 2026-11-25 12:00 in Helsinki (UTC+2)
+WEDNESDAY_NOON = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def office_hours() -> dict[str, Any]:
+    """Mon–Fri 9–17 Helsinki time, closed on Independence Day."""
+    days = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+    return {"timezone": "Europe/Helsinki", **days, "holidays": ["2026-12-07"]}
+
+
+@pytest.fixture
+def fake_rasa() -> FakeRasa:
+    return FakeRasa()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(WEDNESDAY_NOON)
+
+
+def make_desk(store: Store, rasa: FakeRasa, clock: Clock, **settings: Any) -> HandoffDesk:
+    """A desk with office hours and the project's domain.yml texts."""
+    values: dict[str, Any] = {
+        "database_url": store.url,
+        "domain_file": ROOT / "domain.yml",
+        "opening_hours": office_hours(),
+        **settings,
+    }
+    return HandoffDesk(HandoffSettings.model_validate(values), store, rasa, clock)  # type: ignore[arg-type]
