@@ -52,8 +52,8 @@ class ActionAnswerFaq(Action):
                 *reply_with_entry(dispatcher, domain, entry, lang),
             ]
         if intent == "out_of_scope":
-            say(dispatcher, domain, "utter_out_of_scope", lang)
-        elif kind == "clarify":
+            return events + not_helped(dispatcher, tracker, domain, lang, "utter_out_of_scope")
+        if kind == "clarify":
             buttons = [
                 {"title": entry.first_question(lang), "payload": _choose(entry.id)}
                 for entry in reply.offered_entries(service.faq)
@@ -92,9 +92,13 @@ class ActionChooseFaq(Action):
 
 
 def not_helped(
-    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], lang: str
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: dict[str, Any],
+    lang: str,
+    first_reply: str = "utter_fallback",
 ) -> list[EventType]:
-    """First miss: ask to rephrase (with a "talk to a person" button); second: offer a person."""
+    """First miss: ``first_reply`` (rephrase, or "only shop things"); second: offer a person."""
     misses = int(tracker.get_slot("not_helped") or 0) + 1
     if misses >= 2:
         say(dispatcher, domain, "utter_not_helped_offer_human", lang)
@@ -103,7 +107,7 @@ def not_helped(
             SlotSet("awaiting_answer", "offer_human"),
             SlotSet("escalation_reason", "not_helped"),
         ]
-    say(dispatcher, domain, "utter_fallback", lang)
+    say(dispatcher, domain, first_reply, lang)
     return [SlotSet("not_helped", misses), SlotSet("awaiting_answer", None)]
 
 

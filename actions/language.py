@@ -5,15 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import get_service
 from bot import language
+from bot.human_request import asks_for_human
 
 
 class ActionDetectLanguage(Action):
-    """Sets ``language`` from the latest message, keeping the current one unless it is clear."""
+    """Sets ``language`` from the latest message, keeping the current one unless it is clear.
+
+    Every rule starts with this action, so it is also where a request for a person that the
+    classifier filed under another intent ("finns det en riktig person där" as a greeting) is
+    caught: the escalation follows, whatever the rule would have done.
+    """
 
     def name(self) -> str:
         return "action_detect_language"
@@ -23,10 +29,15 @@ class ActionDetectLanguage(Action):
     ) -> list[EventType]:
         current = tracker.get_slot("language")
         default = get_service().settings.default_language
-        chosen = language.choose_language(
-            tracker.latest_message.get("text") or "", current, default
-        )
-        return [] if chosen == current else [SlotSet("language", chosen)]
+        text = tracker.latest_message.get("text") or ""
+        chosen = language.choose_language(text, current, default)
+        events: list[EventType] = [] if chosen == current else [SlotSet("language", chosen)]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent not in ("request_human", "ask_faq", "out_of_scope", "nlu_fallback") and (
+            asks_for_human(text)
+        ):  # ask_faq & co. check it themselves, before the FAQ
+            events.append(FollowupAction("action_escalate"))
+        return events
 
 
 class ActionSwitchLanguage(Action):

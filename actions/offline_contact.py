@@ -48,7 +48,9 @@ class ValidateOfflineContactForm(FormValidationAction):
     def validate_contact_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        email = find_email(str(value or ""))
+        if value is None:  # reset when the form starts: nothing to check yet
+            return {"contact_email": None}
+        email = find_email(str(value))
         if email is None and _declines(tracker):
             return {"contact_email": None, "contact_declined": True}
         if email is None:

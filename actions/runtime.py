@@ -7,7 +7,7 @@ import threading
 
 from bot.service import FaqService
 from bot.settings import load_settings
-from handoff.config import load_handoff_settings
+from handoff.config import handoff_config_path, load_handoff_settings
 from handoff.desk import HandoffDesk
 from handoff.errors import HandoffError
 from handoff.store import Store
@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 _service: FaqService | None = None
 _desk: HandoffDesk | None = None
+_desk_config_stamp: float | None = None
 _lock = threading.Lock()
 
 
@@ -42,12 +43,34 @@ def get_service() -> FaqService:
 
 
 def get_desk() -> HandoffDesk:
-    """The handoff desk (tickets are written straight to the shared database)."""
-    global _desk
+    """The handoff desk (tickets are written straight to the shared database).
+
+    Edits of handoff.yml (opening hours, overflow) apply to the next escalation; an invalid
+    edit is logged and the last good settings stay in use.
+    """
+    global _desk, _desk_config_stamp
     with _lock:
+        stamp = _config_stamp()
         if _desk is None:
             settings = load_handoff_settings()
             store = Store(settings.database_url)
             store.create_schema()
             _desk = HandoffDesk(settings, store)
+            _desk_config_stamp = stamp
+        elif stamp != _desk_config_stamp:
+            _desk_config_stamp = stamp
+            try:
+                settings = load_handoff_settings()
+            except HandoffError as exc:
+                log.error("handoff.yml not reloaded, keeping the previous settings:\n%s", exc)
+            else:
+                _desk.settings = settings.model_copy(update={"database_url": _desk.store.url})
+                log.info("handoff.yml reloaded")
     return _desk
+
+
+def _config_stamp() -> float | None:
+    try:
+        return handoff_config_path().stat().st_mtime
+    except OSError:
+        return None

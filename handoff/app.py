@@ -159,6 +159,21 @@ class LoginThrottle:
             self._failures.pop(name, None)
 
 
+class Presence:
+    """Records that an agent's console is open, writing at most every 10 s per agent."""
+
+    def __init__(self, store: Store, every: float = 10.0) -> None:
+        self.store, self.every = store, every
+        self._last: dict[str, float] = {}
+
+    def seen(self, agent: str) -> None:
+        """The agent's console polled just now."""
+        now = time.monotonic()
+        if now - self._last.get(agent, -self.every) >= self.every:
+            self._last[agent] = now
+            self.store.touch_agent(agent)
+
+
 class BackgroundLoop:
     """Reads shopper messages from Rasa and delivers the outbox, in one daemon thread."""
 
@@ -224,6 +239,7 @@ def create_app(
     worker = worker or OutboxWorker(settings, store)
     sessions = Sessions(store, settings.session_hours)
     throttle = LoginThrottle()
+    presence = Presence(store)
     api_token = os.environ.get("FAQBOT_HANDOFF_API_TOKEN", "")
 
     @asynccontextmanager
@@ -303,7 +319,7 @@ def create_app(
             max_age=int(settings.session_hours * 3600),
             path="/",
         )
-        store.touch_agent(body.name)
+        presence.seen(body.name)
         return SessionInfo(agent=body.name, csrf_token=csrf)
 
     @app.get("/api/session", response_model=SessionInfo, tags=["console"])
@@ -330,7 +346,7 @@ def create_app(
         if unknown:
             raise HTTPException(422, f"unknown status {unknown}; use {', '.join(STATUSES)}")
         if not who.integration:
-            store.touch_agent(who.agent)  # the console polls: this is how we know who is online
+            presence.seen(who.agent)  # the console polls: this is how we know who is online
         found = store.list_tickets(wanted, limit)
         last = store.last_message_ids([t.id for t in found])
         return QueueOut(
@@ -358,7 +374,12 @@ def create_app(
         "/api/conversations/{ticket_id}/claim", response_model=TicketOut, tags=["conversations"]
     )
     def claim(ticket_id: int, who: Who) -> TicketOut:
-        """Take a waiting conversation; the shopper is told a person joined."""
+        """Take a waiting conversation; the shopper is told a person joined.
+
+        Overflow tickets are with the partner: only the integration API can claim them.
+        """
+        if not who.integration and desk.store.ticket(ticket_id).status == "overflow":
+            raise InvalidTransition(f"ticket {ticket_id} is with the overflow partner")
         return TicketOut(**desk.claim(ticket_id, who.agent).as_json())
 
     @app.post(
@@ -376,20 +397,31 @@ def create_app(
     )
     def note(ticket_id: int, body: TextRequest, who: Who) -> MessageOut:
         """Leave an internal note (never shown to the shopper)."""
-        return MessageOut(**desk.note(ticket_id, body.agent or who.agent, body.text).as_json())
+        author = (body.agent or who.agent) if who.integration else who.agent
+        return MessageOut(**desk.note(ticket_id, author, body.text).as_json())
 
     @app.post(
         "/api/conversations/{ticket_id}/close", response_model=TicketOut, tags=["conversations"]
     )
     def close(ticket_id: int, who: Who) -> TicketOut:
-        """Close the ticket and hand the chat back to the bot."""
+        """Close the ticket and hand the chat back to the bot (another agent's chat: no)."""
+        ticket = desk.store.ticket(ticket_id)
+        if not who.integration and ticket.status == "active" and ticket.agent != who.agent:
+            raise InvalidTransition(f"ticket {ticket_id} is handled by {ticket.agent}")
         return TicketOut(**desk.close(ticket_id, who.agent).as_json())
 
     app.include_router(inbound_router)
 
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for name, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
     @app.get("/", include_in_schema=False)
     def console_page() -> FileResponse:
-        return FileResponse(CONSOLE_DIR / "index.html", headers=_SECURITY_HEADERS)
+        return FileResponse(CONSOLE_DIR / "index.html")
 
     app.mount("/static", StaticFiles(directory=CONSOLE_DIR), name="static")
     return app
@@ -403,4 +435,5 @@ _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
 }

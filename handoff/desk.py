@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.responses import load_responses, pick_variation
 from handoff.config import CONSOLE, HandoffSettings
-from handoff.errors import InvalidTransition, RasaUnavailable
+from handoff.errors import InvalidTransition, RasaUnavailable, UnknownConversation
 from handoff.rasa import RasaClient, bot_message, resume_events, set_slot
 from handoff.store import Message, Store, Ticket, utcnow
 
@@ -254,6 +254,9 @@ class HandoffDesk:
                 continue
             try:
                 events = self.rasa.tracker(ticket.conversation_id).get("events") or []
+            except UnknownConversation as exc:  # one bad conversation must not stall the rest
+                log.warning("cannot read conversation %s: %s", ticket.conversation_id, exc)
+                continue
             except RasaUnavailable as exc:
                 log.warning("cannot read conversation %s: %s", ticket.conversation_id, exc)
                 break

@@ -81,4 +81,4 @@ def set_slot(name: str, value: Any) -> Event:
 def resume_events() -> list[Event]:
     """Resume and listen: a bare ``resume`` makes Rasa re-run actions on the messages it
     logged while paused (which would escalate again)."""
-    return [{"event": "resume"}, {"event": "action_listen"}]
+    return [{"event": "resume"}, {"event": "action", "name": "action_listen"}]

@@ -140,33 +140,39 @@ class Stack:
                 [str(ROOT / ".venv/bin/python"), "-m", "actions", "--port", str(self.actions_port)],
                 env,
             )
-            self._spawn(
-                "rasa",
-                [
-                    str(ROOT / ".venv-rasa/bin/rasa"),
-                    "run",
-                    "--model",
-                    str(rasa_model()),
-                    "--enable-api",
-                    "--auth-token",
-                    self.token,
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.rasa_port),
-                    "--cors",
-                    "*",
-                    "--endpoints",
-                    "endpoints.yml",
-                    "--credentials",
-                    "credentials.yml",
-                ],
-                env,
-            )
+            self.start_rasa(env)
             self._wait_until_up(timeout)
         except BaseException:
             self.stop()
             raise
+
+    def start_rasa(self, env: dict[str, str] | None = None, wait: bool = False) -> None:
+        """Start (or, after :meth:`stop_service`, restart) the Rasa server."""
+        self._spawn(
+            "rasa",
+            [
+                str(ROOT / ".venv-rasa/bin/rasa"),
+                "run",
+                "--model",
+                str(rasa_model()),
+                "--enable-api",
+                "--auth-token",
+                self.token,
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--cors",
+                "*",
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
+            env or self.environment(),
+        )
+        if wait:
+            self._wait_until_up(300.0)
 
     def start_handoff(self, env: dict[str, str] | None = None, wait: bool = False) -> None:
         """Start (or, after :meth:`stop_service`, restart) the handoff service."""

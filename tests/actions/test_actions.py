@@ -19,6 +19,9 @@ from actions.texts import variation
 from actions.yes_no import ActionReplyYesNo
 from bot.service import FaqService
 from bot.settings import PolicySettings, Settings
+from handoff.config import HandoffSettings
+from handoff.desk import HandoffDesk
+from handoff.store import Store
 from tests.conftest import ROOT
 from tests.fakes import HashingEncoder
 
@@ -38,14 +41,34 @@ def service(faq_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     yield faq_service
 
 
+@pytest.fixture(autouse=True)
+def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HandoffDesk]:
+    """A real desk on a temporary SQLite database; shoppers queue even with nobody online."""
+    settings = HandoffSettings(
+        database_url=f"sqlite:///{tmp_path / 'handoff.db'}",
+        domain_file=ROOT / "domain.yml",
+        when_no_agent_online="queue",
+    )
+    store = Store(settings.database_url)
+    store.create_schema()
+    handoff_desk = HandoffDesk(settings, store)
+    monkeypatch.setattr(runtime, "_desk", handoff_desk)
+    yield handoff_desk
+    store.engine.dispose()
+
+
 def tracker(
-    text: str, intent: str = "ask_faq", entities: list[dict[str, Any]] | None = None, **slots: Any
+    text: str,
+    intent: str = "ask_faq",
+    entities: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+    **slots: Any,
 ) -> Tracker:
     return Tracker(
         sender_id="test",
         slots=slots,
         latest_message={"text": text, "intent": {"name": intent}, "entities": entities or []},
-        events=[],
+        events=events or [],
         paused=False,
         followup_action=None,
         active_loop={},
@@ -72,7 +95,11 @@ def test_every_response_has_fi_sv_en() -> None:
 
 def test_answers_in_the_conversation_language() -> None:
     messages, events = run(ActionAnswerFaq(), tracker("Kauanko toimitus kestää?", language="fi"))
-    assert [m["text"] for m in messages] == ["Toimitus kestää 1-3 arkipäivää."]
+    assert [m["text"] for m in messages] == [
+        "Toimitus kestää 1-3 arkipäivää.",
+        variation(DOMAIN, "utter_did_that_help", "fi")["text"],
+    ]
+    assert slot_events(events)["awaiting_answer"] == "feedback"
     assert slot_events(events)["last_faq_id"] == "delivery_time"
     assert slot_events(events)["faq_candidates"][0]["id"] == "delivery_time"
 
@@ -88,19 +115,26 @@ def test_missing_translation_is_said_and_a_person_offered() -> None:
         "Voit palauttaa tuotteet 30 päivän kuluessa.",
     }
     assert messages[2]["text"] == variation(DOMAIN, "utter_offer_human", "sv")["text"]
-    assert slot_events(events)["offered_human"] is True
+    assert slot_events(events)["awaiting_answer"] == "offer_human"
 
 
 def test_handoff_entries_offer_a_person() -> None:
     messages, events = run(ActionAnswerFaq(), tracker("my product arrived broken", language="en"))
     assert messages[0]["text"] == "Send us a photo and we will replace it."
     assert messages[1]["text"] == variation(DOMAIN, "utter_offer_human", "en")["text"]
-    assert slot_events(events)["offered_human"] is True
+    assert slot_events(events)["awaiting_answer"] == "offer_human"
+    assert slot_events(events)["escalation_reason"] == "handoff_entry"
 
 
-def test_low_confidence_falls_back() -> None:
-    messages, _ = run(ActionAnswerFaq(), tracker("zzzz qqqq", language="en"))
+def test_low_confidence_falls_back_then_offers_a_person() -> None:
+    messages, events = run(ActionAnswerFaq(), tracker("zzzz qqqq", language="en"))
     assert messages[0]["text"] == variation(DOMAIN, "utter_fallback", "en")["text"]
+    assert messages[0]["buttons"][0]["payload"] == "/request_human"
+    assert slot_events(events)["not_helped"] == 1
+    messages, events = run(ActionAnswerFaq(), tracker("zzzz qqqq", language="en", not_helped=1))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_not_helped_offer_human", "en")["text"]
+    assert slot_events(events)["awaiting_answer"] == "offer_human"
+    assert slot_events(events)["escalation_reason"] == "not_helped"
 
 
 def test_out_of_scope_intent_gets_the_out_of_scope_reply() -> None:
@@ -108,11 +142,20 @@ def test_out_of_scope_intent_gets_the_out_of_scope_reply() -> None:
     assert messages[0]["text"] == variation(DOMAIN, "utter_out_of_scope", "fi")["text"]
 
 
-def test_a_request_for_a_person_beats_the_faq() -> None:
-    messages, _ = run(
+def test_a_request_for_a_person_beats_the_faq(desk: HandoffDesk) -> None:
+    messages, events = run(
         ActionAnswerFaq(), tracker("I want to talk to a person about delivery", language="en")
     )
-    assert messages[0]["text"] == variation(DOMAIN, "utter_human_contact", "en")["text"]
+    expected = variation(DOMAIN, "utter_handoff_queued", "en")["text"]
+    assert messages[0]["text"] == expected.replace("{position}", "1").replace("{wait}", "3")
+    assert slot_events(events)["handoff"] == "queued"
+    assert {"event": "pause", "timestamp": None} in events
+    [ticket] = desk.store.list_tickets()
+    assert (ticket.reason, ticket.language, ticket.conversation_id) == (
+        "explicit_request",
+        "en",
+        "test",
+    )
 
 
 def test_clarify_offers_buttons_then_choice_answers(service: FaqService) -> None:
@@ -125,7 +168,7 @@ def test_clarify_offers_buttons_then_choice_answers(service: FaqService) -> None
     assert all(b["payload"].startswith('/choose_faq{"faq_id":"') for b in buttons)
     chosen = [{"entity": "faq_id", "value": "delivery_time"}]
     messages, _ = run(ActionChooseFaq(), tracker("", "choose_faq", chosen, language="en"))
-    assert [m["text"] for m in messages] == ["Delivery takes 1-3 working days."]
+    assert messages[0]["text"] == "Delivery takes 1-3 working days."
     none = [{"entity": "faq_id", "value": "none"}]
     messages, _ = run(ActionChooseFaq(), tracker("", "choose_faq", none, language="en"))
     assert messages[0]["text"] == variation(DOMAIN, "utter_fallback", "en")["text"]
@@ -140,11 +183,55 @@ def test_language_actions() -> None:
     assert slot_events(events) == {"language": "en"}
 
 
-def test_yes_after_an_offer_gives_contacts_otherwise_anything_else() -> None:
+def test_yes_after_an_offer_escalates_with_the_offer_reason(desk: HandoffDesk) -> None:
+    history = [
+        {"event": "user", "text": "voiko vaihtaa", "parse_data": {"intent": {"name": "ask_faq"}}}
+    ]
     messages, events = run(
-        ActionReplyYesNo(), tracker("joo", "affirm", language="fi", offered_human=True)
+        ActionReplyYesNo(),
+        tracker(
+            "joo",
+            "affirm",
+            events=history,
+            language="fi",
+            awaiting_answer="offer_human",
+            escalation_reason="not_helped",
+        ),
     )
-    assert messages[0]["text"] == variation(DOMAIN, "utter_human_contact", "fi")["text"]
-    assert slot_events(events) == {"offered_human": False}
+    assert messages[0]["text"].startswith("Selvä, yhdistän sinut asiakaspalvelijalle.")
+    assert slot_events(events)["handoff"] == "queued"
+    [ticket] = desk.store.list_tickets()
+    assert ticket.reason == "not_helped" and ticket.question == "voiko vaihtaa"
+    assert [m.text for m in desk.store.messages(ticket.id)] == ["voiko vaihtaa"]
+
+
+def test_feedback_yes_thanks_no_offers_a_person() -> None:
+    messages, events = run(
+        ActionReplyYesNo(), tracker("yes", "affirm", language="en", awaiting_answer="feedback")
+    )
+    assert messages[0]["text"] == variation(DOMAIN, "utter_glad_to_help", "en")["text"]
+    assert slot_events(events)["awaiting_answer"] is None
+    messages, events = run(
+        ActionReplyYesNo(), tracker("nej", "deny", language="sv", awaiting_answer="feedback")
+    )
+    assert messages[0]["text"] == variation(DOMAIN, "utter_not_helped_offer_human", "sv")["text"]
+    assert slot_events(events)["awaiting_answer"] == "offer_human"
+
+
+def test_yes_without_a_question_asks_what_else() -> None:
     messages, _ = run(ActionReplyYesNo(), tracker("yes", "affirm", language="en"))
     assert messages[0]["text"] == variation(DOMAIN, "utter_anything_else", "en")["text"]
+
+
+def test_handoff_failure_gives_contacts_instead_of_a_dead_end(
+    desk: HandoffDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handoff.errors import StorageError
+
+    def broken(*_args: Any) -> None:
+        raise StorageError("database is down")
+
+    monkeypatch.setattr(desk, "escalate", broken)
+    messages, events = run(ActionAnswerFaq(), tracker("haluan puhua ihmiselle", language="fi"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_handoff_unavailable", "fi")["text"]
+    assert "handoff" not in slot_events(events)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -123,9 +124,7 @@ def test_long_queue_overflows_to_the_partner(
     [item] = store.due_deliveries()
     assert (item.backend, item.event) == ("partner", "handoff.requested")
     assert item.payload["ticket"]["conversation_id"] == "c2"
-    assert [line["text"] for line in item.payload["ticket"]["transcript"]][
-        0
-    ] == "Missä tilaukseni on?"
+    assert item.payload["ticket"]["transcript"][0]["text"] == "Missä tilaukseni on?"
 
 
 def test_long_expected_wait_overflows(store: Store, fake_rasa: FakeRasa, clock: Clock) -> None:
@@ -181,7 +180,7 @@ def test_claim_reply_note_close(store: Store, fake_rasa: FakeRasa, clock: Clock)
     last = fake_rasa.appended[-1][1]
     assert last[:3] == [
         {"event": "resume"},
-        {"event": "action_listen"},
+        {"event": "action", "name": "action_listen"},
         {"event": "slot", "name": "handoff", "value": None},
     ]
     assert last[3]["event"] == "bot" and "jag är här igen" in last[3]["text"]
@@ -212,7 +211,7 @@ def test_offline_ticket_is_answered_by_email(
     desk.leave_contact("c1", "matti@example.fi", "Onko takkia kokoa L?")
     desk.claim(ticket_id, "anna")
     assert fake_rasa.appended == []  # the shopper is not waiting in the chat
-    with pytest.raises(InvalidTransition, match="matti@example.fi"):
+    with pytest.raises(InvalidTransition, match=re.escape("matti@example.fi")):
         desk.reply(ticket_id, "anna", "Hei!")
     desk.close(ticket_id, "anna")
     assert fake_rasa.appended == []
