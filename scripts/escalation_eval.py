@@ -147,7 +147,13 @@ def main(argv: list[str] | None = None) -> int:
             stack: Stack = RunningRasa(0, 0, token, Path(state), Path(state), url=args.url)
         else:
             ports, token = (free_port(), free_port()), uuid.uuid4().hex
-            stack = Stack(*ports, token, Path(state) / "logs", Path(state) / "tracker.db")
+            stack = Stack(
+                *ports,
+                token,
+                Path(state) / "logs",
+                Path(state) / "tracker.db",
+                database_url=f"sqlite:///{Path(state) / 'handoff.db'}",  # never the dev tickets
+            )
             stack.start()
         try:
             outcomes = measure(stack, messages)
