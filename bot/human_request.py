@@ -19,10 +19,10 @@ _PATTERNS = [
     r"\b(human|person|agent|operator|representative|rep)\s*(please|pls|plz|now)?\s*[.!?]*$",
     r"^\s*(human|person|agent|operator|representative)\b",
     r"\b(get|connect|transfer|put)\s+me\s+(to|through|with)?\s*(someone|somebody|a human|a person|an agent|customer service|support)",
-    r"\bcustomer\s+(service|support)\s+(agent|person|rep)",
+    r"\bcustomer\s+(service|support)\s+(agent|person|rep)\b",
     # Finnish
     r"\b(ihmise(lle|n|ll[aä])|ihminen|oikea(lle|n)?\s+ihmise|oikea\s+ihminen)",
-    r"\basiakaspalvelija",
+    r"\basiakaspalvelija(?!\w*\s+(auttoi|vastasi|sanoi|lupasi|oli|on\s+ollut))",
     r"\b(puhu(a|n)?|jutella|keskustella)\s+.*\b(jonkun|ihmisen|asiakaspalvelu|henkil[oö])",
     r"\byhdist[aä]\s+(minut\s+)?(asiakaspalveluun|ihmiselle|henkil[oö])",
     r"\bhaluu?n\s+(puhua|jutella)\b",

@@ -296,7 +296,8 @@ class HandoffDesk:
         return body
 
     def _enqueue(self, ticket: Ticket, event: str, message: Message | None = None) -> None:
-        self.store.enqueue(ticket.id, ticket.backend, event, self.payload(ticket, event, message))
+        payload = self.payload(ticket, event, message)
+        self.store.enqueue(ticket.id, ticket.backend, event, payload, at=self.clock())
 
 
 def _event_time(event: dict[str, Any]) -> datetime:

@@ -50,7 +50,7 @@ class OutboxWorker:
     def run_once(self) -> int:
         """Attempt every due delivery once; return how many were delivered."""
         delivered = 0
-        for item in self.store.due_deliveries():
+        for item in self.store.due_deliveries(self.clock()):
             if self.store.pending_before(item):
                 continue  # an earlier event of this ticket must arrive first
             ticket = self.store.ticket(item.ticket_id)

@@ -572,7 +572,14 @@ class Store:
 
     # outbox --------------------------------------------------------------------------------
 
-    def enqueue(self, ticket_id: int, backend: str, event: str, payload: dict[str, Any]) -> int:
+    def enqueue(
+        self,
+        ticket_id: int,
+        backend: str,
+        event: str,
+        payload: dict[str, Any],
+        at: datetime | None = None,
+    ) -> int:
         """Persist a delivery for a backend; the worker sends it (again) until it succeeds."""
         with self.transaction() as conn:
             return int(
@@ -583,12 +590,12 @@ class Store:
                         event=event,
                         payload=json.dumps(payload, ensure_ascii=False),
                         attempts=0,
-                        next_attempt_at=utcnow(),
+                        next_attempt_at=at or utcnow(),
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
             )
 
-    def due_deliveries(self, limit: int = 20) -> list[OutboxItem]:
+    def due_deliveries(self, now: datetime | None = None, limit: int = 20) -> list[OutboxItem]:
         """Undelivered, not given up, due now; oldest first (per ticket order is kept)."""
         with self.transaction() as conn:
             rows = conn.execute(
@@ -596,7 +603,7 @@ class Store:
                 .where(
                     outbox.c.delivered_at.is_(None),
                     outbox.c.failed_at.is_(None),
-                    outbox.c.next_attempt_at <= utcnow(),
+                    outbox.c.next_attempt_at <= (now or utcnow()),
                 )
                 .order_by(outbox.c.id)
                 .limit(limit)

@@ -121,7 +121,7 @@ def test_long_queue_overflows_to_the_partner(
     assert desk.escalate(request("c1")).status == "queued"
     overflow = desk.escalate(request("c2"))
     assert overflow.status == "overflow" and overflow.pauses_bot
-    [item] = store.due_deliveries()
+    [item] = store.due_deliveries(clock.now)
     assert (item.backend, item.event) == ("partner", "handoff.requested")
     assert item.payload["ticket"]["conversation_id"] == "c2"
     assert item.payload["ticket"]["transcript"][0]["text"] == "Missä tilaukseni on?"
