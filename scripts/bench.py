@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +47,7 @@ def main() -> int:
     """Run every measurement and print the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=240, help="REST messages to send")
+    parser.add_argument("--handoffs", type=int, default=30, help="escalated chats to take over")
     args = parser.parse_args()
     cases = yaml.safe_load((ROOT / "tests/data/eval_cases.yml").read_text(encoding="utf-8"))
     texts = [case["text"] for case in cases["cases"]]
@@ -88,12 +90,19 @@ def main() -> int:
     del service, encoder
 
     with tempfile.TemporaryDirectory() as state:
+        config = Path(state) / "handoff.yml"
+        config.write_text(
+            f"domain_file: {ROOT / 'domain.yml'}\nwhen_no_agent_online: queue\n", encoding="utf-8"
+        )
         stack = Stack(
             rasa_port=free_port(),
             actions_port=free_port(),
             token=uuid.uuid4().hex,
             log_dir=Path(state) / "logs",
             tracker_db=Path(state) / "tracker.db",
+            handoff_port=free_port(),
+            database_url=f"sqlite:///{Path(state) / 'handoff.db'}",
+            handoff_config=config,
         )
         started = time.perf_counter()
         stack.start()
@@ -108,13 +117,72 @@ def main() -> int:
                 t0 = time.perf_counter()
                 stack.send(sender, text)
                 latencies.append(time.perf_counter() - t0)
-            print(f"stack start (both servers up) {up_seconds:6.1f} s")
+            print(f"stack start (all servers up) {up_seconds:6.1f} s")
             print(f"end-to-end REST            {percentiles(latencies)}   ({len(latencies)} msgs)")
+            bench_handoff(stack, args.handoffs)
             for child in stack.services:
                 print(f"RSS {child.name:<22} {rss_mb(child.process.pid):6.0f} MB")
         finally:
             stack.stop()
     return 0
+
+
+def bench_handoff(stack: Stack, chats: int) -> None:
+    """Escalation, claim and the time an agent's reply takes to reach the shopper's socket."""
+    import queue
+
+    import requests
+    import socketio
+
+    subprocess.run(
+        [str(ROOT / ".venv/bin/faqbot"), "agent", "add", "bench", "--password-stdin"],
+        input="bench-password\n",
+        env=stack.environment(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    agent = requests.Session()
+    login = agent.post(
+        f"{stack.handoff_url}/api/login",
+        json={"name": "bench", "password": "bench-password"},
+        timeout=10,
+    )
+    agent.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+    escalate, claim, delivered, queue_list = [], [], [], []
+    for _ in range(chats):
+        inbox: queue.Queue[dict[str, object]] = queue.Queue()
+        session_id = uuid.uuid4().hex
+        client = socketio.Client(reconnection=False)
+        client.on("bot_uttered", inbox.put)
+        client.connect(stack.rasa_url, transports=["websocket"])
+        client.emit("session_request", {"session_id": session_id})
+        time.sleep(0.2)
+        t0 = time.perf_counter()
+        client.emit("user_uttered", {"message": "haluan puhua ihmiselle", "session_id": session_id})
+        inbox.get(timeout=30)
+        escalate.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        tickets = agent.get(f"{stack.handoff_url}/api/conversations", timeout=10).json()["tickets"]
+        queue_list.append(time.perf_counter() - t0)
+        ticket = next(t for t in tickets if t["conversation_id"] == session_id)
+        t0 = time.perf_counter()
+        agent.post(f"{stack.handoff_url}/api/conversations/{ticket['id']}/claim", timeout=10)
+        claim.append(time.perf_counter() - t0)
+        inbox.get(timeout=10)  # "... joined"
+        t0 = time.perf_counter()
+        agent.post(
+            f"{stack.handoff_url}/api/conversations/{ticket['id']}/reply",
+            json={"text": "Hei, autan mielelläni!"},
+            timeout=10,
+        )
+        inbox.get(timeout=10)
+        delivered.append(time.perf_counter() - t0)
+        client.disconnect()
+    print(f"escalation (socket.io)     {percentiles(escalate)}   ({chats} chats)")
+    print(f"console queue list         {percentiles(queue_list)}   (up to {chats} open tickets)")
+    print(f"claim (incl. Rasa events)  {percentiles(claim)}")
+    print(f"agent reply → shopper      {percentiles(delivered)}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,345 @@
+"""The handoff demo end to end in two real browsers: a shopper on the chat page, an agent in the
+console, on the real stack (Rasa with its socket.io channel, action server, handoff service).
+
+Needs Debian's chromium and chromedriver; skipped without them unless
+``FAQBOT_REQUIRE_BROWSER=1`` (CI), where a missing browser is a failure. Saves
+docs/handoff-demo-shopper.png and docs/handoff-demo-console.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from stack import Stack, free_port, serve_chat_page
+
+pytestmark = pytest.mark.integration
+
+DOCS = ROOT / "docs"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+AGENT, PASSWORD = "anna", "a long test password"
+ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+REPLY = "Hei! Autan mielelläni."
+MAX_REPLY_SECONDS = 3.0
+
+# the texts of the chat page's bubbles, without the screen-reader-only "who" prefix
+BUBBLES = """
+return Array.from(document.querySelectorAll('#log .msg.' + arguments[0]),
+                  (el) => el.lastChild.textContent);
+"""
+# when a bubble with this text appeared (Date.now(), ms): recorded by the page itself, so the
+# latency measured is not inflated by WebDriver's polling
+WATCH = """
+window.__seen = {};
+new MutationObserver(() => {
+  for (const el of document.querySelectorAll('#log .msg')) {
+    const text = el.lastChild.textContent;
+    if (!(text in window.__seen)) window.__seen[text] = Date.now();
+  }
+}).observe(document.getElementById('log'), {childList: true});
+"""
+
+
+# the stack and the chat page --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    state = tmp_path_factory.mktemp("live-handoff")
+    config = state / "handoff.yml"
+    settings = {
+        "domain_file": str(ROOT / "domain.yml"),
+        "opening_hours": {"timezone": "Europe/Helsinki", **ALWAYS},
+        "when_no_agent_online": "queue",
+        "agent_online_seconds": 30,
+    }
+    config.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    running = Stack(
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        token="test-token",
+        log_dir=state / "logs",
+        tracker_db=state / "tracker.db",
+        handoff_port=free_port(),
+        database_url=f"sqlite:///{state / 'handoff.db'}",
+        handoff_config=config,
+    )
+    subprocess.run(
+        [str(ROOT / ".venv/bin/faqbot"), "agent", "add", AGENT, "--password-stdin"],
+        input=PASSWORD + "\n",
+        env=running.environment(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def chat_url(stack: Stack) -> Iterator[str]:
+    port = free_port()
+    server = serve_chat_page(port, stack.rasa_url)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# browsers ---------------------------------------------------------------------------------------
+
+
+def chrome(width: int, height: int, language: str) -> Any:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--window-size={width},{height}",
+        f"--lang={language}",
+    ):
+        options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": language})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    browser.set_window_size(width, height)
+    viewport(browser, width, height)
+    return browser
+
+
+@pytest.fixture(scope="module")
+def browsers() -> Iterator[tuple[Any, Any]]:
+    """The shopper's browser (Finnish, phone-sized) and the agent's (English, laptop)."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        reason = f"needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
+        if os.environ.get("FAQBOT_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"FAQBOT_REQUIRE_BROWSER=1 but the browser is missing: {reason}")
+        pytest.skip(reason)
+    shopper = chrome(480, 860, "fi")
+    try:
+        agent = chrome(1280, 860, "en-GB")
+        try:
+            yield shopper, agent
+        finally:
+            agent.quit()
+    finally:
+        shopper.quit()
+
+
+def viewport(browser: Any, width: int, height: int) -> None:
+    """Size the page itself (the window size of headless Chrome includes its frame)."""
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+# page helpers -----------------------------------------------------------------------------------
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    """Poll ``check`` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def css(browser: Any, selector: str) -> list[Any]:
+    from selenium.webdriver.common.by import By
+
+    return list(browser.find_elements(By.CSS_SELECTOR, selector))
+
+
+def visible(browser: Any, selector: str, timeout: float = 10.0) -> Any:
+    def found() -> Any:
+        shown = [e for e in css(browser, selector) if e.is_displayed()]
+        return shown[0] if shown else None
+
+    return wait_for(found, timeout, f"{selector} to be visible")
+
+
+def text_of(browser: Any, selector: str) -> str:
+    elements = css(browser, selector)
+    return str(elements[0].text) if elements else ""
+
+
+def click(browser: Any, selector: str) -> None:
+    """Click, looking the element up again when the page redrew it meanwhile."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _attempt in range(5):
+        try:
+            visible(browser, selector).click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+    raise AssertionError(f"{selector} kept being redrawn")
+
+
+def bubbles(browser: Any, sender: str) -> list[str]:
+    """The chat page's "user" or "bot" messages, oldest first."""
+    return list(browser.execute_script(BUBBLES, sender))
+
+
+def bot_says(browser: Any, pattern: str, after: int, timeout: float = 20.0) -> str:
+    """The first bot message after the first ``after`` ones that matches ``pattern``."""
+
+    def found() -> str | None:
+        return next((t for t in bubbles(browser, "bot")[after:] if re.search(pattern, t)), None)
+
+    return str(wait_for(found, timeout, f"a bot message matching {pattern!r}"))
+
+
+def shopper_writes(browser: Any, text: str) -> int:
+    """Type and send a message; returns how many bot messages there were before."""
+    from selenium.webdriver.common.keys import Keys
+
+    before = len(bubbles(browser, "bot"))
+    visible(browser, "#input").send_keys(text, Keys.ENTER)
+    wait_for(lambda: text in bubbles(browser, "user"), what=f"{text!r} in the chat")
+    return before
+
+
+def connected(browser: Any) -> None:
+    wait_for(
+        lambda: css(browser, "#status")[0].get_attribute("data-state") == "connected",
+        timeout=20,
+        what="the chat page to connect",
+    )
+
+
+def transcript_texts(browser: Any, sender: str) -> list[str]:
+    return [e.text for e in css(browser, f"#transcript .msg-{sender} .msg-bubble")]
+
+
+def page_problems(browser: Any) -> list[str]:
+    """JavaScript errors in the browser console."""
+    return [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if entry["level"] == "SEVERE" and "Failed to load resource" not in entry["message"]
+    ]
+
+
+# the demo ---------------------------------------------------------------------------------------
+
+
+def test_shopper_and_agent_chat_live_and_the_bot_takes_over_again(
+    stack: Stack, chat_url: str, browsers: tuple[Any, Any]
+) -> None:
+    shopper, agent = browsers
+
+    # the shopper asks the bot in Finnish
+    shopper.get(chat_url)
+    connected(shopper)
+    assert text_of(shopper, "#status") == "Yhteydessä"
+    assert shopper.execute_script("return document.documentElement.lang") == "fi"
+    before = shopper_writes(shopper, "paljonko toimitus maksaa?")
+    answer = bot_says(shopper, r"(?i)toimitus", before)
+    assert "€" in answer, answer
+
+    # ... and asks for a person: nobody is in the console yet, so the chat waits in the queue
+    before = shopper_writes(shopper, "haluan puhua ihmiselle")
+    bot_says(shopper, r"Olet jonossa sijalla \d+", before)
+    conversation = shopper.execute_script("return localStorage.getItem('faqbot-session')")
+    assert re.fullmatch(r"[0-9a-f]{32}", conversation)
+
+    # a reload keeps the conversation
+    history = (bubbles(shopper, "user"), bubbles(shopper, "bot"))
+    shopper.refresh()
+    connected(shopper)
+    assert (bubbles(shopper, "user"), bubbles(shopper, "bot")) == history
+    shopper.execute_script(WATCH)
+
+    # the agent logs in and finds the Finnish chat in the queue
+    agent.get(stack.handoff_url + "/")
+    visible(agent, "#login-name").send_keys(AGENT)
+    css(agent, "#login-password")[0].send_keys(PASSWORD)
+    css(agent, "#login-submit")[0].click()
+    wait_for(lambda: text_of(agent, "#me-name") == AGENT, what="the agent to be logged in")
+    ticket = '[data-section="waiting"] a.ticket'
+    visible(agent, ticket)
+    assert text_of(agent, f"{ticket} .lang-badge [aria-hidden]") == "FI"
+    click(agent, ticket)
+    wait_for(
+        lambda: "haluan puhua ihmiselle" in transcript_texts(agent, "shopper"),
+        what="the shopper's lines in the console",
+    )
+    assert "paljonko toimitus maksaa?" in transcript_texts(agent, "shopper")
+
+    # claiming tells the shopper that a person joined
+    before = len(bubbles(shopper, "bot"))
+    click(agent, "#claim")
+    bot_says(shopper, rf"^{AGENT} asiakaspalvelusta liittyi keskusteluun", before, timeout=10)
+
+    # the agent's reply reaches the shopper's page at once
+    from selenium.webdriver.common.keys import Keys
+
+    box = css(agent, "#composer-text")[0]
+    wait_for(box.is_enabled, what="the reply box to be enabled")
+    box.send_keys(REPLY)
+    sent = time.time()
+    box.send_keys(Keys.ENTER)
+    wait_for(lambda: REPLY in bubbles(shopper, "bot"), timeout=10, what="the agent's reply")
+    shown = shopper.execute_script("return window.__seen[arguments[0]]", REPLY) / 1000
+    latency = shown - sent
+    print(f"\nagent reply → shopper's page: {latency * 1000:.0f} ms")
+    assert latency < MAX_REPLY_SECONDS, f"the agent's reply took {latency:.2f} s"
+    DOCS.mkdir(exist_ok=True)
+    shopper.execute_script("document.activeElement.blur()")
+    shopper.save_screenshot(str(DOCS / "handoff-demo-shopper.png"))
+
+    # the shopper answers: the console shows it while the agent watches
+    shopper_writes(shopper, "kiitos, entä palautukset?")
+    wait_for(
+        lambda: "kiitos, entä palautukset?" in transcript_texts(agent, "shopper"),
+        timeout=6,
+        what="the shopper's message in the console",
+    )
+    assert bubbles(shopper, "bot")[-1] == REPLY  # the bot stays quiet while the agent helps
+    agent.execute_script("document.activeElement.blur()")
+    agent.save_screenshot(str(DOCS / "handoff-demo-console.png"))
+
+    # the agent closes the chat (after confirming): the bot says it is back
+    before = len(bubbles(shopper, "bot"))
+    click(agent, "#close")
+    visible(agent, "#close-dialog[open] #close-confirm").click()
+    bot_says(shopper, r"olen taas täällä", before, timeout=10)
+
+    # ... and answers again
+    before = shopper_writes(shopper, "kuinka kauan minulla on aikaa palauttaa tuote?")
+    bot_says(shopper, r"30 päivän kuluessa", before)
+
+    assert page_problems(shopper) == []
+    assert page_problems(agent) == []
