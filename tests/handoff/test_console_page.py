@@ -7,13 +7,12 @@ Needs Debian's chromium and chromedriver; skipped without them unless
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,13 +27,22 @@ from handoff.config import HandoffSettings
 from handoff.desk import Escalation, HandoffDesk
 from handoff.hours import OpeningHours
 from handoff.store import Store, utcnow
+from tests.browser import (
+    chrome,
+    click,
+    css,
+    page_problems,
+    require_browser,
+    text_of,
+    viewport,
+    visible,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 RASA_TOKEN = "fake-rasa-token"
 AGENT, PASSWORD = "anna", "correct horse battery"
 MALICIOUS = "Missä tilaukseni on? <img src=x onerror=alert(1)>"
@@ -136,18 +144,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll ``check`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.1)
 
 
 @dataclass
@@ -334,33 +330,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        reason = f"needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
-        if os.environ.get("FAQBOT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"FAQBOT_REQUIRE_BROWSER=1 but the browser is missing: {reason}")
-        pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,900",
-        "--lang=en-GB",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    browser.set_window_size(1280, 900)
-    viewport(browser, 1280, 900)
+    require_browser()
+    browser = chrome(1280, 900)
     try:
         yield browser
     finally:
@@ -368,46 +339,6 @@ def driver() -> Iterator[Any]:
 
 
 # page helpers ------------------------------------------------------------------------------------
-
-
-def css(browser: Any, selector: str) -> list[Any]:
-    from selenium.webdriver.common.by import By
-
-    return list(browser.find_elements(By.CSS_SELECTOR, selector))
-
-
-def visible(browser: Any, selector: str, timeout: float = 10.0) -> Any:
-    def found() -> Any:
-        shown = [e for e in css(browser, selector) if e.is_displayed()]
-        return shown[0] if shown else None
-
-    return wait_for(found, timeout, f"{selector} to be visible")
-
-
-def text_of(browser: Any, selector: str) -> str:
-    elements = css(browser, selector)
-    return str(elements[0].text) if elements else ""
-
-
-def click(browser: Any, selector: str) -> None:
-    """Click, looking the element up again when the page redrew it meanwhile."""
-    from selenium.common.exceptions import StaleElementReferenceException
-
-    for _attempt in range(5):
-        try:
-            visible(browser, selector).click()
-            return
-        except StaleElementReferenceException:
-            time.sleep(0.1)
-    raise AssertionError(f"{selector} kept being redrawn")
-
-
-def viewport(browser: Any, width: int, height: int) -> None:
-    """Size the page itself (the window size of headless Chrome includes its frame)."""
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
 
 
 def log_in(browser: Any, password: str = PASSWORD) -> None:
@@ -423,15 +354,6 @@ def log_in(browser: Any, password: str = PASSWORD) -> None:
 
 def transcript_texts(browser: Any, sender: str) -> list[str]:
     return [e.text for e in css(browser, f"#transcript .msg-{sender} .msg-bubble")]
-
-
-def page_problems(browser: Any) -> list[str]:
-    """JavaScript errors and CSP violations in the browser console (HTTP errors are expected)."""
-    return [
-        entry["message"]
-        for entry in browser.get_log("browser")
-        if entry["level"] == "SEVERE" and "Failed to load resource" not in entry["message"]
-    ]
 
 
 # tests -------------------------------------------------------------------------------------------

@@ -8,18 +8,26 @@ docs/handoff-demo-shopper.png and docs/handoff-demo-console.png.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.browser import (
+    chrome,
+    click,
+    css,
+    page_problems,
+    require_browser,
+    text_of,
+    visible,
+    wait_for,
+)
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -28,8 +36,6 @@ from stack import Stack, free_port, serve_chat_page
 pytestmark = pytest.mark.integration
 
 DOCS = ROOT / "docs"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 AGENT, PASSWORD = "anna", "a long test password"
 ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 REPLY = "Hei! Autan mielelläni."
@@ -106,41 +112,10 @@ def chat_url(stack: Stack) -> Iterator[str]:
 # browsers ---------------------------------------------------------------------------------------
 
 
-def chrome(width: int, height: int, language: str) -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--window-size={width},{height}",
-        f"--lang={language}",
-    ):
-        options.add_argument(argument)
-    options.add_experimental_option("prefs", {"intl.accept_languages": language})
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    browser.set_window_size(width, height)
-    viewport(browser, width, height)
-    return browser
-
-
 @pytest.fixture(scope="module")
 def browsers() -> Iterator[tuple[Any, Any]]:
     """The shopper's browser (Finnish, phone-sized) and the agent's (English, laptop)."""
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        reason = f"needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
-        if os.environ.get("FAQBOT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"FAQBOT_REQUIRE_BROWSER=1 but the browser is missing: {reason}")
-        pytest.skip(reason)
+    require_browser()
     shopper = chrome(480, 860, "fi")
     try:
         agent = chrome(1280, 860, "en-GB")
@@ -152,59 +127,7 @@ def browsers() -> Iterator[tuple[Any, Any]]:
         shopper.quit()
 
 
-def viewport(browser: Any, width: int, height: int) -> None:
-    """Size the page itself (the window size of headless Chrome includes its frame)."""
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
-
-
 # page helpers -----------------------------------------------------------------------------------
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll ``check`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
-
-def css(browser: Any, selector: str) -> list[Any]:
-    from selenium.webdriver.common.by import By
-
-    return list(browser.find_elements(By.CSS_SELECTOR, selector))
-
-
-def visible(browser: Any, selector: str, timeout: float = 10.0) -> Any:
-    def found() -> Any:
-        shown = [e for e in css(browser, selector) if e.is_displayed()]
-        return shown[0] if shown else None
-
-    return wait_for(found, timeout, f"{selector} to be visible")
-
-
-def text_of(browser: Any, selector: str) -> str:
-    elements = css(browser, selector)
-    return str(elements[0].text) if elements else ""
-
-
-def click(browser: Any, selector: str) -> None:
-    """Click, looking the element up again when the page redrew it meanwhile."""
-    from selenium.common.exceptions import StaleElementReferenceException
-
-    for _attempt in range(5):
-        try:
-            visible(browser, selector).click()
-            return
-        except StaleElementReferenceException:
-            time.sleep(0.1)
-    raise AssertionError(f"{selector} kept being redrawn")
 
 
 def bubbles(browser: Any, sender: str) -> list[str]:
@@ -241,15 +164,6 @@ def connected(browser: Any) -> None:
 
 def transcript_texts(browser: Any, sender: str) -> list[str]:
     return [e.text for e in css(browser, f"#transcript .msg-{sender} .msg-bubble")]
-
-
-def page_problems(browser: Any) -> list[str]:
-    """JavaScript errors in the browser console."""
-    return [
-        entry["message"]
-        for entry in browser.get_log("browser")
-        if entry["level"] == "SEVERE" and "Failed to load resource" not in entry["message"]
-    ]
 
 
 # the demo ---------------------------------------------------------------------------------------
