@@ -64,7 +64,7 @@ async def escalate(
         outcome = await asyncio.to_thread(get_desk().escalate, request)
     except HandoffError as exc:  # never a dead end: give the contacts instead
         log.error("escalation of %s failed: %s", tracker.sender_id, exc)
-        say(dispatcher, domain, "utter_handoff_unavailable", lang)
+        say(dispatcher, domain, "utter_handoff_unavailable", lang, handoff="none")
         return reset
     return reset + _tell(dispatcher, tracker, domain, lang, outcome, question)
 
@@ -80,15 +80,22 @@ def _tell(
     if outcome.status == "offline":
         if outcome.already_open and tracker.get_slot("contact_email"):
             email = tracker.get_slot("contact_email")
-            say(dispatcher, domain, "utter_offline_already_saved", lang, email=email)
+            say(
+                dispatcher,
+                domain,
+                "utter_offline_already_saved",
+                lang,
+                handoff="message_left",
+                email=email,
+            )
             return [SlotSet("handoff", "offline")]
         if outcome.back_at is None:
-            say(dispatcher, domain, "utter_handoff_offline_no_hours", lang)
+            say(dispatcher, domain, "utter_handoff_offline_no_hours", lang, handoff="offline")
         else:
             back = back_at_text(
                 domain, lang, outcome.back_at, get_desk().settings.opening_hours.timezone
             )
-            say(dispatcher, domain, "utter_handoff_offline", lang, back_at=back)
+            say(dispatcher, domain, "utter_handoff_offline", lang, handoff="offline", back_at=back)
         return [
             SlotSet("handoff", "offline"),
             SlotSet("contact_email", None),
@@ -98,11 +105,19 @@ def _tell(
         ]
     if outcome.status == "queued" and outcome.position is not None:
         name = "utter_handoff_still_queued" if outcome.already_open else "utter_handoff_queued"
-        say(dispatcher, domain, name, lang, position=outcome.position, wait=outcome.wait_minutes)
+        say(
+            dispatcher,
+            domain,
+            name,
+            lang,
+            handoff="queued",
+            position=outcome.position,
+            wait=outcome.wait_minutes,
+        )
     elif outcome.status == "active" and outcome.already_open:
         pass  # a person is already chatting with the shopper; stay quiet
     else:  # overflow, or queued at an external helpdesk
-        say(dispatcher, domain, "utter_handoff_overflow", lang)
+        say(dispatcher, domain, "utter_handoff_overflow", lang, handoff=outcome.status)
     return [SlotSet("handoff", outcome.status), ConversationPaused()]
 
 

@@ -28,7 +28,7 @@ class ActionDetectLanguage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         current = tracker.get_slot("language")
-        default = get_service().settings.default_language
+        default = page_language(tracker) or get_service().settings.default_language
         text = tracker.latest_message.get("text") or ""
         chosen = language.choose_language(text, current, default)
         events: list[EventType] = [] if chosen == current else [SlotSet("language", chosen)]
@@ -38,6 +38,17 @@ class ActionDetectLanguage(Action):
         ):  # ask_faq & co. check it themselves, before the FAQ
             events.append(FollowupAction("action_escalate"))
         return events
+
+
+def page_language(tracker: Tracker) -> str | None:
+    """The language the shopper's chat window is in (the web widget sends its UI language as
+    ``metadata.language`` with every message): the default for a first message without clues.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            wanted = (event.get("metadata") or {}).get("language")
+            return wanted if wanted in language.SUPPORTED else None
+    return None
 
 
 class ActionSwitchLanguage(Action):

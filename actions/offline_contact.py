@@ -80,13 +80,20 @@ class ActionSubmitOfflineContact(Action):
         lang = _lang(tracker)
         email, question = tracker.get_slot("contact_email"), tracker.get_slot("contact_question")
         if tracker.get_slot("contact_declined") or not email or not question:
-            say(dispatcher, domain, "utter_offline_declined", lang)
+            say(dispatcher, domain, "utter_offline_declined", lang, handoff="none")
             return [SlotSet("contact_declined", None), SlotSet("handoff", None)]
         try:
             await asyncio.to_thread(get_desk().leave_contact, tracker.sender_id, email, question)
         except HandoffError as exc:
             log.error("offline ticket of %s not saved: %s", tracker.sender_id, exc)
-            say(dispatcher, domain, "utter_handoff_unavailable", lang)
+            say(dispatcher, domain, "utter_handoff_unavailable", lang, handoff="none")
             return [SlotSet("handoff", None)]
-        say(dispatcher, domain, "utter_offline_ticket_saved", lang, email=email)
+        say(
+            dispatcher,
+            domain,
+            "utter_offline_ticket_saved",
+            lang,
+            handoff="message_left",
+            email=email,
+        )
         return [SlotSet("handoff", "offline")]

@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.texts import say
+from actions.texts import metadata, say
 from bot.faq.loader import FaqEntry
 from bot.faq.schema import LANGUAGES
 
@@ -28,7 +28,7 @@ def reply_with_entry(
         say(dispatcher, domain, f"utter_faq_only_in_{other}", lang)
         answer = entry.answer[other]
         offer_human = True
-    dispatcher.utter_message(text=answer)
+    dispatcher.utter_message(text=answer, **metadata(lang))
     events: list[EventType] = [SlotSet("last_faq_id", entry.id)]
     if offer_human:
         say(dispatcher, domain, "utter_offer_human", lang)

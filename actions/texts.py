@@ -37,10 +37,25 @@ def say(
     name: str,
     lang: str,
     buttons: list[dict[str, str]] | None = None,
+    handoff: str | None = None,
     **values: object,
 ) -> None:
-    """Send response ``name`` in ``lang`` (placeholders filled), extra buttons after its own."""
+    """Send response ``name`` in ``lang`` (placeholders filled), extra buttons after its own.
+
+    The message's metadata says its ``language`` and, when given, the ``handoff`` state after
+    it (queued, overflow, active, offline, message_left, none), which the web widget shows.
+    """
     chosen = variation(domain, name, lang)
     all_buttons = [*chosen.get("buttons", []), *(buttons or [])]
     message = fill(str(chosen.get("text", "")), values)
-    dispatcher.utter_message(text=message, buttons=all_buttons or None)
+    dispatcher.utter_message(text=message, buttons=all_buttons or None, **metadata(lang, handoff))
+
+
+def metadata(lang: str, handoff: str | None = None) -> dict[str, str]:
+    """Extra keys of a bot message: Rasa keeps them as the message's metadata, and channels
+    that do not know them ignore them (unlike ``custom`` payloads, which some channels send
+    on as they are)."""
+    extra = {"language": lang}
+    if handoff:
+        extra["handoff"] = handoff
+    return extra

@@ -30,6 +30,7 @@ from handoff.errors import (
     AuthError,
     HandoffError,
     InvalidTransition,
+    MessengerError,
     RasaUnavailable,
     StorageError,
     UnknownConversation,
@@ -276,6 +277,8 @@ def create_app(
             status = 401
         elif isinstance(exc, RasaUnavailable | StorageError):
             status = 503
+        elif isinstance(exc, MessengerError):  # Facebook's Send API refused or did not answer
+            status = 502
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     def ticket_out(ticket_id: int, after: int = 0) -> TicketDetail:

@@ -18,8 +18,10 @@ from typing import Any
 
 from bot.responses import load_responses, pick_variation
 from handoff.config import CONSOLE, HandoffSettings
-from handoff.errors import InvalidTransition, RasaUnavailable, UnknownConversation
-from handoff.rasa import RasaClient, bot_message, resume_events, set_slot
+from handoff.errors import InvalidTransition, MessengerError, RasaUnavailable, UnknownConversation
+from handoff.messenger import CHANNEL as MESSENGER
+from handoff.messenger import MessengerClient, can_reach
+from handoff.rasa import Event, RasaClient, bot_message, resume_events, set_slot
 from handoff.store import Message, Store, Ticket, utcnow
 
 log = logging.getLogger(__name__)
@@ -67,11 +69,13 @@ class HandoffDesk:
         store: Store,
         rasa: RasaClient | None = None,
         clock: Clock = utcnow,
+        messenger: MessengerClient | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self._rasa = rasa
         self.clock = clock
+        self._messenger = messenger
         self._responses: dict[str, Any] | None = None
 
     @property
@@ -80,6 +84,13 @@ class HandoffDesk:
         if self._rasa is None:
             self._rasa = RasaClient(self.settings.rasa_url)
         return self._rasa
+
+    @property
+    def messenger(self) -> MessengerClient:
+        """The Send API client for Messenger chats (from ``FACEBOOK_*``, on first use)."""
+        if self._messenger is None:
+            self._messenger = MessengerClient.from_env()
+        return self._messenger
 
     # escalation (action server) -------------------------------------------------------------
 
@@ -177,6 +188,16 @@ class HandoffDesk:
             template = template.replace("{" + key + "}", value)
         return template
 
+    def buttons(self, name: str, language: str) -> list[dict[str, str]]:
+        """The buttons of a shopper-facing response from domain.yml in ``language``."""
+        if self._responses is None:
+            self._responses = load_responses(self.settings.domain_file)
+        variation = pick_variation(self._responses, name, language)
+        return [
+            {"title": str(b["title"]), "payload": str(b["payload"])}
+            for b in variation.get("buttons") or []
+        ]
+
     def claim(self, ticket_id: int, agent: str) -> Ticket:
         """Give a waiting ticket to ``agent``; a paused shopper is told a person joined."""
         ticket = self.store.ticket(ticket_id)
@@ -189,8 +210,9 @@ class HandoffDesk:
         if ticket.paused:
             joined = self.text("utter_agent_joined", ticket.language, agent=agent)
             try:
-                self.rasa.append_events(
-                    ticket.conversation_id, [set_slot("handoff", "active"), bot_message(joined)]
+                state = {"handoff": "active", "agent": agent, "language": ticket.language}
+                self._to_shopper(
+                    ticket, [set_slot("handoff", "active"), bot_message(joined, metadata=state)]
                 )
             except RasaUnavailable:
                 self.store.update_ticket(
@@ -209,7 +231,21 @@ class HandoffDesk:
                 f"the shopper of ticket {ticket_id} is not waiting in the chat; "
                 f"answer by email{where}"
             )
-        self.rasa.append_events(ticket.conversation_id, [bot_message(text, agent=agent)])
+        if ticket.channel == MESSENGER:
+            # deliver first: when Messenger refuses, nothing is recorded and the agent can retry
+            self._send_messenger(ticket, text)
+            try:
+                self.rasa.append_events(
+                    ticket.conversation_id,
+                    [bot_message(text, agent=agent)],
+                    execute_side_effects=False,
+                )
+            except RasaUnavailable as exc:
+                log.warning(
+                    "ticket %d: sent on Messenger, not recorded in Rasa: %s", ticket_id, exc
+                )
+        else:
+            self.rasa.append_events(ticket.conversation_id, [bot_message(text, agent=agent)])
         return self.store.add_message(ticket_id, "agent", text, author=agent)
 
     def note(self, ticket_id: int, agent: str, text: str) -> Message:
@@ -223,10 +259,18 @@ class HandoffDesk:
         if ticket.status == "closed":
             return ticket
         if ticket.paused:
+            # the bot is back and asks the one-click satisfaction question (its buttons)
             back = self.text("utter_handback", ticket.language)
-            self.rasa.append_events(
-                ticket.conversation_id,
-                [*resume_events(), set_slot("handoff", None), bot_message(back)],
+            rating = self.buttons("utter_handback", ticket.language)
+            state = {"handoff": "none", "language": ticket.language}
+            self._to_shopper(
+                ticket,
+                [
+                    *resume_events(),
+                    set_slot("handoff", None),
+                    bot_message(back, buttons=rating, metadata=state),
+                    set_slot("satisfaction_asked", True),
+                ],
             )
             self.store.add_message(ticket_id, "system", back, author=agent)
         closed = self.store.update_ticket(
@@ -235,6 +279,53 @@ class HandoffDesk:
         if ticket.backend != CONSOLE:
             self._enqueue(closed, "handoff.closed")
         return closed
+
+    def _to_shopper(self, ticket: Ticket, events: list[Event]) -> None:
+        """Append ``events`` to the conversation; the bot messages among them reach the shopper.
+
+        Rasa delivers them to web and REST chats. Messenger chats get them through the Send
+        API from here (Messenger's messaging windows need the right ``messaging_type``): Rasa
+        only records them. A failed Messenger delivery is noted on the ticket for the agent.
+
+        Raises:
+            RasaUnavailable: Rasa did not take the events (nothing was delivered).
+        """
+        if ticket.channel != MESSENGER:
+            self.rasa.append_events(ticket.conversation_id, events)
+            return
+        self.rasa.append_events(ticket.conversation_id, events, execute_side_effects=False)
+        for event in events:
+            if event.get("event") != "bot" or not event.get("text"):
+                continue
+            try:
+                buttons = (event.get("data") or {}).get("buttons") or []
+                self._send_messenger(ticket, str(event["text"]), buttons)
+            except (MessengerError, InvalidTransition) as exc:
+                log.warning("ticket %d: Messenger did not deliver a message: %s", ticket.id, exc)
+                self.store.add_message(
+                    ticket.id, "note", f"Not delivered to the shopper on Messenger: {exc}"
+                )
+
+    def _send_messenger(
+        self, ticket: Ticket, text: str, buttons: list[dict[str, str]] | None = None
+    ) -> None:
+        """Send ``text`` (and ``buttons`` as quick replies) to the ticket's Messenger user; the
+        conversation id is their PSID.
+
+        Raises:
+            InvalidTransition: the shopper last wrote more than 7 days ago.
+            MessengerError: the Send API refused or did not answer.
+        """
+        last = self.store.last_message_at(ticket.id, "shopper") or ticket.created_at
+        now = self.clock()
+        if not can_reach(last, now):
+            raise InvalidTransition(
+                f"the shopper of ticket {ticket.id} last wrote on Messenger at "
+                f"{last:%Y-%m-%d %H:%M} UTC; Messenger accepts no messages 7 days after that"
+            )
+        self.messenger.send_text(
+            ticket.conversation_id, text, last_user_message_at=last, now=now, buttons=buttons or ()
+        )
 
     def _owned(self, ticket_id: int, agent: str) -> Ticket:
         ticket = self.store.ticket(ticket_id)

@@ -37,3 +37,14 @@ class BackendError(HandoffError):
 
 class AuthError(HandoffError):
     """Wrong agent name or password, or an expired session."""
+
+
+class MessengerError(HandoffError):
+    """Facebook's Send API refused a message, did not answer, or is not configured.
+
+    ``retryable`` says whether the same request may succeed later (timeouts, 429, 5xx).
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable

@@ -47,12 +47,21 @@ class RasaClient:
         result = self._call("GET", f"/conversations/{quote(conversation_id, safe='')}/tracker")
         return dict(result or {})
 
-    def append_events(self, conversation_id: str, events: list[Event]) -> None:
-        """Append events; bot messages among them reach the shopper's latest channel."""
+    def append_events(
+        self, conversation_id: str, events: list[Event], *, execute_side_effects: bool = True
+    ) -> None:
+        """Append events; bot messages among them reach the shopper's latest channel.
+
+        ``execute_side_effects=False`` only records them (the caller delivered them itself,
+        e.g. through Messenger's Send API), so the transcript stays complete.
+        """
+        params = {"execute_side_effects": "true", "output_channel": "latest"}
+        if not execute_side_effects:
+            params = {"execute_side_effects": "false"}
         self._call(
             "POST",
             f"/conversations/{quote(conversation_id, safe='')}/tracker/events",
-            params={"execute_side_effects": "true", "output_channel": "latest"},
+            params=params,
             json=events,
         )
 
@@ -65,11 +74,26 @@ class RasaClient:
         return True
 
 
-def bot_message(text: str, agent: str | None = None) -> Event:
-    """A ``bot`` event; ``metadata.agent`` tells channels it was written by a person."""
+def bot_message(
+    text: str,
+    agent: str | None = None,
+    *,
+    buttons: list[dict[str, str]] | None = None,
+    metadata: dict[str, str] | None = None,
+) -> Event:
+    """A ``bot`` event; ``metadata.agent`` + ``from: agent`` tell channels a person wrote it.
+
+    ``metadata`` adds what channels may show (the web widget shows ``handoff``, the state
+    after this message, and ``language``); ``buttons`` become quick replies.
+    """
     event: Event = {"event": "bot", "text": text}
+    extra = dict(metadata or {})
     if agent:
-        event["metadata"] = {"agent": agent, "from": "agent"}
+        extra.update({"agent": agent, "from": "agent"})
+    if extra:
+        event["metadata"] = extra
+    if buttons:
+        event["data"] = {"buttons": buttons}
     return event
 
 

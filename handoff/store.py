@@ -474,6 +474,16 @@ class Store:
             ).all()
         return [_message(row) for row in rows]
 
+    def last_message_at(self, ticket_id: int, sender: str) -> datetime | None:
+        """When ``sender`` (e.g. ``shopper``) last wrote in the ticket, if ever."""
+        with self.transaction() as conn:
+            value = conn.execute(
+                sa.select(sa.func.max(messages.c.at)).where(
+                    messages.c.ticket_id == ticket_id, messages.c.sender == sender
+                )
+            ).scalar_one_or_none()
+        return _aware(value)
+
     def last_message_ids(self, ticket_ids: list[int]) -> dict[int, int]:
         """The newest message id per ticket (for "new messages" badges)."""
         if not ticket_ids:

@@ -1,4 +1,5 @@
-"""`make run`: start the action server, Rasa and the local chat page; Ctrl-C stops them all."""
+"""`make run`: start the action server, Rasa, the handoff service and the local pages (demo shop
+with the chat widget, chat page); Ctrl-C stops them all."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def main() -> int:
         chat = serve_chat_page(chat_port, stack.rasa_url)
         print(
             f"\nfaqbot is running:\n"
+            f"  demo shop     http://127.0.0.1:{chat_port}/shop/  (web chat widget)\n"
             f"  chat page     http://127.0.0.1:{chat_port}/\n"
             f"  Rasa          {stack.rasa_url}  (REST: POST /webhooks/rest/webhook, socket.io)\n"
             f"  action server {stack.actions_url}\n"

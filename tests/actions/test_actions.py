@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import runtime
 from actions.faq import ActionAnswerFaq, ActionChooseFaq
 from actions.language import ActionDetectLanguage, ActionSwitchLanguage
+from actions.satisfaction import ActionAskSatisfaction, ActionStoreSatisfaction
 from actions.texts import variation
 from actions.yes_no import ActionReplyYesNo
 from bot.service import FaqService
@@ -235,3 +236,59 @@ def test_handoff_failure_gives_contacts_instead_of_a_dead_end(
     messages, events = run(ActionAnswerFaq(), tracker("haluan puhua ihmiselle", language="fi"))
     assert messages[0]["text"] == variation(DOMAIN, "utter_handoff_unavailable", "fi")["text"]
     assert "handoff" not in slot_events(events)
+
+
+def test_satisfaction_is_asked_once_per_conversation() -> None:
+    messages, events = run(
+        ActionAskSatisfaction(), tracker("tack, hej då", "goodbye", language="sv")
+    )
+    [question] = messages
+    assert question["text"] == variation(DOMAIN, "utter_ask_satisfaction", "sv")["text"]
+    assert [b["payload"] for b in question["buttons"]] == [
+        '/rate{"rating":"up"}',
+        '/rate{"rating":"down"}',
+    ]
+    assert question["language"] == "sv"
+    assert slot_events(events) == {"satisfaction_asked": True}
+    messages, events = run(
+        ActionAskSatisfaction(), tracker("kiitos", "thanks", language="fi", satisfaction_asked=True)
+    )
+    assert messages == [] and events == []
+
+
+def test_satisfaction_answer_is_stored_and_thanked() -> None:
+    up = [{"entity": "rating", "value": "up"}]
+    messages, events = run(ActionStoreSatisfaction(), tracker("", "rate", up, language="fi"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_rating_thanks_up", "fi")["text"]
+    assert slot_events(events) == {"satisfaction": "up", "satisfaction_asked": True}
+    down = [{"entity": "rating", "value": "down"}]
+    messages, events = run(ActionStoreSatisfaction(), tracker("", "rate", down, language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_rating_thanks_down", "en")["text"]
+    assert messages[0]["buttons"] == [{"title": "Talk to a person", "payload": "/request_human"}]
+    assert slot_events(events)["satisfaction"] == "down"
+    odd = [{"entity": "rating", "value": "5 stars"}]
+    messages, events = run(ActionStoreSatisfaction(), tracker("", "rate", odd, language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_anything_else", "en")["text"]
+    assert events == []
+
+
+def test_messages_tell_the_widget_language_and_handoff_state() -> None:
+    messages, _ = run(ActionAnswerFaq(), tracker("haluan puhua ihmiselle", language="fi"))
+    assert (messages[0]["language"], messages[0]["handoff"]) == ("fi", "queued")
+    messages, _ = run(ActionAnswerFaq(), tracker("Hur lång är leveranstiden?", language="sv"))
+    assert messages[0]["text"] == "Leveransen tar 1-3 vardagar."
+    assert messages[0]["language"] == "sv" and "handoff" not in messages[0]
+
+
+def test_first_message_without_clues_takes_the_chat_windows_language() -> None:
+    def first(text: str, metadata: dict[str, Any]) -> Tracker:
+        return tracker(
+            text, "affirm", events=[{"event": "user", "text": text, "metadata": metadata}]
+        )
+
+    _, events = run(ActionDetectLanguage(), first("ok", {"language": "sv"}))
+    assert slot_events(events) == {"language": "sv"}
+    _, events = run(ActionDetectLanguage(), first("ok", {"language": "de"}))
+    assert slot_events(events) == {"language": "fi"}  # faqbot.yml's default_language
+    _, events = run(ActionDetectLanguage(), first("do you deliver to Norway?", {"language": "sv"}))
+    assert slot_events(events) == {"language": "en"}  # what the shopper writes wins

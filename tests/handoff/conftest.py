@@ -52,15 +52,23 @@ class FakeRasa:
 
     def __init__(self) -> None:
         self.appended: list[tuple[str, list[dict[str, Any]]]] = []
+        self.side_effects: list[bool] = []  # execute_side_effects of each append, in order
         self.trackers: dict[str, list[dict[str, Any]]] = {}
         self.down = False
 
-    def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+    def append_events(
+        self,
+        conversation_id: str,
+        events: list[dict[str, Any]],
+        *,
+        execute_side_effects: bool = True,
+    ) -> None:
         from handoff.errors import RasaUnavailable
 
         if self.down:
             raise RasaUnavailable("Rasa at fake does not answer")
         self.appended.append((conversation_id, events))
+        self.side_effects.append(execute_side_effects)
 
     def tracker(self, conversation_id: str) -> dict[str, Any]:
         return {"events": self.trackers.get(conversation_id, [])}

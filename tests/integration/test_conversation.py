@@ -163,3 +163,16 @@ def test_faq_edits_take_effect_without_restart(stack: Stack, faq_copy: Path) -> 
         assert not stack.dead()
     finally:
         path.write_text(text, encoding="utf-8")
+
+
+def test_thanks_asks_how_easy_it_was_once_and_stores_the_answer(stack: Stack) -> None:
+    sender, (_, thanks) = talk(stack, "paljonko toimitus maksaa?", "kiitos paljon")
+    question = thanks[-1]
+    assert str(question["text"]).endswith("oliko avun saaminen tänään helppoa?"), thanks
+    payloads = [b["payload"] for b in question["buttons"]]  # type: ignore[attr-defined]
+    assert payloads == ['/rate{"rating":"up"}', '/rate{"rating":"down"}']
+    answer = texts(stack.send(sender, '/rate{"rating":"down"}'))
+    assert answer and answer[0].startswith("Kiitos, että kerroit."), answer
+    assert stack.tracker(sender)["slots"]["satisfaction"] == "down"  # type: ignore[index]
+    goodbye = texts(stack.send(sender, "hei hei"))
+    assert goodbye and not any("helppoa" in t for t in goodbye), goodbye  # asked once

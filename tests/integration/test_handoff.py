@@ -12,7 +12,6 @@ import json
 import os
 import queue
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -25,19 +24,22 @@ from typing import Any
 import pytest
 import requests
 import socketio
-import yaml
 
 from handoff.backends.webhook import verify
 from tests.conftest import ROOT
+from tests.integration.handoff_stack import (
+    ALWAYS,
+    AgentApi,
+    start_handoff_stack,
+    write_handoff_config,
+)
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from stack import Stack, free_port
+from stack import Stack
 
 pytestmark = pytest.mark.integration
 
 PARTNER_SECRET = "partner-secret-for-tests"
-PASSWORD = "a long test password"
-ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
 class Receiver:
@@ -75,52 +77,19 @@ def config(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Path
 
 
 def write_config(path: Path, receiver_url: str, **changes: Any) -> None:
-    """Write handoff.yml; the action server reloads it before the next escalation."""
-    settings: dict[str, Any] = {
-        "domain_file": str(ROOT / "domain.yml"),
-        "opening_hours": {"timezone": "Europe/Helsinki", **ALWAYS},
-        "when_no_agent_online": "offline",
-        "agent_online_seconds": 30,
-        "backends": {
-            "partner": {
-                "type": "webhook",
-                "url": receiver_url,
-                "secret_env": "FAQBOT_PARTNER_SECRET",
-            }
-        },
-        **changes,
-    }
-    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
-    stamp = time.time() + 1  # a new mtime even within the file system's time resolution
-    os.utime(path, (stamp, stamp))
+    """handoff.yml for these tests: nobody online means the email flow; the partner webhook."""
+    partner = {"type": "webhook", "url": receiver_url, "secret_env": "FAQBOT_PARTNER_SECRET"}
+    changes = {"when_no_agent_online": "offline", "backends": {"partner": partner}, **changes}
+    write_handoff_config(path, **changes)
 
 
 @pytest.fixture(scope="module")
 def stack(
     tmp_path_factory: pytest.TempPathFactory, config: Path, receiver: Receiver
 ) -> Iterator[Stack]:
-    state = tmp_path_factory.mktemp("stack")
     write_config(config, receiver.url)
     os.environ["FAQBOT_PARTNER_SECRET"] = PARTNER_SECRET
-    running = Stack(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        token="test-token",
-        log_dir=state / "logs",
-        tracker_db=state / "tracker.db",
-        handoff_port=free_port(),
-        database_url=f"sqlite:///{state / 'handoff.db'}",
-        handoff_config=config,
-    )
-    subprocess.run(
-        [str(ROOT / ".venv/bin/faqbot"), "agent", "add", "anna", "--password-stdin"],
-        input=PASSWORD + "\n",
-        env=running.environment(),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    running.start()
+    running = start_handoff_stack(tmp_path_factory.mktemp("stack"), config)
     yield running
     running.stop()
 
@@ -129,37 +98,6 @@ def stack(
 def default_config(config: Path, receiver: Receiver) -> Iterator[None]:
     yield
     write_config(config, receiver.url)
-
-
-class Agent:
-    """The agent console's API, as the console page uses it."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.base = stack.handoff_url
-        self.http = requests.Session()
-        response = self.http.post(
-            f"{self.base}/api/login", json={"name": "anna", "password": PASSWORD}, timeout=10
-        )
-        response.raise_for_status()
-        self.http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-
-    def queue(self) -> list[dict[str, Any]]:
-        response = self.http.get(f"{self.base}/api/conversations", timeout=10)
-        response.raise_for_status()
-        return list(response.json()["tickets"])
-
-    def ticket_of(self, conversation_id: str) -> dict[str, Any]:
-        return next(t for t in self.queue() if t["conversation_id"] == conversation_id)
-
-    def detail(self, ticket_id: int) -> dict[str, Any]:
-        response = self.http.get(f"{self.base}/api/conversations/{ticket_id}", timeout=10)
-        response.raise_for_status()
-        return dict(response.json())
-
-    def post(self, ticket_id: int, action: str, **body: str) -> requests.Response:
-        return self.http.post(
-            f"{self.base}/api/conversations/{ticket_id}/{action}", json=body or None, timeout=10
-        )
 
 
 def new_sender() -> str:
@@ -249,7 +187,7 @@ def test_outside_hours_takes_an_email_address_politely(stack: Stack) -> None:
     assert "Mitä haluaisit kysyä" in asked
     saved = texts(stack.send(sender, "Onko Vaellus 45 -reppua tulossa lisää?"))
     assert "matti.m@example.fi" in saved
-    agent = Agent(stack)
+    agent = AgentApi(stack)
     ticket = agent.ticket_of(sender)
     assert ticket["status"] == "offline" and ticket["email"] == "matti.m@example.fi"
     assert ticket["question"] == "Onko Vaellus 45 -reppua tulossa lisää?"
@@ -324,7 +262,7 @@ class Shopper:
 
 
 def test_agent_takes_over_replies_live_and_hands_back(stack: Stack) -> None:
-    agent = Agent(stack)
+    agent = AgentApi(stack)
     agent.queue()  # the console is open: an agent is online
     shopper = Shopper(stack)
     try:
@@ -368,7 +306,7 @@ def test_agent_takes_over_replies_live_and_hands_back(stack: Stack) -> None:
 
 
 def test_agent_reply_to_a_rest_shopper_is_in_the_conversation(stack: Stack) -> None:
-    agent = Agent(stack)
+    agent = AgentApi(stack)
     agent.queue()
     sender = new_sender()
     assert "queue" in texts(stack.send(sender, "I want to talk to a person"))
@@ -384,7 +322,7 @@ def test_agent_reply_to_a_rest_shopper_is_in_the_conversation(stack: Stack) -> N
 def test_long_queue_overflows_to_the_partner_webhook(
     stack: Stack, receiver: Receiver, config: Path
 ) -> None:
-    agent = Agent(stack)
+    agent = AgentApi(stack)
     waiting = sum(t["status"] == "queued" and t["backend"] == "console" for t in agent.queue())
     # room in the queue for exactly one more shopper
     write_config(config, receiver.url, overflow={"backend": "partner", "max_queue": waiting + 1})
@@ -405,7 +343,7 @@ def test_long_queue_overflows_to_the_partner_webhook(
 
 
 def test_restarts_keep_paused_conversations_and_tickets(stack: Stack) -> None:
-    agent = Agent(stack)
+    agent = AgentApi(stack)
     agent.queue()
     sender = new_sender()
     stack.send(sender, "voinko puhua ihmisen kanssa")
@@ -416,7 +354,7 @@ def test_restarts_keep_paused_conversations_and_tickets(stack: Stack) -> None:
     stack.start_handoff(wait=True)
     assert stack.tracker(sender)["paused"]
     assert stack.send(sender, "onko siellä ketään?") == []  # still paused: no bot reply
-    agent = Agent(stack)
+    agent = AgentApi(stack)
     wait_for(lambda: agent.detail(ticket["id"])["messages"][-1]["text"] == "onko siellä ketään?")
     assert agent.ticket_of(sender)["status"] == "queued"
     assert agent.post(ticket["id"], "claim").ok
@@ -427,7 +365,7 @@ def test_restarts_keep_paused_conversations_and_tickets(stack: Stack) -> None:
 def test_console_api_refuses_without_login_and_csrf(stack: Stack) -> None:
     anonymous = requests.get(f"{stack.handoff_url}/api/conversations", timeout=10)
     assert anonymous.status_code == 401
-    agent = Agent(stack)
+    agent = AgentApi(stack)
     no_csrf = requests.post(
         f"{stack.handoff_url}/api/conversations/1/claim",
         cookies=agent.http.cookies,

@@ -9,14 +9,12 @@ docs/handoff-demo-shopper.png and docs/handoff-demo-console.png.
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.browser import (
     chrome,
@@ -29,6 +27,7 @@ from tests.browser import (
     wait_for,
 )
 from tests.conftest import ROOT
+from tests.integration.handoff_stack import AGENT, PASSWORD, start_handoff_stack
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from stack import Stack, free_port, serve_chat_page
@@ -36,8 +35,6 @@ from stack import Stack, free_port, serve_chat_page
 pytestmark = pytest.mark.integration
 
 DOCS = ROOT / "docs"
-AGENT, PASSWORD = "anna", "a long test password"
-ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 REPLY = "Hei! Autan mielelläni."
 MAX_REPLY_SECONDS = 3.0
 
@@ -64,34 +61,7 @@ new MutationObserver(() => {
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    state = tmp_path_factory.mktemp("live-handoff")
-    config = state / "handoff.yml"
-    settings = {
-        "domain_file": str(ROOT / "domain.yml"),
-        "opening_hours": {"timezone": "Europe/Helsinki", **ALWAYS},
-        "when_no_agent_online": "queue",
-        "agent_online_seconds": 30,
-    }
-    config.write_text(yaml.safe_dump(settings), encoding="utf-8")
-    running = Stack(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        token="test-token",
-        log_dir=state / "logs",
-        tracker_db=state / "tracker.db",
-        handoff_port=free_port(),
-        database_url=f"sqlite:///{state / 'handoff.db'}",
-        handoff_config=config,
-    )
-    subprocess.run(
-        [str(ROOT / ".venv/bin/faqbot"), "agent", "add", AGENT, "--password-stdin"],
-        input=PASSWORD + "\n",
-        env=running.environment(),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    running.start()
+    running = start_handoff_stack(tmp_path_factory.mktemp("live-handoff"))
     try:
         yield running
     finally:

@@ -1,0 +1,317 @@
+"""The web chat widget on the demo shop page, in a real browser, on the real stack (Rasa with the
+socket.io channel of channels/socketio.py, action server, handoff service).
+
+A shopper opens the widget on the Finnish shop page, asks in Swedish, picks a clarification,
+reloads, asks for a person and waits, an agent claims the chat and answers (the shopper was away
+meanwhile: the reply comes from the history on return), hands it back, and the shopper rates the
+help. Needs Debian's chromium and chromedriver; skipped without them unless
+``FAQBOT_REQUIRE_BROWSER=1`` (CI), where a missing browser is a failure. Saves
+docs/widget-desktop.png and docs/widget-phone.png.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.faq.loader import Faq, load_faq
+from tests.browser import chrome, require_browser, viewport, wait_for
+from tests.conftest import ROOT
+from tests.integration.handoff_stack import AGENT, AgentApi, start_handoff_stack
+from tests.web.test_widget_texts import load_widget_texts
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from stack import Stack, free_port, serve_chat_page
+
+pytestmark = pytest.mark.integration
+
+DOCS = ROOT / "docs"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+AGENT_REPLY = "Hej! Jag heter Anna. Jag kollar gärna presentkortet åt dig."
+
+# the widget's messages (without the screen-reader-only "who" prefix), oldest first
+MESSAGES = """
+const root = document.getElementById('faqbot-widget').shadowRoot;
+return Array.from(root.querySelectorAll('.fqb-log .fqb-row:not(.fqb-typing):not(.fqb-welcome)'),
+  (row) => {
+    const bubble = row.querySelector('.fqb-bubble').cloneNode(true);
+    bubble.querySelector('.fqb-sr').remove();
+    const name = row.querySelector('.fqb-name');
+    const avatar = row.querySelector('.fqb-avatar');
+    const time = row.querySelector('time');
+    return {kind: row.className.match(/fqb-from-(\\w+)/)[1], text: bubble.textContent,
+            name: name ? name.textContent : '', avatar: avatar ? avatar.textContent : '',
+            time: time ? time.getAttribute('datetime') : ''};
+  });
+"""
+# whether the typing indicator was shown since this ran
+WATCH_TYPING = """
+const typing = document.getElementById('faqbot-widget').shadowRoot.querySelector('.fqb-typing');
+window.__typingSeen = false;
+new MutationObserver(() => { if (!typing.hidden) window.__typingSeen = true; })
+  .observe(typing, {attributes: true});
+"""
+FOCUSED = "return document.getElementById('faqbot-widget').shadowRoot.activeElement?.id || ''"
+
+
+# the stack, the pages, the agent ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_handoff_stack(tmp_path_factory.mktemp("widget"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def shop_url(stack: Stack) -> Iterator[str]:
+    port = free_port()
+    server = serve_chat_page(port, stack.rasa_url)
+    try:
+        yield f"http://127.0.0.1:{port}/shop/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# the browser ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A Finnish shopper's browser, laptop-sized."""
+    require_browser()
+    driver = chrome(1280, 800, "fi")
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def inside(browser: Any, selector: str) -> list[Any]:
+    """Elements in the widget's shadow root."""
+    from selenium.common.exceptions import NoSuchElementException
+    from selenium.webdriver.common.by import By
+
+    try:
+        root = browser.find_element(By.ID, "faqbot-widget").shadow_root
+    except NoSuchElementException:
+        return []
+    return list(root.find_elements(By.CSS_SELECTOR, selector))
+
+
+def shown(browser: Any, selector: str, timeout: float = 10.0) -> Any:
+    def found() -> Any:
+        elements = [e for e in inside(browser, selector) if e.is_displayed()]
+        return elements[0] if elements else None
+
+    return wait_for(found, timeout, f"{selector} in the widget")
+
+
+def click(browser: Any, selector: str) -> None:
+    """Click, looking the element up again when the widget redrew it meanwhile."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _attempt in range(5):
+        try:
+            shown(browser, selector).click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+    raise AssertionError(f"{selector} kept being redrawn")
+
+
+def messages(browser: Any, kind: str | None = None) -> list[dict[str, str]]:
+    found = list(browser.execute_script(MESSAGES))
+    return [m for m in found if kind is None or m["kind"] == kind]
+
+
+def says(browser: Any, pattern: str, after: int, kind: str = "bot", timeout: float = 20) -> str:
+    """The first ``kind`` message after the first ``after`` ones that matches ``pattern``."""
+
+    def found() -> str | None:
+        texts = [m["text"] for m in messages(browser, kind)[after:]]
+        return next((t for t in texts if re.search(pattern, t)), None)
+
+    return str(wait_for(found, timeout, f"a {kind} message matching {pattern!r}"))
+
+
+def writes(browser: Any, text: str) -> int:
+    """Type and send a message; returns how many bot messages there were before."""
+    from selenium.webdriver.common.keys import Keys
+
+    before = len(messages(browser, "bot"))
+    shown(browser, "#fqb-input").send_keys(text, Keys.ENTER)
+    wait_for(lambda: text in [m["text"] for m in messages(browser, "user")], what=repr(text))
+    return before
+
+
+def connected(browser: Any) -> None:
+    wait_for(
+        lambda: any(
+            e.get_attribute("data-state") == "connected" for e in inside(browser, ".fqb-status")
+        ),
+        timeout=20,
+        what="the widget to connect",
+    )
+
+
+def banner(browser: Any) -> tuple[str, str]:
+    found = [e for e in inside(browser, ".fqb-banner") if e.is_displayed()]
+    return (found[0].get_attribute("data-state"), found[0].text) if found else ("", "")
+
+
+def pressed_language(browser: Any) -> str:
+    return next(
+        e.get_attribute("data-lang")
+        for e in inside(browser, ".fqb-langs button")
+        if e.get_attribute("aria-pressed") == "true"
+    )
+
+
+def page_problems(browser: Any) -> list[str]:
+    return [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if entry["level"] == "SEVERE" and "Failed to load resource" not in entry["message"]
+    ]
+
+
+@pytest.fixture(scope="module")
+def faq() -> Faq:
+    return load_faq(ROOT / "data" / "faq")
+
+
+# the demo ---------------------------------------------------------------------------------------
+
+
+def test_shopper_chats_in_the_widget_on_the_shop_page(
+    stack: Stack, shop_url: str, browser: Any, faq: Faq
+) -> None:
+    texts = load_widget_texts()
+
+    # one script tag on a Finnish page: a launcher, in Finnish, that opens into the input
+    browser.get(shop_url)
+    launcher = shown(browser, ".fqb-launcher")
+    assert launcher.get_attribute("aria-label") == texts["fi"]["openChat"]
+    assert launcher.get_attribute("aria-expanded") == "false"
+    launcher.click()
+    connected(browser)
+    assert browser.execute_script(FOCUSED) == "fqb-input"
+    assert shown(browser, ".fqb-launcher").get_attribute("aria-expanded") == "true"
+    assert [e.text for e in inside(browser, ".fqb-suggestions .fqb-choice")] == texts["fi"][
+        "suggestions"
+    ]
+
+    # a Swedish question gets the Swedish answer, and the widget follows into Swedish
+    browser.execute_script(WATCH_TYPING)
+    question = "hur lång tid har jag på mig att returnera en vara?"
+    before = writes(browser, question)
+    answer = faq.get("return_period")
+    assert answer is not None
+    says(browser, re.escape(answer.answer["sv"][:40]), before)  # type: ignore[index]
+    assert browser.execute_script("return window.__typingSeen"), "no typing indicator"
+    wait_for(lambda: not any(e.is_displayed() for e in inside(browser, ".fqb-typing")))
+    wait_for(lambda: pressed_language(browser) == "sv", what="the widget to switch to Swedish")
+    assert shown(browser, "#fqb-input").get_attribute("placeholder") == texts["sv"]["placeholder"]
+    assert all(m["time"] for m in messages(browser)), "every message has a timestamp"
+
+    # something short and ambiguous gets clarification buttons; one click answers
+    before = writes(browser, "presentkort")
+    says(browser, r"Vilket av de här menade du", before)
+    choice = shown(browser, ".fqb-choices .fqb-choice")
+    picked = choice.text
+    entry = next(e for e in faq.entries if picked in e.questions.get("sv", ()))  # type: ignore[arg-type]
+    choice.click()
+    wait_for(lambda: messages(browser, "user")[-1]["text"] == picked, what="the choice sent")
+    says(browser, re.escape(entry.answer["sv"][:40]), before)  # type: ignore[index]
+    says(browser, r"Fick du svar på din fråga\?", before)
+
+    # a reload keeps the conversation (and the open chat)
+    history = messages(browser)
+    browser.refresh()
+    connected(browser)
+    assert messages(browser) == history
+    assert pressed_language(browser) == "sv"
+
+    # asking for a person: the waiting state shows
+    before = writes(browser, "jag vill prata med en person")
+    says(browser, r"Du är nummer \d+ i kön", before)
+    wait_for(lambda: banner(browser)[0] == "queued", what="the waiting banner")
+    assert banner(browser)[1] == texts["sv"]["handoff"]["queued"]
+    conversation = browser.execute_script("return localStorage.getItem('faqbot-widget:session')")
+    assert re.fullmatch(r"[0-9a-f]{32}", conversation)
+
+    # an agent claims the chat: the shopper sees who joined
+    agent = AgentApi(stack)
+    ticket = agent.ticket_of(conversation)
+    assert (ticket["channel"], ticket["language"]) == ("socketio", "sv")
+    before = len(messages(browser, "bot"))
+    agent.post(ticket["id"], "claim").raise_for_status()
+    says(browser, rf"^{AGENT} från kundtjänsten har anslutit", before)
+    wait_for(lambda: banner(browser)[0] == "active", what="the agent-joined banner")
+    assert banner(browser)[1] == texts["sv"]["handoff"]["active"].replace("{agent}", AGENT)
+
+    # the shopper steps away; the agent answers; back on the page, the answer is there
+    browser.get("about:blank")
+    agent.post(ticket["id"], "reply", text=AGENT_REPLY).raise_for_status()
+    browser.get(shop_url)
+    connected(browser)
+    says(browser, re.escape(AGENT_REPLY), 0, kind="agent")
+    reply = messages(browser, "agent")[-1]
+    assert reply["name"] == f"{AGENT} · {texts['sv']['agentRole']}"
+    assert reply["avatar"] == AGENT[0].upper()
+    browser.execute_script(
+        "document.getElementById('faqbot-widget').shadowRoot.activeElement?.blur()"
+    )
+    DOCS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(DOCS / "widget-desktop.png"))
+
+    # the agent hands back: the bot is back and asks how easy it was; one click answers
+    before = len(messages(browser, "bot"))
+    agent.post(ticket["id"], "close").raise_for_status()
+    says(browser, r"jag är här igen.*Var det lätt att få hjälp i dag\?", before)
+    wait_for(lambda: banner(browser)[0] == "back", what="the back-to-the-bot banner")
+
+    # on a phone the chat fills the screen, nothing scrolls sideways (the rating buttons shown)
+    viewport(browser, 360, 740, mobile=True)
+    try:
+        panel = shown(browser, ".fqb-panel")
+        wait_for(lambda: panel.rect["width"] == 360, what="a full-width panel")
+        assert panel.rect["height"] == 740
+        assert browser.execute_script("return document.documentElement.scrollWidth <= 360")
+        send = shown(browser, ".fqb-send")
+        assert send.rect["x"] + send.rect["width"] <= 360
+        browser.save_screenshot(str(DOCS / "widget-phone.png"))
+    finally:
+        viewport(browser, 1280, 800)
+
+    rating = shown(browser, ".fqb-choice.fqb-rating")
+    assert rating.text.startswith("👍")
+    rating.click()
+    says(browser, r"Tack för din feedback", before)
+    slots = stack.tracker(conversation)["slots"]
+    assert slots["satisfaction"] == "up"  # type: ignore[index]
+
+    # Esc closes the chat and gives the focus back to the launcher
+    from selenium.webdriver.common.keys import Keys
+
+    shown(browser, "#fqb-input").send_keys(Keys.ESCAPE)
+    wait_for(lambda: not inside(browser, ".fqb-panel")[0].is_displayed(), what="the chat to close")
+    assert (
+        browser.execute_script(
+            "return document.getElementById('faqbot-widget').shadowRoot.activeElement?.className"
+        )
+        == "fqb-launcher"
+    )
+    assert page_problems(browser) == []
