@@ -315,3 +315,32 @@ def test_shopper_chats_in_the_widget_on_the_shop_page(
         == "fqb-launcher"
     )
     assert page_problems(browser) == []
+
+
+def test_the_widget_speaks_english_and_finnish_too(
+    stack: Stack, shop_url: str, browser: Any, faq: Faq
+) -> None:
+    texts = load_widget_texts()
+    browser.get(shop_url)
+    browser.execute_script("localStorage.clear()")  # a new shopper on the same page
+    browser.refresh()
+    shown(browser, ".fqb-launcher").click()
+    connected(browser)
+    assert pressed_language(browser) == "fi"  # the page's lang
+
+    # the selector switches the widget and tells the bot; an English question, English answer
+    click(browser, '.fqb-langs button[data-lang="en"]')
+    wait_for(lambda: pressed_language(browser) == "en", what="the widget to switch to English")
+    assert shown(browser, "#fqb-input").get_attribute("placeholder") == texts["en"]["placeholder"]
+    before = writes(browser, "how long does delivery take to Finland?")
+    delivery = faq.get("delivery_time")
+    assert delivery is not None
+    says(browser, re.escape(delivery.answer["en"][:40]), before)  # type: ignore[index]
+
+    # and back to Finnish by writing Finnish
+    before = writes(browser, "paljonko toimitus maksaa?")
+    cost = faq.get("delivery_cost")
+    assert cost is not None
+    says(browser, re.escape(cost.answer["fi"][:40]), before)  # type: ignore[index]
+    wait_for(lambda: pressed_language(browser) == "fi", what="the widget to follow into Finnish")
+    assert page_problems(browser) == []
