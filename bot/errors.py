@@ -25,3 +25,11 @@ class ModelError(FaqbotError):
 
 class EvalCasesError(FaqbotError):
     """A labelled evaluation file is invalid."""
+
+
+class ShopError(FaqbotError):
+    """Shop data (``data/shop/``) is invalid, or a shop backend is misconfigured."""
+
+
+class ShopUnavailable(FaqbotError):
+    """The shop system (e.g. WooCommerce) did not answer; offer the shopper a person."""
