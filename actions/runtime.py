@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 
+from bot.errors import FaqbotError
 from bot.service import FaqService
 from bot.settings import load_settings
+from bot.shop.service import ShopService
 from handoff.config import handoff_config_path, load_handoff_settings
 from handoff.desk import HandoffDesk
 from handoff.errors import HandoffError
@@ -16,30 +18,49 @@ log = logging.getLogger(__name__)
 
 _service: FaqService | None = None
 _desk: HandoffDesk | None = None
+_shop: ShopService | None = None
 _desk_config_stamp: float | None = None
 _lock = threading.Lock()
 
 
-def warm_up() -> FaqService:
-    """Load settings, model and FAQ; start watching the FAQ files for edits; open the desk."""
+def _warm_faq() -> FaqService:
     global _service
+    if _service is None:
+        service = FaqService(load_settings())
+        service.warm_up()
+        service.watch()
+        _service = service
+        log.info("FAQ service ready: %d entries", len(service.faq.entries))
+    return _service
+
+
+def warm_up() -> FaqService:
+    """Load settings, model and FAQ (watching the files for edits); the shop; the desk."""
     with _lock:
-        if _service is None:
-            service = FaqService(load_settings())
-            service.warm_up()
-            service.watch()
-            _service = service
-            log.info("FAQ service ready: %d entries", len(service.faq.entries))
+        service = _warm_faq()
+    try:
+        get_shop()
+    except FaqbotError as exc:  # stock and order questions then say the shop is unavailable
+        log.error("shop data unavailable: %s", exc)
     try:
         get_desk()
     except HandoffError as exc:  # escalations then give the shopper our contacts instead
         log.error("handoff desk unavailable: %s", exc)
-    return _service
+    return service
 
 
 def get_service() -> FaqService:
     """The warmed-up service (warms it up on first use if the server was started another way)."""
     return _service or warm_up()
+
+
+def get_shop() -> ShopService:
+    """The shop service (product search shares the FAQ's embedding model)."""
+    global _shop
+    with _lock:
+        if _shop is None:
+            _shop = ShopService.create(encoder=(_service or _warm_faq()).encoder)
+    return _shop
 
 
 def get_desk() -> HandoffDesk:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import escalate
@@ -29,6 +29,8 @@ class ActionReplyYesNo(Action):
         if asked == "offer_human" and yes:
             reason = tracker.get_slot("escalation_reason") or "not_helped"
             return await escalate(dispatcher, tracker, domain, lang, reason)
+        if asked == "notify_restock" and yes:
+            return [SlotSet("awaiting_answer", None), FollowupAction("restock_form")]
         if asked == "feedback" and yes:
             say(dispatcher, domain, "utter_glad_to_help", lang)
             return [SlotSet("awaiting_answer", None), SlotSet("not_helped", 0)]

@@ -77,6 +77,22 @@ def _parser() -> argparse.ArgumentParser:
     prepare = model.add_parser("prepare", help="convert the built-in model once (cached)")
     prepare.add_argument("--force", action="store_true")
     prepare.set_defaults(handler=_prepare)
+
+    shop = groups.add_parser("shop", help="the shop: stock, orders, restock emails").add_subparsers(
+        dest="command", required=True
+    )
+    notify = shop.add_parser("notify", help="email sign-ups whose size/colour is back in stock")
+    notify.add_argument("--dry-run", action="store_true", help="only list what would be sent")
+    notify.add_argument("--db", type=Path, default=None, help="sign-ups ($FAQBOT_RESTOCK_DB)")
+    notify.add_argument("--emails", type=Path, default=Path("data/shop/emails.yml"))
+    notify.set_defaults(handler=_shop_notify)
+    shop_eval = shop.add_parser("eval", help="product search accuracy on labelled questions")
+    shop_eval.add_argument(
+        "cases", type=Path, nargs="?", default=Path("tests/data/stock_cases.yml")
+    )
+    shop_eval.add_argument("--json", action="store_true", help="print one JSON object")
+    shop_eval.add_argument("--data", type=Path, default=None, help="shop data (data/shop)")
+    shop_eval.set_defaults(handler=_shop_eval)
     return parser
 
 
@@ -164,6 +180,19 @@ def _prepare(args: argparse.Namespace, settings: Settings) -> int:
     from bot.model import prepare_model
 
     print(prepare_model(settings.model, force=args.force))
+    return 0
+
+
+def _shop_notify(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.shop.notify import run
+
+    return run(db=args.db, emails=args.emails, dry_run=args.dry_run)
+
+
+def _shop_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.shop.evaluation import evaluate
+
+    print(evaluate(args.cases, settings.model, data_dir=args.data, as_json=args.json))
     return 0
 
 

@@ -20,6 +20,7 @@ _PATTERNS = [
     r"^\s*(human|person|agent|operator|representative)\b",
     r"\b(get|connect|transfer|put)\s+me\s+(to|through|with)?\s*(someone|somebody|a human|a person|an agent|customer service|support)",
     r"\bcustomer\s+(service|support)\s+(agent|person|rep)\b",
+    r"\b(any|some)\s*(one|body)\s+(i|we)\s+(can|could)\s+(talk|speak|chat)\b",
     # Finnish
     r"\b(ihmise(lle|n|ll[aä])|ihminen|oikea(lle|n)?\s+ihmise|oikea\s+ihminen)",
     r"\basiakaspalvelija(?!\w*\s+(auttoi|vastasi|sanoi|lupasi|oli|on\s+ollut))",

@@ -70,6 +70,13 @@ class FaqService:
         self._fingerprint = fingerprint
 
     @property
+    def encoder(self) -> Encoder:
+        """The embedding model (shared with product search, so it is loaded once)."""
+        if self._encoder is None:
+            raise RuntimeError("FaqService.warm_up() must be called first")
+        return self._encoder
+
+    @property
     def index(self) -> FaqIndex:
         """The index currently serving (raises if :meth:`warm_up` was not called)."""
         if self._index is None:

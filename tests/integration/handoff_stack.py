@@ -17,6 +17,8 @@ from tests.conftest import ROOT
 sys.path.insert(0, str(ROOT / "scripts"))
 from stack import Stack, free_port
 
+__all__ = ["AGENT", "ALWAYS", "PASSWORD", "AgentApi", "Stack", "start_handoff_stack"]
+
 AGENT, PASSWORD = "anna", "a long test password"
 ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 

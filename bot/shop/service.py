@@ -1,0 +1,132 @@
+"""What the conversation needs from the shop, in one place: search, stock, orders, sign-ups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.encoder import Encoder
+from bot.shop.base import ShopBackend
+from bot.shop.factory import load_backend
+from bot.shop.models import Product, Variant, VariantStock
+from bot.shop.notifications import RestockStore
+from bot.shop.query import QueryParser
+from bot.shop.search import ProductSearch, product_cache_path
+from bot.shop.vocab import variant_label
+
+_ORDER_NUMBER = re.compile(r"(?<![\d-])#?(\d{6})(?![\d-])")
+
+
+def find_order_number(text: str) -> str | None:
+    """The six-digit order number in a message ("tilaus #100234 missä?"), if exactly one."""
+    found = set(_ORDER_NUMBER.findall(text or ""))
+    return found.pop() if len(found) == 1 else None
+
+
+_POSTAL_CODE = re.compile(r"\b(?:\d{2}\s?\d{3}|\d{3}\s?\d{2})\b")  # 33100, 33 100, 123 45
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+
+def looks_like_proof(text: str) -> bool:
+    """Whether a message holds an email address or a (Finnish/Swedish) postal code."""
+    return bool(_EMAIL.search(text or "") or _POSTAL_CODE.search(text or ""))
+
+
+@dataclass(frozen=True)
+class Wish:
+    """The variant attributes and store a shopper asked about (kept in a Rasa slot)."""
+
+    attributes: dict[str, str] = field(default_factory=dict)
+    store: str | None = None
+
+    def as_slot(self) -> dict[str, Any]:
+        """JSON for the ``stock_wish`` slot."""
+        return {"attributes": dict(self.attributes), "store": self.store}
+
+    @classmethod
+    def from_slot(cls, value: Any) -> Wish:
+        """Back from the slot (an empty wish when unset)."""
+        if not isinstance(value, dict):
+            return cls()
+        attributes = value.get("attributes") or {}
+        return cls({str(k): str(v) for k, v in attributes.items()}, value.get("store"))
+
+
+@dataclass(frozen=True)
+class Found:
+    """Which product(s) a message means: ``one``, ``several`` (ask) or ``none``."""
+
+    decision: str
+    products: list[Product]
+
+
+class ShopService:
+    """The shop backend plus product search and restock sign-ups."""
+
+    def __init__(
+        self,
+        backend: ShopBackend,
+        search: ProductSearch,
+        restock: RestockStore | None = None,
+    ) -> None:
+        self.backend = backend
+        self._search = search
+        self._restock = restock or RestockStore()
+        products = backend.products()
+        aliases: dict[str, tuple[str, ...]] = getattr(backend, "aliases", dict)()
+        self._parser = QueryParser(backend.locations(), products, aliases)
+
+    @classmethod
+    def create(cls, encoder: Encoder) -> ShopService:
+        """The configured backend (WooCommerce when WOOCOMMERCE_URL is set, else data/shop)."""
+        backend = load_backend()
+        cache = product_cache_path(encoder.name)
+        return cls(backend, ProductSearch(backend.products(), encoder, cache_path=cache))
+
+    def search(self, text: str, language: str) -> Found:
+        """The product(s) ``text`` is about (``language``: the conversation's, for later use)."""
+        self._search.update(self.backend.products())  # cheap when the catalogue is unchanged
+        result = self._search.search(text)
+        decision = "one" if result.decision == "single" else result.decision
+        return Found(decision, list(result.products))
+
+    def wish(self, text: str) -> Wish:
+        """The size/colour and store named in ``text``."""
+        query = self._parser.parse(text)
+        return Wish(query.attributes, query.store)
+
+    def product(self, product_id: str) -> Product | None:
+        """A product by id."""
+        return next((p for p in self.backend.products() if p.id == product_id), None)
+
+    def stock(self, product: Product, wish: Wish) -> list[VariantStock]:
+        """Stock of the variants matching the wish (all variants when none match or none wished)."""
+        variants = [
+            v
+            for v in product.variants
+            if all(v.attributes.get(k, "").lower() == w.lower() for k, w in wish.attributes.items())
+        ]
+        if len(variants) == 1:
+            return self.backend.stock(product, variants[0])
+        stocks = self.backend.stock(product)
+        if variants:
+            wanted = {v.sku for v in variants}
+            stocks = [s for s in stocks if s.variant.sku in wanted]
+        return stocks
+
+    def display_name(self, product: Product, variant: Variant | None, language: str) -> str:
+        """``Vaellus 45 -rinkka (M, musta)``."""
+        name = product.name.get(language) or next(iter(product.name.values()))
+        if variant is None or len(product.variants) <= 1:
+            return name
+        label = variant_label(variant, language)
+        return f"{name} ({label})" if label else name
+
+    def order(self, number: str, proof: str) -> Any:
+        """The verified order, or None."""
+        return self.backend.order(number, proof)
+
+    def register_restock(self, email: str, product_id: str, sku: str, language: str) -> None:
+        """Remember to email ``email`` once when the variant is back."""
+        self._restock.register(email, product_id, sku, language)

@@ -1,0 +1,155 @@
+"""End to end through the REST channel: order status and stock questions in fi/sv/en."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.shop.notifications import RestockStore
+from tests.integration.handoff_stack import Stack, start_handoff_stack
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def restock_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("restock") / "restock.db"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, restock_db: Path) -> Iterator[Stack]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FAQBOT_RESTOCK_DB", str(restock_db))
+        env.delenv("WOOCOMMERCE_URL", raising=False)
+        running = start_handoff_stack(tmp_path_factory.mktemp("shop"))
+    yield running
+    running.stop()
+
+
+def chat(stack: Stack, *messages: str) -> tuple[str, list[str]]:
+    """A new conversation; the bot's texts after the last message."""
+    sender = f"shop-{uuid.uuid4().hex[:8]}"
+    replies: list[dict[str, Any]] = []
+    for message in messages:
+        replies = stack.send(sender, message)
+    return sender, [str(r.get("text", "")) for r in replies]
+
+
+def buttons(stack: Stack, sender: str, message: str) -> list[dict[str, str]]:
+    return [b for r in stack.send(sender, message) for b in r.get("buttons", [])]  # type: ignore[attr-defined]
+
+
+def test_order_status_after_verification(stack: Stack) -> None:
+    sender, asked = chat(stack, "missä on tilaukseni 100234?")
+    assert any("sähköpostiosoite tai postinumero" in t for t in asked), asked
+    reply = " ".join(
+        str(r.get("text", "")) for r in stack.send(sender, "aino.virtanen@example.com")
+    )
+    assert "100234" in reply and "matkalla" in reply and "http" in reply, reply
+
+
+def test_order_status_asks_for_the_number_and_accepts_a_postal_code(stack: Stack) -> None:
+    sender, asked = chat(stack, "var är min beställning?")
+    assert any("ordernummer" in t for t in asked), asked
+    stack.send(sender, "det är 100235")
+    reply = " ".join(str(r.get("text", "")) for r in stack.send(sender, "33 100"))
+    assert "100235" in reply and "plockas" in reply, reply
+
+
+def test_wrong_verification_reveals_nothing_and_stops_after_three_tries(stack: Stack) -> None:
+    sender, _ = chat(stack, "where is order 100234")
+    first = " ".join(str(r.get("text", "")) for r in stack.send(sender, "someone@else.com"))
+    assert "couldn't find" in first and "Aino" not in first and "Posti" not in first
+    stack.send(sender, "100234")
+    stack.send(sender, "99999")
+    stack.send(sender, "100234")
+    last = " ".join(str(r.get("text", "")) for r in stack.send(sender, "wrong@example.com"))
+    assert "didn't match after a few tries" in last, last
+    assert "talk to a person" in last
+
+
+def test_late_order_offers_a_person(stack: Stack) -> None:
+    sender, _ = chat(stack, "missä tilaus 100238 viipyy")
+    reply = " ".join(str(r.get("text", "")) for r in stack.send(sender, "90100"))
+    assert "myöhässä" in reply, reply
+    stack.send(sender, "kyllä")
+    assert stack.tracker(sender)["slots"]["handoff"] in ("queued", "offline")  # type: ignore[index]
+
+
+def test_the_shopper_can_leave_the_order_form(stack: Stack) -> None:
+    sender, _ = chat(stack, "missä tilaukseni on?")
+    reply = " ".join(str(r.get("text", "")) for r in stack.send(sender, "unohda"))
+    assert "jätetään se sikseen" in reply, reply
+    assert stack.tracker(sender)["active_loop"] in ({}, None)
+
+
+def test_delivery_policy_stays_with_the_faq(stack: Stack) -> None:
+    _, reply = chat(stack, "how long does delivery take?")
+    assert not any("order number" in t for t in reply), reply
+    assert any("working days" in t or "days" in t for t in reply), reply
+
+
+def test_stock_in_a_named_store(stack: Stack) -> None:
+    sender = f"shop-{uuid.uuid4().hex[:8]}"
+    replies = stack.send(sender, "finns Trail Runner i storlek 42 i Tammerforsbutiken?")
+    offered = [b for r in replies for b in r.get("buttons", [])]  # type: ignore[attr-defined]
+    if offered:  # "Trail Runner" or "Trail Runner GTX"? the shopper picks
+        chosen = next(b for b in offered if '"trail_runner"' in b["payload"])
+        replies = stack.send(sender, chosen["payload"])
+    joined = " ".join(str(r.get("text", "")) for r in replies)
+    assert "Tammerfors" in joined and "42" in joined, joined
+
+
+def test_stock_with_variant(stack: Stack) -> None:
+    _, reply = chat(stack, "is the down jacket in stock in black size S?")
+    joined = " ".join(reply)
+    assert "Revontuli" in joined and "online" in joined, reply
+
+
+def test_several_matches_offer_buttons_and_the_store_is_answered(stack: Stack) -> None:
+    sender = f"shop-{uuid.uuid4().hex[:8]}"
+    offered = buttons(stack, sender, "finns Vaellus ryggsäcken i storlek M i Tammerforsbutiken?")
+    assert len(offered) >= 2 and all("choose_product" in b["payload"] for b in offered), offered
+    chosen = next(b for b in offered if '"vaellus_45"' in b["payload"])
+    reply = " ".join(str(r.get("text", "")) for r in stack.send(sender, chosen["payload"]))
+    assert "Tammerfors" in reply and "(M, " in reply, reply  # the size and store asked first
+
+
+def test_sold_out_gives_the_restock_date_and_takes_an_email(stack: Stack, restock_db: Path) -> None:
+    sender, reply = chat(stack, "onko Vaellus 45 -reppua vihreänä M-koossa?")
+    assert any("loppuunmyyty" in t for t in reply), reply
+    asked = " ".join(str(r.get("text", "")) for r in stack.send(sender, "kyllä"))
+    assert "sähköpostiosoitteeseen" in asked, asked
+    wrong = " ".join(str(r.get("text", "")) for r in stack.send(sender, "aino at example"))
+    assert "ei näytä sähköpostiosoitteelta" in wrong
+    done = " ".join(str(r.get("text", "")) for r in stack.send(sender, "aino@example.com"))
+    assert "aino@example.com" in done, done
+    pending = RestockStore(restock_db).pending()
+    assert [(s.email, s.variant_sku, s.language) for s in pending] == [
+        ("aino@example.com", "KO-VA45-M-GRN", "fi")
+    ]
+
+
+def test_unknown_product_is_said(stack: Stack) -> None:
+    _, reply = chat(stack, "is the Zorblax hoverboard in stock?")
+    assert any("couldn't find a product" in t for t in reply), reply
+
+
+def test_asking_for_a_person_leaves_the_order_form(stack: Stack) -> None:
+    sender, _ = chat(stack, "var är min beställning?")
+    stack.send(sender, "jag vill prata med en människa")
+    tracker = stack.tracker(sender)
+    assert tracker["active_loop"] in ({}, None)
+    assert tracker["slots"]["handoff"] in ("queued", "offline")  # type: ignore[index]
+
+
+def test_leaving_the_restock_form_in_english(stack: Stack) -> None:
+    sender, reply = chat(stack, "is the Vaellus 45 backpack in green size M in stock?")
+    assert any("sold out" in t for t in reply), reply
+    stack.send(sender, "yes please")
+    left = " ".join(str(r.get("text", "")) for r in stack.send(sender, "never mind"))
+    assert "leave it there" in left, left
