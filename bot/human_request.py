@@ -21,14 +21,17 @@ _PATTERNS = [
     r"\b(get|connect|transfer|put)\s+me\s+(to|through|with)?\s*(someone|somebody|a human|a person|an agent|customer service|support)",
     r"\bcustomer\s+(service|support)\s+(agent|person|rep)\b",
     r"\b(any|some)\s*(one|body)\s+(i|we)\s+(can|could)\s+(talk|speak|chat)\b",
+    r"\b(don'?t|do\s+not)\s+want\s+(to\s+)?(talk|speak|chat)\s+(to|with)\s+(a\s+)?(bot|robot|machine)",
     # Finnish
     r"\b(ihmise(lle|n|ll[aä])|ihminen|oikea(lle|n)?\s+ihmise|oikea\s+ihminen)",
     r"\basiakaspalvelija(?!\w*\s+(auttoi|vastasi|sanoi|lupasi|oli|on\s+ollut))",
     r"\b(puhu(a|n)?|jutella|keskustella)\s+.*\b(jonkun|ihmisen|asiakaspalvelu|henkil[oö])",
     r"\byhdist[aä]\s+(minut\s+)?(asiakaspalveluun|ihmiselle|henkil[oö])",
     r"\bhaluu?n\s+(puhua|jutella)\b",
+    r"\ben\s+(halua|jaksa)\s+(puhua|jutella|keskustella)\s+(botin|robotin|koneen)",
     # Swedish
-    r"\b(prata|tala|chatta)\s+med\s+(n[aå]gon|en\s+(m[aä]nniska|person|handl[aä]ggare)|kundtj[aä]nst|personal)",
+    r"\b(prata?|tala|chatta)\s+med\s+(n[aå]gon|en\s+(m[aä]n+i?ska|person|handl[aä]ggare)|kundtj[aä]nst|personal)",
+    r"\b(vill|orkar)\s+inte\s+(prata|chatta|tala)\s+med\s+(en\s+)?(bot|robot|maskin)",
     r"\b(riktig|verklig|levande)\s+(m[aä]nniska|person)",
     r"\bm[aä]nniska\b",
     r"\bkoppla\s+(mig\s+)?(till|vidare)",
