@@ -87,10 +87,27 @@ def test_the_shopper_can_leave_the_order_form(stack: Stack) -> None:
     assert stack.tracker(sender)["active_loop"] in ({}, None)
 
 
-def test_delivery_policy_stays_with_the_faq(stack: Stack) -> None:
-    _, reply = chat(stack, "how long does delivery take?")
-    assert not any("order number" in t for t in reply), reply
-    assert any("working days" in t or "days" in t for t in reply), reply
+@pytest.mark.parametrize(
+    ("policy", "own_order", "asks_proof"),
+    [
+        ("kauanko toimitus kestää?", "missä on tilaus 100234?", "sähköpostiosoite tai postinumero"),
+        (
+            "hur lång är leveranstiden?",
+            "var är beställning 100234?",
+            "e-postadress eller vilket postnummer",
+        ),
+        ("how long does delivery take?", "where is order 100234?", "email address or postal code"),
+    ],
+)
+def test_policy_goes_to_the_faq_and_own_orders_to_the_form(
+    stack: Stack, policy: str, own_order: str, asks_proof: str
+) -> None:
+    sender, reply = chat(stack, policy)
+    assert not any(asks_proof in t for t in reply), reply
+    assert stack.tracker(sender)["active_loop"] in ({}, None)
+    assert stack.tracker(sender)["slots"]["last_faq_id"] == "delivery_time"  # type: ignore[index]
+    _, reply = chat(stack, own_order)
+    assert any(asks_proof in t for t in reply), reply
 
 
 def test_stock_in_a_named_store(stack: Stack) -> None:
