@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import get_desk, get_service
+from actions.runtime import conversation_language, get_desk
 from actions.texts import say, text
 from handoff.desk import Escalation, Outcome
 from handoff.errors import HandoffError
@@ -32,7 +32,7 @@ class ActionEscalate(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        lang = tracker.get_slot("language") or get_service().settings.default_language
+        lang = conversation_language(tracker)
         return await escalate(dispatcher, tracker, domain, lang, "explicit_request")
 
 

@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import get_desk, get_service
+from actions.runtime import conversation_language, get_desk
 from actions.texts import say
 from handoff.contact import find_email
 from handoff.errors import HandoffError
@@ -19,10 +19,6 @@ from handoff.errors import HandoffError
 log = logging.getLogger(__name__)
 
 DECLINING_INTENTS = ("deny", "goodbye")
-
-
-def _lang(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or get_service().settings.default_language
 
 
 def _declines(tracker: Tracker) -> bool:
@@ -55,7 +51,13 @@ class ValidateOfflineContactForm(FormValidationAction):
             return {"contact_email": None, "contact_declined": True}
         if email is None:
             shown = str(value or "").strip()[:80]
-            say(dispatcher, domain, "utter_invalid_email", _lang(tracker), value=shown)
+            say(
+                dispatcher,
+                domain,
+                "utter_invalid_email",
+                conversation_language(tracker),
+                value=shown,
+            )
             return {"contact_email": None}
         return {"contact_email": email}
 
@@ -77,7 +79,7 @@ class ActionSubmitOfflineContact(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        lang = _lang(tracker)
+        lang = conversation_language(tracker)
         email, question = tracker.get_slot("contact_email"), tracker.get_slot("contact_question")
         if tracker.get_slot("contact_declined") or not email or not question:
             say(dispatcher, domain, "utter_offline_declined", lang, handoff="none")

@@ -10,15 +10,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import get_service, get_shop
+from actions.runtime import conversation_language, get_shop
 from actions.shop_orders import declines, form_answer
 from actions.texts import say
 from bot.errors import ShopError, ShopUnavailable
 from handoff.contact import find_email
-
-
-def _lang(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or get_service().settings.default_language
 
 
 class ValidateRestockForm(FormValidationAction):
@@ -55,7 +51,13 @@ class ValidateRestockForm(FormValidationAction):
         email = find_email(str(value))
         if email is None:
             shown = str(value).strip()[:80]
-            say(dispatcher, domain, "utter_invalid_email", _lang(tracker), value=shown)
+            say(
+                dispatcher,
+                domain,
+                "utter_invalid_email",
+                conversation_language(tracker),
+                value=shown,
+            )
         return {"restock_email": email}
 
 
@@ -68,7 +70,7 @@ class ActionRegisterRestock(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        lang = _lang(tracker)
+        lang = conversation_language(tracker)
         item, email = tracker.get_slot("restock_item") or {}, tracker.get_slot("restock_email")
         reset: list[EventType] = [SlotSet("restock_email", None), SlotSet("restock_item", None)]
         if not item or not email:

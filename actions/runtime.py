@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from rasa_sdk import Tracker
+
 from bot.errors import FaqbotError
 from bot.service import FaqService
 from bot.settings import load_settings
@@ -52,6 +54,11 @@ def warm_up() -> FaqService:
 def get_service() -> FaqService:
     """The warmed-up service (warms it up on first use if the server was started another way)."""
     return _service or warm_up()
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """The conversation's language slot, or the configured default before it is known."""
+    return tracker.get_slot("language") or get_service().settings.default_language
 
 
 def get_shop() -> ShopService:

@@ -14,14 +14,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import get_service
+from actions.runtime import conversation_language
 from actions.texts import say
 
 RATINGS = ("up", "down")
-
-
-def _lang(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or get_service().settings.default_language
 
 
 class ActionAskSatisfaction(Action):
@@ -35,7 +31,7 @@ class ActionAskSatisfaction(Action):
     ) -> list[EventType]:
         if tracker.get_slot("satisfaction_asked"):
             return []
-        say(dispatcher, domain, "utter_ask_satisfaction", _lang(tracker))
+        say(dispatcher, domain, "utter_ask_satisfaction", conversation_language(tracker))
         return [SlotSet("satisfaction_asked", True)]
 
 
@@ -48,7 +44,7 @@ class ActionStoreSatisfaction(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        lang = _lang(tracker)
+        lang = conversation_language(tracker)
         rating = next(tracker.get_latest_entity_values("rating"), None)
         if rating not in RATINGS:  # a hand-made payload: nothing to store
             say(dispatcher, domain, "utter_anything_else", lang)

@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import get_service, get_shop
+from actions.runtime import conversation_language, get_shop
 from actions.shop_stock import date_text, shop_down
 from actions.texts import say
 from bot.declines import declines as says_no
@@ -35,10 +35,6 @@ def form_answer(tracker: Tracker, recognised: bool) -> bool:
 
 
 FORM_SLOTS = ("order_number", "order_proof", "order_attempts", "order_locked")
-
-
-def _lang(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or get_service().settings.default_language
 
 
 class ValidateOrderStatusForm(FormValidationAction):
@@ -68,7 +64,9 @@ class ValidateOrderStatusForm(FormValidationAction):
         if number is None and tracker.get_slot("requested_slot") == "order_number":
             intent = (tracker.latest_message.get("intent") or {}).get("name")
             if intent not in LEAVING_INTENTS:
-                say(dispatcher, domain, "utter_invalid_order_number", _lang(tracker))
+                say(
+                    dispatcher, domain, "utter_invalid_order_number", conversation_language(tracker)
+                )
         return {"order_number": number} if number else {}
 
     async def extract_order_proof(
@@ -78,14 +76,14 @@ class ValidateOrderStatusForm(FormValidationAction):
             return {}
         message = tracker.latest_message.get("text") or ""
         if declines(tracker) and not looks_like_proof(message):  # "no thanks": leave the form
-            say(dispatcher, domain, "utter_form_left", _lang(tracker))
+            say(dispatcher, domain, "utter_form_left", conversation_language(tracker))
             return {"order_locked": True}
         return {"order_proof": message} if form_answer(tracker, looks_like_proof(message)) else {}
 
     async def validate_order_proof(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        lang = _lang(tracker)
+        lang = conversation_language(tracker)
         number = tracker.get_slot("order_number")
         try:
             order = await asyncio.to_thread(get_shop().order, str(number), str(value or ""))
@@ -110,7 +108,7 @@ class ActionOrderStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        lang = _lang(tracker)
+        lang = conversation_language(tracker)
         reset: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
         number, proof = tracker.get_slot("order_number"), tracker.get_slot("order_proof")
         if tracker.get_slot("order_locked") or not number or not proof:

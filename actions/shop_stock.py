@@ -10,16 +10,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import get_service, get_shop
+from actions.runtime import conversation_language, get_shop
 from actions.texts import say, text
 from bot.errors import ShopError, ShopUnavailable
 from bot.shop.models import Product, VariantStock
 from bot.shop.service import Wish
 from bot.shop.vocab import variant_label
-
-
-def _lang(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or get_service().settings.default_language
 
 
 class ActionCheckStock(Action):
@@ -31,7 +27,7 @@ class ActionCheckStock(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        lang, message = _lang(tracker), tracker.latest_message.get("text") or ""
+        lang, message = conversation_language(tracker), tracker.latest_message.get("text") or ""
         try:
             shop = get_shop()
             found = await asyncio.to_thread(shop.search, message, lang)
@@ -60,7 +56,7 @@ class ActionChooseProduct(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        lang = _lang(tracker)
+        lang = conversation_language(tracker)
         chosen = next(tracker.get_latest_entity_values("product_id"), None)
         try:
             shop = get_shop()

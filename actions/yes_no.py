@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import escalate
-from actions.runtime import get_service
+from actions.runtime import conversation_language
 from actions.texts import say
 
 
@@ -22,7 +22,7 @@ class ActionReplyYesNo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        lang = tracker.get_slot("language") or get_service().settings.default_language
+        lang = conversation_language(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         asked = tracker.get_slot("awaiting_answer")
         yes = intent == "affirm"
