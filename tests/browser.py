@@ -124,3 +124,19 @@ def page_problems(browser: Any) -> list[str]:
         for entry in browser.get_log("browser")
         if entry["level"] == "SEVERE" and "Failed to load resource" not in entry["message"]
     ]
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def screenshot(browser: Any, name: str, fallback_dir: Path) -> Path:
+    """Save a screenshot; into the tracked ``docs/`` only with FAQBOT_SCREENSHOTS=1.
+
+    Test runs then leave the working tree clean; ``FAQBOT_SCREENSHOTS=1 make test`` refreshes the
+    pictures in the docs.
+    """
+    folder = DOCS if os.environ.get("FAQBOT_SCREENSHOTS") == "1" else fallback_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    assert browser.save_screenshot(str(path)), f"could not save the screenshot {path}"
+    return path

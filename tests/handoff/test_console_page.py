@@ -33,6 +33,7 @@ from tests.browser import (
     css,
     page_problems,
     require_browser,
+    screenshot,
     text_of,
     viewport,
     visible,
@@ -42,7 +43,6 @@ from tests.browser import (
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs"
 RASA_TOKEN = "fake-rasa-token"
 AGENT, PASSWORD = "anna", "correct horse battery"
 MALICIOUS = "Missä tilaukseni on? <img src=x onerror=alert(1)>"
@@ -413,8 +413,7 @@ def test_agent_logs_in_claims_replies_notes_and_closes(
     visible(browser, "#claim")
     wait_for(lambda: "hiking boots" in " ".join(transcript_texts(browser, "shopper")))
     browser.execute_script("document.activeElement.blur()")
-    DOCS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(DOCS / "console-queue.png"))
+    screenshot(browser, "console-queue.png", tmp_path)
 
     # open the Finnish chat: language, transcript (the markup stays text), candidates
     click(browser, fi_selector)
@@ -471,7 +470,7 @@ def test_agent_logs_in_claims_replies_notes_and_closes(
         == "Internal note — not shown to the shopper"
     )
     browser.execute_script("document.activeElement.blur()")
-    browser.save_screenshot(str(DOCS / "console-conversation.png"))
+    screenshot(browser, "console-conversation.png", tmp_path)
     assert not any(NOTE in str(e.get("text")) for e in rasa.all_posted())
 
     # a small laptop: everything still fits without scrolling sideways

@@ -2,8 +2,9 @@
 console, on the real stack (Rasa with its socket.io channel, action server, handoff service).
 
 Needs Debian's chromium and chromedriver; skipped without them unless
-``FAQBOT_REQUIRE_BROWSER=1`` (CI), where a missing browser is a failure. Saves
-docs/handoff-demo-shopper.png and docs/handoff-demo-console.png.
+``FAQBOT_REQUIRE_BROWSER=1`` (CI), where a missing browser is a failure. With
+``FAQBOT_SCREENSHOTS=1`` it refreshes docs/handoff-demo-shopper.png and
+docs/handoff-demo-console.png.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +24,7 @@ from tests.browser import (
     css,
     page_problems,
     require_browser,
+    screenshot,
     text_of,
     visible,
     wait_for,
@@ -34,7 +37,6 @@ from stack import Stack, free_port, serve_chat_page
 
 pytestmark = pytest.mark.integration
 
-DOCS = ROOT / "docs"
 REPLY = "Hei! Autan mielelläni."
 MAX_REPLY_SECONDS = 3.0
 
@@ -140,7 +142,7 @@ def transcript_texts(browser: Any, sender: str) -> list[str]:
 
 
 def test_shopper_and_agent_chat_live_and_the_bot_takes_over_again(
-    stack: Stack, chat_url: str, browsers: tuple[Any, Any]
+    stack: Stack, chat_url: str, browsers: tuple[Any, Any], tmp_path: Path
 ) -> None:
     shopper, agent = browsers
 
@@ -200,9 +202,8 @@ def test_shopper_and_agent_chat_live_and_the_bot_takes_over_again(
     latency = shown - sent
     print(f"\nagent reply → shopper's page: {latency * 1000:.0f} ms")
     assert latency < MAX_REPLY_SECONDS, f"the agent's reply took {latency:.2f} s"
-    DOCS.mkdir(exist_ok=True)
     shopper.execute_script("document.activeElement.blur()")
-    shopper.save_screenshot(str(DOCS / "handoff-demo-shopper.png"))
+    screenshot(shopper, "handoff-demo-shopper.png", tmp_path)
 
     # the shopper answers: the console shows it while the agent watches
     shopper_writes(shopper, "kiitos, entä palautukset?")
@@ -213,7 +214,7 @@ def test_shopper_and_agent_chat_live_and_the_bot_takes_over_again(
     )
     assert bubbles(shopper, "bot")[-1] == REPLY  # the bot stays quiet while the agent helps
     agent.execute_script("document.activeElement.blur()")
-    agent.save_screenshot(str(DOCS / "handoff-demo-console.png"))
+    screenshot(agent, "handoff-demo-console.png", tmp_path)
 
     # the agent closes the chat (after confirming): the bot says it is back
     before = len(bubbles(shopper, "bot"))

@@ -5,8 +5,8 @@ A shopper opens the widget on the Finnish shop page, asks in Swedish, picks a cl
 reloads, asks for a person and waits, an agent claims the chat and answers (the shopper was away
 meanwhile: the reply comes from the history on return), hands it back, and the shopper rates the
 help. Needs Debian's chromium and chromedriver; skipped without them unless
-``FAQBOT_REQUIRE_BROWSER=1`` (CI), where a missing browser is a failure. Saves
-docs/widget-desktop.png and docs/widget-phone.png.
+``FAQBOT_REQUIRE_BROWSER=1`` (CI), where a missing browser is a failure. With
+``FAQBOT_SCREENSHOTS=1`` it refreshes docs/widget-desktop.png and docs/widget-phone.png.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from bot.faq.loader import Faq, load_faq
-from tests.browser import chrome, require_browser, viewport, wait_for
+from tests.browser import chrome, require_browser, screenshot, viewport, wait_for
 from tests.conftest import ROOT
 from tests.integration.handoff_stack import AGENT, AgentApi, start_handoff_stack
 from tests.web.test_widget_texts import load_widget_texts
@@ -31,7 +31,6 @@ from stack import Stack, free_port, serve_chat_page
 
 pytestmark = pytest.mark.integration
 
-DOCS = ROOT / "docs"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 AGENT_REPLY = "Hej! Jag heter Anna. Jag kollar gärna presentkortet åt dig."
@@ -196,7 +195,7 @@ def faq() -> Faq:
 
 
 def test_shopper_chats_in_the_widget_on_the_shop_page(
-    stack: Stack, shop_url: str, browser: Any, faq: Faq
+    stack: Stack, shop_url: str, browser: Any, faq: Faq, tmp_path: Path
 ) -> None:
     texts = load_widget_texts()
 
@@ -274,8 +273,7 @@ def test_shopper_chats_in_the_widget_on_the_shop_page(
     browser.execute_script(
         "document.getElementById('faqbot-widget').shadowRoot.activeElement?.blur()"
     )
-    DOCS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(DOCS / "widget-desktop.png"))
+    screenshot(browser, "widget-desktop.png", tmp_path)
 
     # the agent hands back: the bot is back and asks how easy it was; one click answers
     before = len(messages(browser, "bot"))
@@ -292,7 +290,7 @@ def test_shopper_chats_in_the_widget_on_the_shop_page(
         assert browser.execute_script("return document.documentElement.scrollWidth <= 360")
         send = shown(browser, ".fqb-send")
         assert send.rect["x"] + send.rect["width"] <= 360
-        browser.save_screenshot(str(DOCS / "widget-phone.png"))
+        screenshot(browser, "widget-phone.png", tmp_path)
     finally:
         viewport(browser, 1280, 800)
 
