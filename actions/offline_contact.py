@@ -11,19 +11,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms import declines, latest_intent
 from actions.runtime import conversation_language, get_desk
 from actions.texts import say
-from handoff.contact import find_email
+from bot.contact import find_email
 from handoff.errors import HandoffError
 
 log = logging.getLogger(__name__)
-
-DECLINING_INTENTS = ("deny", "goodbye")
-
-
-def _declines(tracker: Tracker) -> bool:
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
-    return intent in DECLINING_INTENTS
 
 
 class ValidateOfflineContactForm(FormValidationAction):
@@ -47,7 +41,7 @@ class ValidateOfflineContactForm(FormValidationAction):
         if value is None:  # reset when the form starts: nothing to check yet
             return {"contact_email": None}
         email = find_email(str(value))
-        if email is None and _declines(tracker):
+        if email is None and (declines(tracker) or latest_intent(tracker) == "goodbye"):
             return {"contact_email": None, "contact_declined": True}
         if email is None:
             shown = str(value or "").strip()[:80]

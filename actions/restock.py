@@ -10,11 +10,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms import declines, form_answer
 from actions.runtime import conversation_language, get_shop
-from actions.shop_orders import declines, form_answer
 from actions.texts import say
+from bot.contact import find_email
 from bot.errors import ShopError, ShopUnavailable
-from handoff.contact import find_email
 
 
 class ValidateRestockForm(FormValidationAction):

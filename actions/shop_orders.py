@@ -11,27 +11,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms import LEAVING_INTENTS, declines, form_answer, latest_intent
 from actions.runtime import conversation_language, get_shop
 from actions.shop_stock import date_text, shop_down
 from actions.texts import say
-from bot.declines import declines as says_no
+from bot.contact import find_proof
 from bot.errors import ShopError, ShopUnavailable
-from bot.shop.service import find_order_number, looks_like_proof
+from bot.shop.service import find_order_number
 
 MAX_ATTEMPTS = 3
-LEAVING_INTENTS = ("stop", "request_human")
-
-
-def declines(tracker: Tracker) -> bool:
-    """A "no" / "no thanks" where the form asked for something."""
-    return says_no(tracker.latest_message.get("text") or "")
-
-
-def form_answer(tracker: Tracker, recognised: bool) -> bool:
-    """Whether the latest message answers the form's question: always when it holds what was
-    asked for (an email address, a postal code), else unless it asks to leave or for a person."""
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
-    return recognised or intent not in LEAVING_INTENTS
 
 
 FORM_SLOTS = ("order_number", "order_proof", "order_attempts", "order_locked")
@@ -61,12 +49,9 @@ class ValidateOrderStatusForm(FormValidationAction):
         ):
             return {}
         number = find_order_number(tracker.latest_message.get("text") or "")
-        if number is None and tracker.get_slot("requested_slot") == "order_number":
-            intent = (tracker.latest_message.get("intent") or {}).get("name")
-            if intent not in LEAVING_INTENTS:
-                say(
-                    dispatcher, domain, "utter_invalid_order_number", conversation_language(tracker)
-                )
+        asked = tracker.get_slot("requested_slot") == "order_number"
+        if number is None and asked and latest_intent(tracker) not in LEAVING_INTENTS:
+            say(dispatcher, domain, "utter_invalid_order_number", conversation_language(tracker))
         return {"order_number": number} if number else {}
 
     async def extract_order_proof(
@@ -75,10 +60,11 @@ class ValidateOrderStatusForm(FormValidationAction):
         if tracker.get_slot("requested_slot") != "order_proof":
             return {}
         message = tracker.latest_message.get("text") or ""
-        if declines(tracker) and not looks_like_proof(message):  # "no thanks": leave the form
+        has_proof = find_proof(message) is not None
+        if declines(tracker) and not has_proof:  # "no thanks": leave the form
             say(dispatcher, domain, "utter_form_left", conversation_language(tracker))
             return {"order_locked": True}
-        return {"order_proof": message} if form_answer(tracker, looks_like_proof(message)) else {}
+        return {"order_proof": message} if form_answer(tracker, has_proof) else {}
 
     async def validate_order_proof(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

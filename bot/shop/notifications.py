@@ -8,7 +8,6 @@ for the same variant again while pending changes nothing (but its language).
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -16,11 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.contact import is_valid_email
 from bot.shop.models import Product, Variant
 
 DEFAULT_PATH = Path(".faqbot/restock.db")
 LANGUAGES = ("fi", "sv", "en")
-_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]{2,}")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS restock_signups (
@@ -57,11 +56,6 @@ class Signup:
     notified_at: datetime | None = None
     attempts: int = 0  # failed sending attempts so far
     last_error: str | None = None
-
-
-def is_valid_email(text: str) -> bool:
-    """A plausible single email address (no spaces, line breaks or display names)."""
-    return len(text) <= 254 and _EMAIL.fullmatch(text) is not None
 
 
 def default_path() -> Path:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.contact import find_proof
 from bot.encoder import Encoder
 from bot.shop.base import ShopBackend
 from bot.shop.factory import load_backend
@@ -22,15 +23,6 @@ def find_order_number(text: str) -> str | None:
     """The six-digit order number in a message ("tilaus #100234 missä?"), if exactly one."""
     found = set(_ORDER_NUMBER.findall(text or ""))
     return found.pop() if len(found) == 1 else None
-
-
-_POSTAL_CODE = re.compile(r"\b(?:\d{2}\s?\d{3}|\d{3}\s?\d{2})\b")  # 33100, 33 100, 123 45
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-
-
-def looks_like_proof(text: str) -> bool:
-    """Whether a message holds an email address or a (Finnish/Swedish) postal code."""
-    return bool(_EMAIL.search(text or "") or _POSTAL_CODE.search(text or ""))
 
 
 @dataclass(frozen=True)
@@ -123,9 +115,16 @@ class ShopService:
         label = variant_label(variant, language)
         return f"{name} ({label})" if label else name
 
-    def order(self, number: str, proof: str) -> Any:
-        """The verified order, or None."""
-        return self.backend.order(number, proof)
+    def order(self, number: str, message: str) -> Any:
+        """The verified order, or None.
+
+        Args:
+            number: the order number.
+            message: what the shopper typed as proof ("se on aino@example.com", "00100"); the
+                email address or postal code in it is checked.
+        """
+        proof = find_proof(message)
+        return None if proof is None else self.backend.order(number, proof)
 
     def register_restock(self, email: str, product_id: str, sku: str, language: str) -> None:
         """Remember to email ``email`` once when the variant is back."""

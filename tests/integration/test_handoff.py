@@ -197,12 +197,24 @@ def test_outside_hours_takes_an_email_address_politely(stack: Stack) -> None:
 
 
 @pytest.mark.usefixtures("closed")
-def test_no_thanks_leaves_the_email_form(stack: Stack) -> None:
+@pytest.mark.parametrize("no_thanks", ["/deny", "no thanks"])
+def test_no_thanks_leaves_the_email_form(stack: Stack, no_thanks: str) -> None:
     sender = new_sender()
     stack.send(sender, "I want to talk to a person")
-    reply = texts(stack.send(sender, "/deny"))
+    reply = texts(stack.send(sender, no_thanks))
     assert "no problem" in reply.lower()
     assert slots(stack, sender)["handoff"] is None
+
+
+@pytest.mark.usefixtures("closed")
+@pytest.mark.parametrize("mistyped", ["no@thanks", "nope.example.com"])
+def test_a_mistyped_address_is_asked_again_not_taken_as_no(stack: Stack, mistyped: str) -> None:
+    sender = new_sender()
+    stack.send(sender, "I want to talk to a person")
+    reply = texts(stack.send(sender, mistyped))
+    assert "no problem" not in reply.lower(), reply
+    assert mistyped in reply, reply  # the invalid address is quoted back, the form asks again
+    assert stack.tracker(sender)["active_loop"]["name"] == "offline_contact_form"  # type: ignore[index]
 
 
 @pytest.mark.usefixtures("closed")

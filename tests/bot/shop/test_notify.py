@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.contact import is_valid_email
 from bot.errors import ConfigError, ShopError, ShopUnavailable
 from bot.shop.base import ShopBackend
 from bot.shop.factory import load_backend, store_locations
@@ -19,7 +20,7 @@ from bot.shop.models import (
     Variant,
     VariantStock,
 )
-from bot.shop.notifications import RestockStore, is_valid_email
+from bot.shop.notifications import RestockStore
 from bot.shop.notify import (
     EmailTexts,
     SmtpSettings,

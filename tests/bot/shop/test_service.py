@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.shop.service import Wish, find_order_number, looks_like_proof
+from bot.shop.service import Wish, find_order_number
 
 
 @pytest.mark.parametrize(
@@ -19,14 +19,6 @@ from bot.shop.service import Wish, find_order_number, looks_like_proof
 )
 def test_order_numbers(text: str, number: str | None) -> None:
     assert find_order_number(text) == number
-
-
-@pytest.mark.parametrize(
-    ("text", "proof"),
-    [("aino@example.com", True), ("33 100", True), ("se on 00100", True), ("en muista", False)],
-)
-def test_proof_looks_like_an_email_or_postal_code(text: str, proof: bool) -> None:
-    assert looks_like_proof(text) is proof
 
 
 def test_wish_survives_the_slot_round_trip() -> None:

@@ -3,28 +3,8 @@ from __future__ import annotations
 import pytest
 
 from handoff.auth import Sessions, check_password, hash_password
-from handoff.contact import find_email
 from handoff.errors import AuthError
 from handoff.store import Store
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("matti.meikalainen@example.FI", "matti.meikalainen@example.fi"),
-        ("se on anna+kaira@posti.example.com kiitos", "anna+kaira@posti.example.com"),
-        ("min adress: sven@exempel.se", "sven@exempel.se"),
-    ],
-)
-def test_finds_one_email_address(text: str, expected: str) -> None:
-    assert find_email(text) == expected
-
-
-@pytest.mark.parametrize(
-    "text", ["", "matti", "matti@", "matti@example", "a@b.c", "a@x.fi ja b@y.fi", "ma..tti@x.fi"]
-)
-def test_rejects_what_is_not_one_address(text: str) -> None:
-    assert find_email(text) is None
 
 
 def test_password_hash_round_trip_and_salt() -> None:

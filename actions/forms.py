@@ -1,0 +1,29 @@
+"""What the forms share: recognising "no thanks" and whether a message answers the question."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+
+from bot.declines import declines as says_no
+
+# a request for a person, or "stop", is never taken as the answer to a form's question
+LEAVING_INTENTS = ("stop", "request_human")
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """The intent Rasa gave the latest message."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def declines(tracker: Tracker) -> bool:
+    """A "no" / "no thanks" where the form asked for something.
+
+    Read from the text, not the intent: a mistyped address can be classified as ``deny``.
+    """
+    return says_no(tracker.latest_message.get("text") or "")
+
+
+def form_answer(tracker: Tracker, recognised: bool) -> bool:
+    """Whether the latest message answers the form's question: always when it holds what was
+    asked for (an email address, a postal code), else unless it asks to leave or for a person."""
+    return recognised or latest_intent(tracker) not in LEAVING_INTENTS

@@ -1,0 +1,51 @@
+"""Email addresses and postal codes in what shoppers type (one pattern for every form).
+
+Pragmatic, not RFC 5322: one @, a dot in the domain, no spaces; what a shop can mail to.
+"""
+
+from __future__ import annotations
+
+import re
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Finnish 33100 / 33 100, Swedish 123 45; not part of a longer number
+_POSTAL_CODE = re.compile(r"(?<![\d-])(?:\d{2} ?\d{3}|\d{3} \d{2})(?![\d-])")
+MAX_EMAIL_LENGTH = 254
+
+
+def _plausible(address: str) -> bool:
+    local = address.rsplit("@", 1)[0]
+    return (
+        len(address) <= MAX_EMAIL_LENGTH
+        and not local.startswith(".")
+        and not local.endswith(".")
+        and ".." not in address
+    )
+
+
+def find_email(text: str) -> str | None:
+    """The one email address in ``text`` ("se on matti@example.fi"), with a lowercased domain.
+
+    None when there is no address, or more than one (ask again rather than guess).
+    """
+    found = _EMAIL.findall(text or "")
+    if len(found) != 1 or not _plausible(found[0]):
+        return None
+    local, domain = found[0].rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def is_valid_email(text: str) -> bool:
+    """Whether ``text`` is exactly one plausible address (no display name, spaces or lines)."""
+    return _EMAIL.fullmatch(text) is not None and _plausible(text)
+
+
+def find_postal_code(text: str) -> str | None:
+    """The one postal code in ``text`` ("postinumero 33 100" -> "33 100"), if exactly one."""
+    found = {match.strip() for match in _POSTAL_CODE.findall(text or "")}
+    return found.pop() if len(found) == 1 else None
+
+
+def find_proof(text: str) -> str | None:
+    """The order's proof in ``text``: the email address, else the postal code."""
+    return find_email(text) or find_postal_code(text)
