@@ -16,6 +16,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from bot import language
 from bot.errors import ConfigError
 from bot.faq.schema import Language
 from bot.index import FaqIndex, Match
@@ -134,7 +135,9 @@ def calibrate(
         )
         for row in index.question_rows()
     ]
-    negatives = [_score(index.search(text), None) for text in offtopic]
+    negatives = [
+        _score(index.search(text, language.detect(text).lang), None) for text in offtopic
+    ]
     best: tuple[float, PolicySettings] | None = None
     # Wide grids: zero-shot e5 scores sit near 0.9, a fine-tuned model's spread down to ~0.4.
     for margin in (0.0, 0.005, 0.01, 0.015, 0.02, 0.03):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import faiss
 import numpy as np
 
+from bot.diacritics import DiacriticRestorer
 from bot.faq.loader import Faq
 from bot.settings import RetrievalSettings
 
@@ -95,6 +96,7 @@ class FaqIndex:
         self.settings = settings
         self._cache = cache
         self.rows = self._rows(faq)
+        self._restorer = DiacriticRestorer(_texts_by_language(faq))
         if not self.rows:
             raise ValueError("the FAQ has no questions to index")
         vectors = cache.encode([row.text for row in self.rows])
@@ -122,13 +124,20 @@ class FaqIndex:
                     rows.append(Row(number, lang, "answer", self.normalise(answer)))
         return rows
 
-    def embed(self, text: str) -> NDArray[np.float32]:
-        """Embed one shopper question (normalised like the rows)."""
-        return self._cache.encoder.encode([self.normalise(text)])[0]
+    def query_text(self, text: str, lang: str | None = None) -> str:
+        """The form a shopper question is embedded in: normalised like the rows, and with the
+        diacritics of ``lang`` put back ("hur lang tid" -> "hur lång tid") when configured."""
+        if self.settings.restore_diacritics:
+            text = self._restorer.restore(text, lang)
+        return self.normalise(text)
 
-    def search(self, text: str) -> list[Match]:
-        """All entries, best first, scored against ``text``."""
-        return self.search_vector(self.embed(text))
+    def embed(self, text: str, lang: str | None = None) -> NDArray[np.float32]:
+        """Embed one shopper question written in ``lang`` (see :meth:`query_text`)."""
+        return self._cache.encoder.encode([self.query_text(text, lang)])[0]
+
+    def search(self, text: str, lang: str | None = None) -> list[Match]:
+        """All entries, best first, scored against ``text`` (a question in ``lang``)."""
+        return self.search_vector(self.embed(text, lang))
 
     def search_vector(
         self, vector: NDArray[np.float32], leave_out: int | None = None
@@ -165,6 +174,16 @@ class FaqIndex:
     def row_vector(self, row: int) -> NDArray[np.float32]:
         """The stored embedding of ``row``."""
         return self._row_vectors[row]
+
+
+def _texts_by_language(faq: Faq) -> dict[str, list[str]]:
+    texts: dict[str, list[str]] = {}
+    for entry in faq.entries:
+        for lang, questions in entry.questions.items():
+            texts.setdefault(lang, []).extend(questions)
+        for lang, answer in entry.answer.items():
+            texts.setdefault(lang, []).append(answer)
+    return texts
 
 
 def _normalise(vectors: NDArray[np.float32]) -> NDArray[np.float32]:

@@ -92,7 +92,7 @@ class FaqService:
         """Choose the reply language, rank the entries and decide what to do."""
         lang = language.choose_language(text, current_language, self.settings.default_language)
         index = self.index
-        matches = index.search(text)
+        matches = index.search(text, lang)
         return Reply(lang, decide(matches, self.settings.policy), matches)
 
     def _build(self, faq: Faq) -> FaqIndex:

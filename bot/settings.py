@@ -24,6 +24,8 @@ class RetrievalSettings(BaseModel):
     include_answers: bool = True
     # score = best_row_weight * best matching row + (1 - best_row_weight) * entry centroid
     best_row_weight: Unit = 0.3
+    # put back å/ä/ö a shopper left out, from the FAQ's own words (bot/diacritics.py)
+    restore_diacritics: bool = True
 
 
 class PolicySettings(BaseModel):

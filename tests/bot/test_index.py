@@ -80,3 +80,14 @@ def test_unreadable_cache_file_is_ignored(faq_dir: Path, tmp_path: Path) -> None
     encoder = HashingEncoder()
     FaqIndex(load_faq(faq_dir), EmbeddingCache(encoder, path), RetrievalSettings())
     assert encoder.calls
+
+
+def test_a_question_without_diacritics_is_embedded_with_them(faq_dir: Path) -> None:
+    index, _ = build(faq_dir)
+    assert index.query_text("Hur lang ar leveranstiden", "sv") == "hur lång är leveranstiden"
+    assert index.query_text("kauanko toimitus kestaa", "fi") == "kauanko toimitus kestää"
+    exact = index.search("Hur lång är leveranstiden?", "sv")[0]
+    bare = index.search("Hur lang ar leveranstiden?", "sv")[0]
+    assert (bare.id, bare.score) == (exact.id, exact.score)  # same text embedded
+    off, _ = build(faq_dir, restore_diacritics=False)
+    assert off.query_text("hur lang ar leveranstiden", "sv") == "hur lang ar leveranstiden"

@@ -1,7 +1,8 @@
-"""The shipped FAQ is valid, complete in fi/sv/en, and independent of the held-out eval set."""
+"""The shipped FAQ is valid, complete in fi/sv/en, and independent of the labelled sets."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from bot.faq.loader import load_faq
@@ -23,10 +24,19 @@ def test_shipped_faq_is_valid_and_trilingual() -> None:
             assert len(entry.questions.get(lang, ())) >= 3, (entry.id, lang)  # type: ignore[call-overload]
 
 
-def test_eval_cases_never_appear_in_the_faq() -> None:
-    """Evaluation questions are test data: an identical FAQ phrasing would inflate the figures."""
+def _case_texts(name: str) -> set[str]:
+    cases = yaml.safe_load((ROOT / "tests" / "data" / name).read_text(encoding="utf-8"))
+    return {_norm(c["text"]) for c in cases["cases"]}
+
+
+@pytest.mark.parametrize("name", ["eval_cases.yml", "faq_dev.yml"])
+def test_labelled_questions_never_appear_in_the_faq(name: str) -> None:
+    """Labelled questions are test data: an identical FAQ phrasing would inflate the figures."""
     faq = load_faq(ROOT / "data" / "faq")
     questions = {_norm(q) for e in faq.entries for qs in e.questions.values() for q in qs}
-    cases = yaml.safe_load((ROOT / "tests/data/eval_cases.yml").read_text(encoding="utf-8"))
-    overlap = sorted(_norm(c["text"]) for c in cases["cases"] if _norm(c["text"]) in questions)
-    assert overlap == []
+    assert sorted(_case_texts(name) & questions) == []
+
+
+def test_the_dev_set_shares_no_question_with_the_eval_set() -> None:
+    """Settings are tuned on faq_dev.yml; eval_cases.yml must stay unseen by that tuning."""
+    assert sorted(_case_texts("faq_dev.yml") & _case_texts("eval_cases.yml")) == []
