@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
+from actions.runtime import conversation_language
+from actions.texts import say
+from bot.contact import find_email
 from bot.declines import declines as says_no
 
 # a request for a person, or "stop", is never taken as the answer to a form's question
@@ -27,3 +32,15 @@ def form_answer(tracker: Tracker, recognised: bool) -> bool:
     """Whether the latest message answers the form's question: always when it holds what was
     asked for (an email address, a postal code), else unless it asks to leave or for a person."""
     return recognised or latest_intent(tracker) not in LEAVING_INTENTS
+
+
+def read_email(
+    value: object, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> str | None:
+    """The email address in a form answer; without one, the shopper is asked again politely
+    (their text quoted back, so a typo is easy to spot)."""
+    email = find_email(str(value or ""))
+    if email is None:
+        shown = str(value or "").strip()[:80]
+        say(dispatcher, domain, "utter_invalid_email", conversation_language(tracker), value=shown)
+    return email

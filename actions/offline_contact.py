@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import declines, latest_intent
+from actions.forms import declines, latest_intent, read_email
 from actions.runtime import conversation_language, get_desk
 from actions.texts import say
 from bot.contact import find_email
@@ -40,20 +40,10 @@ class ValidateOfflineContactForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None:  # reset when the form starts: nothing to check yet
             return {"contact_email": None}
-        email = find_email(str(value))
-        if email is None and (declines(tracker) or latest_intent(tracker) == "goodbye"):
+        leaving = declines(tracker) or latest_intent(tracker) == "goodbye"
+        if leaving and find_email(str(value)) is None:
             return {"contact_email": None, "contact_declined": True}
-        if email is None:
-            shown = str(value or "").strip()[:80]
-            say(
-                dispatcher,
-                domain,
-                "utter_invalid_email",
-                conversation_language(tracker),
-                value=shown,
-            )
-            return {"contact_email": None}
-        return {"contact_email": email}
+        return {"contact_email": read_email(value, dispatcher, tracker, domain)}
 
     def validate_contact_question(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import declines, form_answer
+from actions.forms import declines, form_answer, read_email
 from actions.runtime import conversation_language, get_shop
 from actions.texts import say
 from bot.contact import find_email
@@ -48,17 +48,7 @@ class ValidateRestockForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None:
             return {"restock_email": None}
-        email = find_email(str(value))
-        if email is None:
-            shown = str(value).strip()[:80]
-            say(
-                dispatcher,
-                domain,
-                "utter_invalid_email",
-                conversation_language(tracker),
-                value=shown,
-            )
-        return {"restock_email": email}
+        return {"restock_email": read_email(value, dispatcher, tracker, domain)}
 
 
 class ActionRegisterRestock(Action):
