@@ -28,6 +28,8 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupted)
+    # also when started in the background, where SIGINT arrives ignored and Python keeps it so
+    signal.signal(signal.SIGINT, interrupted)
     print(
         "starting the action server, Rasa and the handoff service (loading models takes ~30 s)...",
         flush=True,
