@@ -130,14 +130,17 @@ def calibrate(
     """
     positives = [
         _score(
-            index.search_vector(index.row_vector(row), leave_out=row),
+            index.search_vector(
+                index.row_vector(row),
+                leave_out=row,
+                text=index.rows[row].text,
+                lang=index.rows[row].lang,
+            ),
             index.faq.entries[index.rows[row].entry].id,
         )
         for row in index.question_rows()
     ]
-    negatives = [
-        _score(index.search(text, language.detect(text).lang), None) for text in offtopic
-    ]
+    negatives = [_score(index.search(text, language.detect(text).lang), None) for text in offtopic]
     best: tuple[float, PolicySettings] | None = None
     # Wide grids: zero-shot e5 scores sit near 0.9, a fine-tuned model's spread down to ~0.4.
     for margin in (0.0, 0.005, 0.01, 0.015, 0.02, 0.03):

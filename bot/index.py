@@ -19,6 +19,7 @@ import numpy as np
 
 from bot.diacritics import DiacriticRestorer
 from bot.faq.loader import Faq
+from bot.lexical import LexicalRow, LexicalScorer
 from bot.settings import RetrievalSettings
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ class FaqIndex:
         self._cache = cache
         self.rows = self._rows(faq)
         self._restorer = DiacriticRestorer(_texts_by_language(faq))
+        self._lexical = LexicalScorer(
+            [LexicalRow(row.entry, row.lang, row.text) for row in self.rows], len(faq.entries)
+        )
         if not self.rows:
             raise ValueError("the FAQ has no questions to index")
         vectors = cache.encode([row.text for row in self.rows])
@@ -137,16 +141,24 @@ class FaqIndex:
 
     def search(self, text: str, lang: str | None = None) -> list[Match]:
         """All entries, best first, scored against ``text`` (a question in ``lang``)."""
-        return self.search_vector(self.embed(text, lang))
+        query = self.query_text(text, lang)
+        vector = self._cache.encoder.encode([query])[0]
+        return self.search_vector(vector, text=query, lang=lang)
 
     def search_vector(
-        self, vector: NDArray[np.float32], leave_out: int | None = None
+        self,
+        vector: NDArray[np.float32],
+        leave_out: int | None = None,
+        text: str | None = None,
+        lang: str | None = None,
     ) -> list[Match]:
         """All entries scored against an embedded question.
 
         Args:
             vector: the question's embedding.
             leave_out: a row to ignore entirely (leave-one-question-out calibration).
+            text: the question as embedded (:meth:`query_text`), for the lexical score.
+            lang: the question's language; with ``text``, adds the lexical score.
         """
         count = len(self.rows)
         scores, ids = self._index.search(vector.reshape(1, -1).astype(np.float32), count)
@@ -164,6 +176,14 @@ class FaqIndex:
             centroids[entry] = _normalise(reduced[None, :])[0]
         weight = self.settings.best_row_weight
         combined = weight * best + (1.0 - weight) * (centroids @ vector)
+        lexical_weight = next(
+            (w for code, w in self.settings.lexical_weight.items() if code == lang), 0.0
+        )
+        if text is not None and lexical_weight > 0:
+            # a penalty for entries with less lexical support than the best one: the lexically
+            # best entry keeps its score, so thresholds stay on the embedding's scale
+            lexical = self._lexical.scores(text, lang or "", leave_out)
+            combined = combined - lexical_weight * (1.0 - lexical)
         order = np.argsort(-combined, kind="stable")
         return [Match(self.faq.entries[i].id, float(combined[i])) for i in order]
 

@@ -26,6 +26,8 @@ class RetrievalSettings(BaseModel):
     best_row_weight: Unit = 0.3
     # put back å/ä/ö a shopper left out, from the FAQ's own words (bot/diacritics.py)
     restore_diacritics: bool = True
+    # score += weight[question's language] * BM25 over the entry's texts in it (bot/lexical.py)
+    lexical_weight: dict[Language, Unit] = {"fi": 0.02, "sv": 0.02, "en": 0.0}
 
 
 class PolicySettings(BaseModel):

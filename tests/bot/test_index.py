@@ -91,3 +91,19 @@ def test_a_question_without_diacritics_is_embedded_with_them(faq_dir: Path) -> N
     assert (bare.id, bare.score) == (exact.id, exact.score)  # same text embedded
     off, _ = build(faq_dir, restore_diacritics=False)
     assert off.query_text("hur lang ar leveranstiden", "sv") == "hur lang ar leveranstiden"
+
+
+def test_lexical_support_is_a_penalty_for_the_other_entries(faq_dir: Path) -> None:
+    plain, _ = build(faq_dir, lexical_weight={"fi": 0.0, "sv": 0.0, "en": 0.0})
+    lexical, _ = build(faq_dir, lexical_weight={"fi": 0.0, "sv": 0.5, "en": 0.0})
+    question = "hur länge har jag returrätt"
+    before = {m.id: m.score for m in plain.search(question, "sv")}
+    after = {m.id: m.score for m in lexical.search(question, "sv")}
+    assert after["return_period"] == before["return_period"]  # the lexically best keeps its score
+    assert after["delivery_time"] < before["delivery_time"]
+    assert lexical.search(question, "sv")[0].id == "return_period"
+    # no weight for the question's language: nothing changes
+    english = "how long can I return"
+    assert [m.score for m in lexical.search(english, "en")] == [
+        m.score for m in plain.search(english, "en")
+    ]
