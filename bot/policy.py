@@ -19,11 +19,12 @@ class Decision:
     offered: tuple[str, ...]
 
 
-def decide(matches: list[Match], policy: PolicySettings) -> Decision:
+def decide(matches: list[Match], policy: PolicySettings, topic_only: bool = False) -> Decision:
     """Decide from the ranked matches.
 
     * answer: the best entry clears ``answer_threshold`` and beats the runner-up by
-      ``answer_margin``;
+      ``answer_margin`` (by ``clarify_window`` when ``topic_only``: a one-word message such as
+      "toimitus" names a topic, not a question, so close entries are offered instead);
     * clarify: the best entry clears ``clarify_threshold``; offer it and the next entries
       within ``clarify_window`` of it (2 to ``clarify_max`` entries);
     * fallback: otherwise.
@@ -32,7 +33,8 @@ def decide(matches: list[Match], policy: PolicySettings) -> Decision:
         return Decision("fallback", ())
     top = matches[0]
     runner_up = matches[1].score if len(matches) > 1 else 0.0
-    if top.score >= policy.answer_threshold and top.score - runner_up >= policy.answer_margin:
+    margin = policy.clarify_window if topic_only else policy.answer_margin
+    if top.score >= policy.answer_threshold and top.score - runner_up >= margin:
         return Decision("answer", (top.id,))
     if top.score >= policy.clarify_threshold and len(matches) > 1:
         close = [m.id for m in matches[1:] if top.score - m.score <= policy.clarify_window]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 Fingerprint = tuple[tuple[str, int, int], ...]
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,8 @@ class FaqService:
         lang = language.choose_language(text, current_language, self.settings.default_language)
         index = self.index
         matches = index.search(text, lang)
-        return Reply(lang, decide(matches, self.settings.policy), matches)
+        topic_only = len(_WORD.findall(text)) == 1
+        return Reply(lang, decide(matches, self.settings.policy, topic_only), matches)
 
     def _build(self, faq: Faq) -> FaqIndex:
         assert self._cache is not None

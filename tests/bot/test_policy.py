@@ -37,3 +37,13 @@ def test_low_score_falls_back() -> None:
     decision = decide(ranked(0.69, 0.3), POLICY)
     assert decision.kind == "fallback" and decision.offered == ()
     assert decide([], POLICY).kind == "fallback"
+
+
+def test_a_single_topic_word_gets_the_close_entries_to_choose_from() -> None:
+    close = ranked(0.85, 0.82, 0.81, 0.5)  # answered as a question: ahead by 0.03 > margin
+    assert decide(close, POLICY).kind == "answer"
+    topic = decide(close, POLICY, topic_only=True)
+    assert topic.kind == "clarify"
+    assert topic.offered == ("e0", "e1", "e2")
+    alone = ranked(0.85, 0.79, 0.5)  # nothing within the clarify window: still answered
+    assert decide(alone, POLICY, topic_only=True).offered == ("e0",)
