@@ -13,9 +13,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
-from bot.language import fold_diacritics
-
-_WORD = re.compile(r"[^\W\d_]+")
+from bot.language import WORD, fold_diacritics
 
 
 class DiacriticRestorer:
@@ -33,7 +31,7 @@ class DiacriticRestorer:
             accented: dict[str, Counter[str]] = defaultdict(Counter)
             plain: Counter[str] = Counter()
             for text in lang_texts:
-                for word in _WORD.findall(text.lower()):
+                for word in WORD.findall(text.lower()):
                     folded = fold_diacritics(word)
                     if folded == word:
                         plain[word] += 1
@@ -60,4 +58,4 @@ class DiacriticRestorer:
                 return word
             return form.capitalize() if word[0].isupper() else form
 
-        return _WORD.sub(replace, text)
+        return WORD.sub(replace, text)

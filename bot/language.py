@@ -189,7 +189,7 @@ _TYPO_TARGETS: dict[str, frozenset[str]] = {
 }
 _ALL_FOLDED = frozenset().union(*FOLDED_WORDS.values())
 
-_TOKEN_RE = re.compile(r"[^\W\d_]+")
+WORD = re.compile(r"[^\W\d_]+")  # a run of letters: what counts as a word everywhere in bot/
 _SENTENCE_ENDS = frozenset(".!?:;\n")
 _MAX_TOKENS = 100  # words looked at: plenty for a chat message
 _APOSTROPHES = re.compile("['`\u2019\u00b4]")
@@ -257,7 +257,7 @@ def _tokens(text: str) -> list[str]:
     capitalised too. Words in capitals ("XL") are dropped; a message in capitals is lower-cased.
     """
     text = _APOSTROPHES.sub("", text)
-    matches = list(itertools.islice(_TOKEN_RE.finditer(text), _MAX_TOKENS))
+    matches = list(itertools.islice(WORD.finditer(text), _MAX_TOKENS))
     shouting = sum(len(m[0]) for m in matches) > 3 and all(m[0].isupper() for m in matches)
     kept: list[str] = []
     previous_end = 0
@@ -502,7 +502,7 @@ def explicit_switch(text: str) -> str | None:
     Args:
         text: the shopper's message.
     """
-    tokens = [fold_diacritics(t.lower()) for t in _TOKEN_RE.findall(_APOSTROPHES.sub("", text))]
+    tokens = [fold_diacritics(t.lower()) for t in WORD.findall(_APOSTROPHES.sub("", text))]
     if not tokens or len(tokens) > _MAX_SWITCH_WORDS:
         return None
     names = [(i, _NAME_TARGET[t]) for i, t in enumerate(tokens) if t in _NAME_TARGET]

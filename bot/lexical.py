@@ -10,7 +10,6 @@ where e5 is strongest, got nothing from it (weight 0).
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +18,8 @@ from typing import Any
 import numpy as np
 import snowballstemmer
 
-_WORD = re.compile(r"[^\W\d_]+")
+from bot.language import WORD
+
 _STEMMERS = {"fi": "finnish", "sv": "swedish", "en": "english"}
 _K1, _B = 1.2, 0.75  # the usual BM25 constants
 
@@ -52,7 +52,7 @@ class LexicalScorer:
     def terms(self, text: str, lang: str) -> list[str]:
         """The stemmed words of ``text``."""
         stemmer = self._stemmers.get(lang)
-        words = _WORD.findall(text.lower())
+        words = WORD.findall(text.lower())
         return stemmer.stemWords(words) if stemmer else words
 
     def scores(self, text: str, lang: str, leave_out: int | None = None) -> np.ndarray:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,6 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 Fingerprint = tuple[tuple[str, int, int], ...]
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ class FaqService:
         lang = language.choose_language(text, current_language, self.settings.default_language)
         index = self.index
         matches = index.search(text, lang)
-        topic_only = len(_WORD.findall(text)) == 1
+        topic_only = len(language.WORD.findall(text)) == 1
         return Reply(lang, decide(matches, self.settings.policy, topic_only), matches)
 
     def _build(self, faq: Faq) -> FaqIndex:
