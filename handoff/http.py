@@ -1,29 +1,21 @@
-"""The one shared ``requests`` session; every outgoing call goes through :func:`request`."""
+"""Outgoing HTTP of ``handoff``: the one shared session of :mod:`bot.http`, with a shorter timeout
+(agents and shoppers wait on these calls) and its own User-Agent."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import requests
 
+from bot import http as shared
+
 DEFAULT_TIMEOUT = 5.0  # seconds; connect and read
-
-_local = threading.local()
-
-
-def session() -> requests.Session:
-    """The calling thread's session (``requests.Session`` is not guaranteed thread-safe)."""
-    current: requests.Session | None = getattr(_local, "session", None)
-    if current is None:
-        current = requests.Session()
-        current.headers["User-Agent"] = "faqbot-handoff/0.1"
-        _local.session = current
-    return current
+USER_AGENT = "faqbot-handoff/0.1"
 
 
 def request(
     method: str, url: str, *, timeout: float = DEFAULT_TIMEOUT, **kwargs: Any
 ) -> requests.Response:
-    """``requests.Session.request`` with a timeout that is never missing."""
-    return session().request(method, url, timeout=timeout, **kwargs)
+    """``requests.Session.request`` through the shared session, with a timeout never missing."""
+    headers = {"User-Agent": USER_AGENT, **(kwargs.pop("headers", None) or {})}
+    return shared.request(method, url, timeout=timeout, headers=headers, **kwargs)
