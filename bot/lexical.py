@@ -48,6 +48,9 @@ class LexicalScorer:
         }
         for row, terms in zip(self._rows, self._row_terms, strict=True):
             self._docs[row.lang][row.entry].update(terms)
+        self._lengths = {
+            lang: [sum(doc.values()) for doc in docs] for lang, docs in self._docs.items()
+        }
 
     def terms(self, text: str, lang: str) -> list[str]:
         """The stemmed words of ``text``."""
@@ -65,15 +68,15 @@ class LexicalScorer:
             leave_out: a row (by its position in ``rows``) to ignore (leave-one-question-out).
         """
         result = np.zeros(self._entries, dtype=np.float32)
-        docs = self._docs.get(lang)
-        if docs is None:
+        docs, lengths = self._docs.get(lang), self._lengths.get(lang)
+        if docs is None or lengths is None:
             return result
         if leave_out is not None and self._rows[leave_out].lang == lang:
-            docs = list(docs)
-            entry = self._rows[leave_out].entry
-            docs[entry] = docs[entry] - self._row_terms[leave_out]
+            docs, lengths = list(docs), list(lengths)
+            entry, left_out = self._rows[leave_out].entry, self._row_terms[leave_out]
+            docs[entry] = docs[entry] - left_out
+            lengths[entry] = sum(docs[entry].values())
         query = set(self.terms(text, lang))
-        lengths = [sum(doc.values()) for doc in docs]
         average = (sum(lengths) / len(lengths)) or 1.0
         for term in query:
             frequency = sum(1 for doc in docs if term in doc)
