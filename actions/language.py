@@ -27,17 +27,23 @@ class ActionDetectLanguage(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        current = tracker.get_slot("language")
-        default = page_language(tracker) or get_service().settings.default_language
         text = tracker.latest_message.get("text") or ""
-        chosen = language.choose_language(text, current, default)
-        events: list[EventType] = [] if chosen == current else [SlotSet("language", chosen)]
+        chosen = latest_message_language(tracker)
+        changed = chosen != tracker.get_slot("language")
+        events: list[EventType] = [SlotSet("language", chosen)] if changed else []
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent not in ("request_human", "ask_faq", "out_of_scope", "nlu_fallback") and (
             asks_for_human(text)
         ):  # ask_faq & co. check it themselves, before the FAQ
             events.append(FollowupAction("action_escalate"))
         return events
+
+
+def latest_message_language(tracker: Tracker) -> str:
+    """The conversation's language after the latest message (see ``choose_language``)."""
+    default = page_language(tracker) or get_service().settings.default_language
+    text = tracker.latest_message.get("text") or ""
+    return language.choose_language(text, tracker.get_slot("language"), default)
 
 
 def page_language(tracker: Tracker) -> str | None:
@@ -52,7 +58,11 @@ def page_language(tracker: Tracker) -> str | None:
 
 
 class ActionSwitchLanguage(Action):
-    """Switches on an explicit request ("in English please", "på svenska", "suomeksi")."""
+    """Switches on an explicit request ("in English please", "på svenska", "suomeksi").
+
+    The classifier sometimes files a question under ``switch_language`` ("hur lang tid har jag
+    pa mig att byta en jacka"); a message that names no language goes to the FAQ instead.
+    """
 
     def name(self) -> str:
         return "action_switch_language"
@@ -61,5 +71,8 @@ class ActionSwitchLanguage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
+        if not language.names_language(text):  # a question misread as a switch: answer it
+            chosen = latest_message_language(tracker)
+            return [SlotSet("language", chosen), FollowupAction("action_answer_faq")]
         target = language.explicit_switch(text) or language.detect(text).lang
         return [SlotSet("language", target)]

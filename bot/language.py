@@ -491,6 +491,18 @@ _FOLDED_NEGATED_VERBS = frozenset(fold_diacritics(w) for w in NEGATED_VERBS)
 _NEGATION_LANG = {fold_diacritics(w): lang for lang, words in NEGATIONS.items() for w in words}
 
 
+def names_language(text: str) -> bool:
+    """Whether ``text`` names one of the languages ("svenska", "englanniksi", "englsih"): every
+    request to switch does, so a message naming none is not one, whatever a classifier says."""
+    for token in WORD.findall(text):
+        folded = fold_diacritics(token.lower())
+        if folded in _NAME_TARGET or (
+            len(folded) >= 6 and any(_within_one_edit(folded, name) for name in _NAME_TARGET)
+        ):
+            return True
+    return False
+
+
 def explicit_switch(text: str) -> str | None:
     """The language an explicit request asks for ("på svenska tack", "puhu suomea"), else None.
 

@@ -179,3 +179,15 @@ def test_thanks_asks_how_easy_it_was_once_and_stores_the_answer(stack: Stack) ->
     assert stack.tracker(sender)["slots"]["satisfaction"] == "down"  # type: ignore[index]
     goodbye = texts(stack.send(sender, "hei hei"))
     assert goodbye and not any("helppoa" in t for t in goodbye), goodbye  # asked once
+
+
+def test_a_question_misread_as_a_language_switch_is_answered(stack: Stack) -> None:
+    # the classifier files this under switch_language; it names no language, so it is a question
+    question = "hur lang tid har jag pa mig att byta en jacka"
+    sender, (_, reply) = talk(stack, "hej", question)
+    shown = " ".join(texts(reply))
+    assert "fortsätter på svenska" not in shown, shown
+    user = [e for e in stack.tracker(sender)["events"] if e["event"] == "user"]  # type: ignore[index]
+    assert user[-1]["parse_data"]["intent"]["name"] == "switch_language"  # still misread
+    assert "Fick du svar på din fråga?" in shown or "Vilket av de här menade du?" in shown, shown
+    assert stack.tracker(sender)["slots"]["language"] == "sv"  # type: ignore[index]
