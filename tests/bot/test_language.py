@@ -283,3 +283,19 @@ def test_import_loads_nothing_heavy() -> None:
         "assert not [m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk')]"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("på svenska tack", True),
+        ("englanniks pliis", True),
+        ("englsih please", True),  # one typo
+        ("can you reply in swedish instead", True),
+        ("hur lang tid har jag pa mig att byta en jacka", False),
+        ("do you deliver to Sweden?", False),  # a country, not a language
+        ("", False),
+    ],
+)
+def test_a_switch_request_names_a_language(text: str, names: bool) -> None:
+    assert language.names_language(text) is names
