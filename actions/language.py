@@ -8,7 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.faq import ActionAnswerFaq
 from actions.runtime import get_service
+from actions.texts import say
 from bot import language
 from bot.human_request import asks_for_human
 
@@ -61,18 +63,23 @@ class ActionSwitchLanguage(Action):
     """Switches on an explicit request ("in English please", "på svenska", "suomeksi").
 
     The classifier sometimes files a question under ``switch_language`` ("hur lang tid har jag
-    pa mig att byta en jacka"); a message that names no language goes to the FAQ instead.
+    pa mig att byta en jacka"); a message that names no language is answered from the FAQ
+    instead. The confirmation is said here, so the rule ends with this action either way.
     """
 
     def name(self) -> str:
         return "action_switch_language"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         if not language.names_language(text):  # a question misread as a switch: answer it
             chosen = latest_message_language(tracker)
-            return [SlotSet("language", chosen), FollowupAction("action_answer_faq")]
+            return [
+                SlotSet("language", chosen),
+                *await ActionAnswerFaq().run(dispatcher, tracker, domain),
+            ]
         target = language.explicit_switch(text) or language.detect(text).lang
+        say(dispatcher, domain, "utter_language_switched", target)
         return [SlotSet("language", target)]

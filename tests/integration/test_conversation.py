@@ -187,6 +187,7 @@ def test_a_question_misread_as_a_language_switch_is_answered(stack: Stack) -> No
     sender, (_, reply) = talk(stack, "hej", question)
     shown = " ".join(texts(reply))
     assert "fortsätter på svenska" not in shown, shown
+    assert "hängde inte riktigt med" not in shown, shown  # no fallback after the answer
     user = [e for e in stack.tracker(sender)["events"] if e["event"] == "user"]  # type: ignore[index]
     assert user[-1]["parse_data"]["intent"]["name"] == "switch_language"  # still misread
     assert "Fick du svar på din fråga?" in shown or "Vilket av de här menade du?" in shown, shown
