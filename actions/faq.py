@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import escalate
 from actions.replies import reply_with_entry
-from actions.runtime import get_service
+from actions.runtime import conversation_language, get_service
 from actions.texts import say, text
 from bot.human_request import asks_for_human
 
@@ -27,47 +27,52 @@ class ActionAnswerFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        message = tracker.latest_message.get("text") or ""
-        service = get_service()
-        current = tracker.get_slot("language")
-        lang = current or service.settings.default_language
-        if asks_for_human(message):  # an explicit request for a person beats any FAQ match
-            return await escalate(dispatcher, tracker, domain, lang, "explicit_request")
-        reply = await asyncio.to_thread(service.ask, message, current)
-        lang = reply.language
-        events: list[EventType] = [
-            SlotSet(
-                "faq_candidates",
-                [{"id": m.id, "score": round(m.score, 4)} for m in reply.matches[:3]],
-            )
+        # action_detect_language chose this turn's language just before (every rule starts so)
+        return await answer_faq(dispatcher, tracker, domain, conversation_language(tracker))
+
+
+async def answer_faq(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], lang: str
+) -> list[EventType]:
+    """Answer the latest message from the FAQ in ``lang``, the language chosen for this turn."""
+    message = tracker.latest_message.get("text") or ""
+    service = get_service()
+    if asks_for_human(message):  # an explicit request for a person beats any FAQ match
+        return await escalate(dispatcher, tracker, domain, lang, "explicit_request")
+    reply = await asyncio.to_thread(service.answer, message, lang)
+    events: list[EventType] = [
+        SlotSet(
+            "faq_candidates",
+            [{"id": m.id, "score": round(m.score, 4)} for m in reply.matches[:3]],
+        )
+    ]
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    kind = reply.decision.kind
+    if kind == "answer":
+        entry = service.faq.get(reply.decision.offered[0])
+        assert entry is not None
+        return [
+            *events,
+            SlotSet("not_helped", 0),
+            *reply_with_entry(dispatcher, domain, entry, lang),
         ]
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        kind = reply.decision.kind
-        if kind == "answer":
-            entry = service.faq.get(reply.decision.offered[0])
-            assert entry is not None
-            return [
-                *events,
-                SlotSet("not_helped", 0),
-                *reply_with_entry(dispatcher, domain, entry, lang),
-            ]
-        if intent == "out_of_scope":
-            return events + not_helped(dispatcher, tracker, domain, lang, "utter_out_of_scope")
-        if kind == "clarify":
-            buttons = [
-                {"title": entry.first_question(lang), "payload": _choose(entry.id)}
-                for entry in reply.offered_entries(service.faq)
-            ]
-            buttons.append(
-                {
-                    "title": text(domain, "utter_button_none", lang),
-                    "payload": _choose(NONE_OF_THESE),
-                }
-            )
-            say(dispatcher, domain, "utter_clarify", lang, buttons=buttons)
-        else:
-            return events + not_helped(dispatcher, tracker, domain, lang)
-        return events
+    if intent == "out_of_scope":
+        return events + not_helped(dispatcher, tracker, domain, lang, "utter_out_of_scope")
+    if kind == "clarify":
+        buttons = [
+            {"title": entry.first_question(lang), "payload": _choose(entry.id)}
+            for entry in reply.offered_entries(service.faq)
+        ]
+        buttons.append(
+            {
+                "title": text(domain, "utter_button_none", lang),
+                "payload": _choose(NONE_OF_THESE),
+            }
+        )
+        say(dispatcher, domain, "utter_clarify", lang, buttons=buttons)
+    else:
+        return events + not_helped(dispatcher, tracker, domain, lang)
+    return events
 
 
 class ActionChooseFaq(Action):
@@ -80,7 +85,7 @@ class ActionChooseFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         service = get_service()
-        lang = tracker.get_slot("language") or service.settings.default_language
+        lang = conversation_language(tracker)
         chosen = next(tracker.get_latest_entity_values("faq_id"), None) or tracker.get_slot(
             "faq_id"
         )

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import ActionAnswerFaq
+from actions.faq import answer_faq
 from actions.runtime import get_service
 from actions.texts import say
 from bot import language
@@ -55,7 +55,7 @@ def page_language(tracker: Tracker) -> str | None:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             wanted = (event.get("metadata") or {}).get("language")
-            return wanted if wanted in language.SUPPORTED else None
+            return wanted if wanted in language.LANGUAGES else None
     return None
 
 
@@ -78,7 +78,7 @@ class ActionSwitchLanguage(Action):
             chosen = latest_message_language(tracker)
             return [
                 SlotSet("language", chosen),
-                *await ActionAnswerFaq().run(dispatcher, tracker, domain),
+                *await answer_faq(dispatcher, tracker, domain, chosen),
             ]
         target = language.explicit_switch(text) or language.detect(text).lang
         say(dispatcher, domain, "utter_language_switched", target)

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.texts import metadata, say
 from bot.faq.loader import FaqEntry
-from bot.faq.schema import LANGUAGES
+from bot.language import LANGUAGES
 
 
 def reply_with_entry(

@@ -8,10 +8,11 @@ import threading
 from rasa_sdk import Tracker
 
 from bot.errors import FaqbotError
-from bot.service import FaqService
-from bot.settings import load_settings
+from bot.faq.service import FaqService
+from bot.faq.settings import load_settings
+from bot.reloading import LastGood, file_stamp
 from bot.shop.service import ShopService
-from handoff.config import handoff_config_path, load_handoff_settings
+from handoff.config import HandoffSettings, handoff_config_path, load_handoff_settings
 from handoff.desk import HandoffDesk
 from handoff.errors import HandoffError
 from handoff.store import Store
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 _service: FaqService | None = None
 _desk: HandoffDesk | None = None
 _shop: ShopService | None = None
-_desk_config_stamp: float | None = None
+_desk_settings: LastGood[HandoffSettings] | None = None
 _lock = threading.Lock()
 
 
@@ -76,29 +77,21 @@ def get_desk() -> HandoffDesk:
     Edits of handoff.yml (opening hours, overflow) apply to the next escalation; an invalid
     edit is logged and the last good settings stay in use.
     """
-    global _desk, _desk_config_stamp
+    global _desk, _desk_settings
     with _lock:
-        stamp = _config_stamp()
         if _desk is None:
-            settings = load_handoff_settings()
-            store = Store(settings.database_url)
+            settings = LastGood(
+                "handoff.yml",
+                lambda: file_stamp([handoff_config_path()]),
+                load_handoff_settings,
+                HandoffError,
+            )
+            store = Store(settings.value.database_url)
             store.create_schema()
-            _desk = HandoffDesk(settings, store)
-            _desk_config_stamp = stamp
-        elif stamp != _desk_config_stamp:
-            _desk_config_stamp = stamp
-            try:
-                settings = load_handoff_settings()
-            except HandoffError as exc:
-                log.error("handoff.yml not reloaded, keeping the previous settings:\n%s", exc)
-            else:
-                _desk.settings = settings.model_copy(update={"database_url": _desk.store.url})
-                log.info("handoff.yml reloaded")
+            _desk, _desk_settings = HandoffDesk(settings.value, store), settings
+        elif _desk_settings is not None and _desk_settings.refresh():
+            # the database stays the one the desk was opened on
+            url = _desk.store.url
+            _desk.settings = _desk_settings.value.model_copy(update={"database_url": url})
+            log.info("handoff.yml reloaded")
     return _desk
-
-
-def _config_stamp() -> float | None:
-    try:
-        return handoff_config_path().stat().st_mtime
-    except OSError:
-        return None

@@ -27,8 +27,8 @@ class Encoder(Protocol):
 class SentenceEncoder:
     """A sentence-transformers model used with e5's ``query: `` prompt on every text.
 
-    The research notes (shared/research/faq-retrieval.md) found ``query: `` on both the FAQ rows
-    and the shopper's question works better than ``passage: `` rows for this symmetric task.
+    ``query: `` on both the FAQ rows and the shopper's question worked better than ``passage: ``
+    rows for this symmetric task (README, "What was tried").
     """
 
     def __init__(self, name_or_path: str, prompt_name: str | None = "query") -> None:

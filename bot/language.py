@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 Language = Literal["fi", "sv", "en"]
-SUPPORTED: tuple[str, ...] = ("fi", "sv", "en")
+LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
 
 CONFIDENT = 0.8
 """A detection at least this confident switches an ongoing conversation's language."""
@@ -200,7 +200,7 @@ class Detection:
     """The detected language of one message.
 
     Attributes:
-        lang: the best guess among :data:`SUPPORTED`.
+        lang: the best guess among :data:`LANGUAGES`.
         confidence: the best guess's score; at least :data:`CONFIDENT` means "sure".
         scores: a score per supported language; they sum to 1.
     """
@@ -228,7 +228,7 @@ def warm_up() -> None:
         factory = DetectorFactory()
         factory.set_seed(0)  # langdetect samples n-grams at random: make it deterministic
         profiles = [
-            (Path(PROFILES_DIRECTORY) / lang).read_text(encoding="utf-8") for lang in SUPPORTED
+            (Path(PROFILES_DIRECTORY) / lang).read_text(encoding="utf-8") for lang in LANGUAGES
         ]
         factory.load_json_profile(profiles)
         _factory = factory
@@ -297,9 +297,9 @@ def _within_one_edit(a: str, b: str) -> bool:
 def _word_evidence(token: str) -> dict[str, float]:
     """Log-odds from the word lists for one token."""
     folded = fold_diacritics(token)
-    evidence = dict.fromkeys(SUPPORTED, 0.0)
+    evidence: dict[str, float] = dict.fromkeys(LANGUAGES, 0.0)
     matched = False
-    for lang in SUPPORTED:
+    for lang in LANGUAGES:
         if token in WORDS[lang]:
             evidence[lang] += _W_WORD
             matched = True
@@ -308,21 +308,21 @@ def _word_evidence(token: str) -> dict[str, float]:
             matched = True
     if matched:
         return evidence
-    for lang in SUPPORTED:
+    for lang in LANGUAGES:
         stems = FOLDED_STEMS[lang]
         if any(folded[:k] in stems for k in range(4, len(folded) + 1)):
             evidence[lang] += _W_STEM
             matched = True
     if matched or len(folded) < 4:
         return evidence
-    for lang in SUPPORTED:
+    for lang in LANGUAGES:
         if any(_within_one_edit(folded, w) for w in _TYPO_TARGETS[lang]):
             evidence[lang] += _W_TYPO
             matched = True
     if matched:
         return evidence
     if len(token) >= 5:
-        for lang in SUPPORTED:
+        for lang in LANGUAGES:
             if any(token.endswith(e) for e in ENDINGS[lang]):
                 evidence[lang] += _W_ENDING
     return evidence
@@ -337,7 +337,7 @@ _INITIAL_CLUSTER = re.compile(r"^[bcdfghjklmnpqrstvwxz]{2}")
 
 def _char_evidence(token: str) -> dict[str, float]:
     """Log-odds from the letters of one token."""
-    evidence = dict.fromkeys(SUPPORTED, 0.0)
+    evidence: dict[str, float] = dict.fromkeys(LANGUAGES, 0.0)
     if "å" in token:
         evidence["sv"] += 1.5
     if "ä" in token or "ö" in token:
@@ -369,12 +369,12 @@ def detect(text: str) -> Detection:
         text: the message as typed.
 
     Returns:
-        The best guess among :data:`SUPPORTED` with per-language scores summing to 1. Text
+        The best guess among :data:`LANGUAGES` with per-language scores summing to 1. Text
         without words (empty, emoji, numbers, sizes, names) scores 1/3 for every language; a
         single word never reaches :data:`CONFIDENT`.
     """
     tokens = _tokens(text)
-    logits = dict.fromkeys(SUPPORTED, 0.0)
+    logits: dict[str, float] = dict.fromkeys(LANGUAGES, 0.0)
     for token in tokens:
         for source in (_word_evidence(token), _char_evidence(token)):
             for lang, value in source.items():
@@ -384,12 +384,12 @@ def detect(text: str) -> Detection:
         probabilities = _langdetect(" ".join(tokens))
         if probabilities:
             weight = _W_LANGDETECT * min(1.0, letters / _LANGDETECT_FULL_LENGTH)
-            for lang in SUPPORTED:
+            for lang in LANGUAGES:
                 logits[lang] += weight * math.log(max(probabilities[lang], _LANGDETECT_FLOOR))
     posterior = _softmax(logits)
     weight = len(tokens) / (len(tokens) + _UNINFORMED_WORDS)
-    scores = {lang: weight * p + (1 - weight) / len(SUPPORTED) for lang, p in posterior.items()}
-    best = max(SUPPORTED, key=lambda lang: scores[lang])  # ties: first in SUPPORTED
+    scores = {lang: weight * p + (1 - weight) / len(LANGUAGES) for lang, p in posterior.items()}
+    best = max(LANGUAGES, key=lambda lang: scores[lang])  # ties: first in LANGUAGES
     return Detection(best, scores[best], scores)
 
 
@@ -410,7 +410,7 @@ def choose_language(text: str, current: str | None, default: str = "fi") -> str:
     if requested is not None:
         return requested
     detection = detect(text)
-    if current in SUPPORTED:
+    if current in LANGUAGES:
         if detection.lang != current and detection.confidence >= CONFIDENT:
             return detection.lang
         return current

@@ -19,9 +19,9 @@ import yaml
 from stack import ROOT, Stack, free_port
 
 from bot.encoder import SentenceEncoder
+from bot.faq.service import FaqService
+from bot.faq.settings import load_settings
 from bot.model import prepare_model
-from bot.service import FaqService
-from bot.settings import load_settings
 
 
 def percentiles(samples: list[float]) -> str:

@@ -20,9 +20,9 @@ from typing import Any
 from stack import ROOT, Stack, auth_token, free_port
 
 from bot.errors import EvalCasesError, FaqValidationError
-from bot.evaluation import load_cases
+from bot.faq.evaluation import load_cases
 from bot.faq.loader import load_faq
-from bot.faq.schema import LANGUAGES
+from bot.language import LANGUAGES
 from bot.yamlfile import read_yaml
 
 ESCALATION_CASES = ROOT / "tests" / "data" / "escalation_cases.yml"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import FaqValidationError
-from bot.faq.schema import LANGUAGES, FaqFileModel, Language
+from bot.faq.schema import FaqFileModel
+from bot.language import LANGUAGES, Language
 from bot.yamlfile import YamlDocument, read_yaml, validate
 
 
@@ -45,12 +44,6 @@ class Faq:
         """The entry with ``entry_id``, or None."""
         by_id: dict[str, FaqEntry] = self._by_id  # type: ignore[attr-defined]
         return by_id.get(entry_id)
-
-    @property
-    def content_hash(self) -> str:
-        """A hash of the content that retrieval depends on (cache key for indexes and models)."""
-        payload = [(e.id, e.questions, e.answer) for e in self.entries]
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def faq_files(faq_dir: Path) -> list[Path]:

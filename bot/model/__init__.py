@@ -8,16 +8,16 @@ sentence-transformers) happen inside the functions, never at import time.
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import cache
 from bot.errors import ModelError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["BUILTIN_MODEL", "default_cache_dir", "load_encoder", "prepare_model"]
+__all__ = ["BUILTIN_MODEL", "load_encoder", "prepare_model"]
 
 BUILTIN_MODEL = "builtin:multilingual-e5-small"
 
@@ -29,12 +29,6 @@ _REINSTALL = (
 )
 _SOURCE_FILE = "e5-small-q4.bin"
 _TOKENIZER_FILE = Path("assets", "multilingual-e5-small", "tokenizer.json")
-
-
-def default_cache_dir() -> Path:
-    """Return ``$FAQBOT_CACHE`` if set, else ``~/.cache/faqbot``."""
-    env = os.environ.get("FAQBOT_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "faqbot"
 
 
 def _package_file(package: str, relative: Path, pip_command: str) -> Path:
@@ -59,7 +53,7 @@ def prepare_model(
 
     Args:
         name: ``BUILTIN_MODEL``, a local sentence-transformers folder or a hub name.
-        cache_dir: where conversions live; defaults to ``default_cache_dir()``.
+        cache_dir: where conversions live; defaults to ``bot.cache.cache_dir()``.
         force: convert the built-in model again even if a valid conversion exists.
 
     Returns:
@@ -79,7 +73,7 @@ def prepare_model(
         digest = convert.sha256_file(source)
     except OSError as exc:
         raise ModelError(f"cannot read {source}: {exc}; {_REINSTALL}") from exc
-    root = (cache_dir or default_cache_dir()) / "models"
+    root = (cache_dir or cache.cache_dir()) / "models"
     dest = root / f"multilingual-e5-small-{digest[:12]}"
     if not force and convert.is_converted(dest, digest):
         return str(dest)

@@ -9,7 +9,9 @@ they are resolved by the backend at query time (:meth:`DateSpec.resolve`).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,10 +27,20 @@ from pydantic import (
 )
 
 from bot.errors import ShopError
+from bot.language import Language
 from bot.shop.models import Location, Product, Variant
 from bot.yamlfile import YamlDocument, read_yaml, validate
 
 FILES = ("locations.yml", "products.yml", "stock.yml", "orders.yml")
+DEFAULT_DATA_DIR = Path("data/shop")
+
+
+def shop_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``$FAQBOT_SHOP_DIR`` or ``data/shop``: the shop data files (and ``emails.yml``)."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("FAQBOT_SHOP_DIR") or DEFAULT_DATA_DIR)
+
+
 STATUSES = ("received", "processing", "shipped", "delivered", "cancelled")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -170,7 +182,7 @@ class OrderModel(_Strict):
     """One entry of ``orders.yml``."""
 
     number: Annotated[str, _matching(r"[0-9]{6}", "an order number (six digits)")]
-    language: Literal["fi", "sv", "en"]
+    language: Language
     email: Annotated[
         str,
         StringConstraints(strip_whitespace=True),

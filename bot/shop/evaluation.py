@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from bot.errors import EvalCasesError
-from bot.faq.schema import LANGUAGES, Language
+from bot.language import LANGUAGES, Language
 from bot.shop.query import QueryParser
 from bot.shop.search import ProductSearch
 from bot.yamlfile import read_yaml, validate
@@ -225,9 +225,9 @@ def evaluate(
     import json
     import sys
 
+    from bot.cache import embeddings_file
     from bot.encoder import SentenceEncoder
     from bot.model import prepare_model
-    from bot.shop.search import product_cache_path
     from bot.shop.sqlite import SqliteShop
 
     shop = SqliteShop(data_dir)
@@ -236,7 +236,7 @@ def evaluate(
     products, locations = shop.products(), shop.locations()
     cases = load_stock_cases(cases_path, {p.id for p in products}, {loc.id for loc in locations})
     encoder = SentenceEncoder(prepare_model(model))
-    search = ProductSearch(products, encoder, cache_path=product_cache_path(encoder.name))
+    search = ProductSearch(products, encoder, cache_path=embeddings_file(encoder.name, "shop-"))
     parser = QueryParser(locations, products, shop.aliases())
     results = run_stock_cases(search, parser, cases)
     summary = summarise_stock(results)

@@ -11,11 +11,10 @@ from typing import Any
 import yaml
 
 from bot.shop.base import ShopBackend
+from bot.shop.catalog import shop_data_dir
 from bot.shop.models import Location
 
 log = logging.getLogger(__name__)
-
-DEFAULT_DATA_DIR = Path("data/shop")
 
 
 def load_backend(
@@ -32,7 +31,7 @@ def load_backend(
         ShopError: the configuration or the shop data is invalid.
     """
     env = os.environ if environ is None else environ
-    data_dir = data_dir or Path(env.get("FAQBOT_SHOP_DIR") or DEFAULT_DATA_DIR)
+    data_dir = data_dir or shop_data_dir(env)
     if env.get("WOOCOMMERCE_URL", "").strip():
         from bot.shop.woocommerce import WooCommerceShop
 

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.contact import is_valid_email
+from bot.language import LANGUAGES
 from bot.shop.models import Product, Variant
 
 DEFAULT_PATH = Path(".faqbot/restock.db")
-LANGUAGES = ("fi", "sv", "en")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS restock_signups (

@@ -29,15 +29,16 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.errors import ConfigError, ShopError, ShopUnavailable
-from bot.faq.schema import LANGUAGES, Language
+from bot.language import LANGUAGES, Language
 from bot.shop.base import ShopBackend
+from bot.shop.catalog import DEFAULT_DATA_DIR
 from bot.shop.models import Product, Variant, VariantStock
 from bot.shop.notifications import RestockStore, Signup
 from bot.yamlfile import read_yaml, validate
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EMAILS = Path("data/shop/emails.yml")
+DEFAULT_EMAILS = DEFAULT_DATA_DIR / "emails.yml"
 _FIELDS = {"product", "variant", "item", "link", "url", "shop"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}

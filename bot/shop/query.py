@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.language import fold_diacritics
 from bot.shop.models import Location, Product
-from bot.shop.vocab import COLOURS, fold, tokens
+from bot.shop.vocab import COLOURS, tokens
 
 _LETTER = r"(?:XXXL|XXL|XXS|XL|XS|3XL|2XL|S|M|L)"
 _NUMBER = r"\d{2}(?:[.,]5)?"
@@ -237,7 +238,7 @@ class QueryParser:
     # -------------------------------------------------------------------------- colours
     def colour(self, text: str) -> str | None:
         """The first colour named, as the catalogue writes it (e.g. "black"); None if none."""
-        lower, folded = text.lower(), fold(text)
+        lower, folded = text.lower(), fold_diacritics(text.lower())
         best: tuple[int, str] | None = None
         for colour in COLOURS:
             for haystack in (lower, folded):
@@ -246,7 +247,7 @@ class QueryParser:
                     best = (match.start(), colour.id)
         for value, concept in self._colour_values.items():
             if concept is None:
-                match = re.search(rf"\b{re.escape(fold(value))}\b", folded)
+                match = re.search(rf"\b{re.escape(fold_diacritics(value.lower()))}\b", folded)
                 if match and (best is None or match.start() < best[0]):
                     best = (match.start(), value)
         if best is None:
@@ -260,7 +261,7 @@ class QueryParser:
     # --------------------------------------------------------------------------- stores
     def stores(self, text: str) -> tuple[str, ...]:
         """Ids of the locations named in ``text``, in the order named."""
-        folded = fold(text)
+        folded = fold_diacritics(text.lower())
         words = [(m.start(), m.group()) for m in re.finditer(r"[^\W\d_]+", folded)]
         hits: list[tuple[int, str]] = []
         for loc_id, aliases in self._places:
@@ -290,8 +291,8 @@ def _names_place(word: str, alias: str) -> bool:
 
 def _place_words(location: Location, aliases: Sequence[str] | None) -> tuple[str, ...]:
     if aliases:
-        return tuple(dict.fromkeys(fold(alias).strip() for alias in aliases))
-    words = [fold(location.id)]
+        return tuple(dict.fromkeys(fold_diacritics(alias.lower()).strip() for alias in aliases))
+    words = [fold_diacritics(location.id.lower())]
     for name in location.name.values():
         words.extend(
             word for word in tokens(name) if len(word) >= 4 and word not in _GENERIC_PLACE_WORDS

@@ -3,7 +3,8 @@
 Two signals over ``backend.products()``:
 
 - **semantic**: the FAQ's multilingual embeddings of each product's names and descriptions in
-  fi/sv/en (score ``w * best row + (1 - w) * centroid``, as in the FAQ index), so "the red down
+  fi/sv/en (score ``w * best row + (1 - w) * centroid``, :class:`bot.embeddings.GroupedRows`,
+  as in the FAQ index), so "the red down
   jacket", "se iso rinkka" or "dunjacka" find products without naming them;
 - **lexical** (:mod:`bot.shop.lexical`): product names with typos and inflected forms
   ("Vaellus 45 -reppua", "Trail Runnereita"), and exact SKUs.
@@ -15,7 +16,6 @@ development list (``tests/data/stock_dev.yml``), never on the labelled set.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 from collections.abc import Sequence
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from bot.embeddings import EmbeddingCache, GroupedRows
 from bot.shop.lexical import NameMatcher
 from bot.shop.models import Product, Variant
 from bot.shop.query import QueryParser
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from bot.encoder import Encoder
-    from bot.index import EmbeddingCache
 
 Decision = Literal["single", "several", "none"]
 
@@ -90,14 +90,6 @@ class SearchResult:
         return self.products[0] if self.decision == "single" else None
 
 
-def product_cache_path(model_name: str) -> Path:
-    """Where embeddings of product texts are kept between runs (one file per model)."""
-    from bot.model import default_cache_dir
-
-    key = hashlib.sha256(model_name.encode()).hexdigest()[:16]
-    return default_cache_dir() / "embeddings" / f"shop-{key}.npz"
-
-
 class ProductSearch:
     """Finds products by name, SKU or description.
 
@@ -116,8 +108,6 @@ class ProductSearch:
         cache_path: Path | None = None,
         settings: SearchSettings | None = None,
     ) -> None:
-        from bot.index import EmbeddingCache  # imports faiss: only when search is set up
-
         self.settings = settings or SearchSettings()
         self._cache = EmbeddingCache(encoder, cache_path)
         self._lock = threading.Lock()
@@ -167,23 +157,17 @@ class _Index:
         for number, product in enumerate(products):
             texts = [*product.name.values(), *product.description.values()]
             rows.extend((number, _normalise(t)) for t in dict.fromkeys(texts) if t.strip())
-        self._row_product = np.array([number for number, _ in rows], dtype=np.int64)
+        self._rows: GroupedRows | None = None
         if rows:
             vectors = cache.encode([text for _, text in rows])
-            sums = np.zeros((len(products), vectors.shape[1]), dtype=np.float32)
-            np.add.at(sums, self._row_product, vectors)
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            self._rows = vectors
-            self._centroids = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+            self._rows = GroupedRows(vectors, [number for number, _ in rows], len(products))
 
     def semantic(self, text: str) -> NDArray[np.float32]:
         """Each product's embedding similarity to ``text``."""
+        if self._rows is None:
+            return np.full(len(self.products), -1.0, dtype=np.float32)
         vector = self._encoder.encode([_normalise(text)])[0]
-        row_scores = self._rows @ vector
-        best = np.full(len(self.products), -1.0, dtype=np.float32)
-        np.maximum.at(best, self._row_product, row_scores)
-        weight = self.settings.best_row_weight
-        return (weight * best + (1.0 - weight) * (self._centroids @ vector)).astype(np.float32)
+        return self._rows.scores(vector, self.settings.best_row_weight)
 
     def search(self, text: str) -> SearchResult:
         if not self.products or not text.strip():

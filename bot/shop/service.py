@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.cache import embeddings_file
 from bot.contact import find_proof
 from bot.encoder import Encoder
 from bot.shop.base import ShopBackend
@@ -13,7 +14,7 @@ from bot.shop.factory import load_backend
 from bot.shop.models import Product, Variant, VariantStock
 from bot.shop.notifications import RestockStore
 from bot.shop.query import QueryParser
-from bot.shop.search import ProductSearch, product_cache_path
+from bot.shop.search import ProductSearch
 from bot.shop.vocab import variant_label
 
 _ORDER_NUMBER = re.compile(r"(?<![\d-])#?(\d{6})(?![\d-])")
@@ -73,7 +74,7 @@ class ShopService:
     def create(cls, encoder: Encoder) -> ShopService:
         """The configured backend (WooCommerce when WOOCOMMERCE_URL is set, else data/shop)."""
         backend = load_backend()
-        cache = product_cache_path(encoder.name)
+        cache = embeddings_file(encoder.name, "shop-")
         return cls(backend, ProductSearch(backend.products(), encoder, cache_path=cache))
 
     def search(self, text: str, language: str) -> Found:

@@ -20,7 +20,17 @@ from contextlib import closing
 from datetime import date
 from pathlib import Path
 
-from bot.shop.catalog import FILES, Catalog, DateSpec, ShopDataError, content_hash, load_catalog
+from bot.cache import cache_dir
+from bot.reloading import LastGood, file_stamp
+from bot.shop.catalog import (
+    FILES,
+    Catalog,
+    DateSpec,
+    ShopDataError,
+    content_hash,
+    load_catalog,
+    shop_data_dir,
+)
 from bot.shop.models import (
     Location,
     OrderStatus,
@@ -34,7 +44,6 @@ from bot.shop.vocab import variant_label
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "2"
-DEFAULT_DATA_DIR = Path("data/shop")
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -62,16 +71,9 @@ CREATE TABLE order_items (
 """
 
 
-def shop_data_dir() -> Path:
-    """``$FAQBOT_SHOP_DIR`` or ``data/shop``."""
-    return Path(os.environ.get("FAQBOT_SHOP_DIR") or DEFAULT_DATA_DIR)
-
-
 def default_db_dir() -> Path:
     """Where the built databases are kept: ``<faqbot cache>/shop``."""
-    from bot.model import default_cache_dir
-
-    return default_cache_dir() / "shop"
+    return cache_dir() / "shop"
 
 
 class SqliteShop:
@@ -98,25 +100,21 @@ class SqliteShop:
         self.db_dir = db_dir or default_db_dir()
         self._today = today
         self._check_interval = check_interval
-        self._lock = threading.Lock()
-        self._stamp = self._file_stamp()
-        self._failed_stamp: tuple[tuple[str, int, int], ...] | None = None
         self._checked_at = time.monotonic()
         self.warnings: tuple[str, ...] = ()  # non-fatal problems of the data files
-        self.path = self._open()
+        self._database = LastGood(
+            "shop data",
+            lambda: file_stamp(self.data_dir / name for name in FILES),
+            self._open,
+            ShopDataError,
+        )
+
+    @property
+    def path(self) -> Path:
+        """The database currently serving."""
+        return self._database.value
 
     # ------------------------------------------------------------------------ building
-    def _file_stamp(self) -> tuple[tuple[str, int, int], ...]:
-        stamp = []
-        for name in FILES:
-            try:
-                stat = (self.data_dir / name).stat()
-            except OSError:
-                stamp.append((name, -1, -1))
-            else:
-                stamp.append((name, stat.st_mtime_ns, stat.st_size))
-        return tuple(stamp)
-
     def _open(self) -> Path:
         """Use the database of the current files, building it first if needed."""
         digest = content_hash(self.data_dir)
@@ -172,25 +170,12 @@ class SqliteShop:
         Returns:
             True when a new database is now serving.
         """
-        with self._lock:
-            self._checked_at = time.monotonic()
-            stamp = self._file_stamp()
-            if stamp in (self._stamp, self._failed_stamp):
-                return False
-            try:
-                path = self._open()
-            except ShopDataError as exc:
-                self._failed_stamp = stamp
-                log.error(
-                    "shop data edit rejected, still serving the previous version:\n%s",
-                    "\n".join(exc.problems),
-                )
-                return False
-            changed = path != self.path
-            self.path, self._stamp, self._failed_stamp = path, stamp, None
-            if changed:
-                log.info("shop data reloaded: %d products", len(self._products))
-            return changed
+        self._checked_at = time.monotonic()
+        before = self.path
+        if not self._database.refresh() or self.path == before:
+            return False
+        log.info("shop data reloaded: %d products", len(self._products))
+        return True
 
     def _fresh(self) -> Path:
         if time.monotonic() - self._checked_at >= self._check_interval:

@@ -8,18 +8,12 @@ it is shown as written and matched when a message contains it literally.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from bot.language import fold_diacritics
 from bot.shop.models import Variant
 
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)?")
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip diacritics: "Ärmlös Dunväst" -> "armlos dunvast"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def tokens(text: str) -> list[str]:
@@ -27,7 +21,7 @@ def tokens(text: str) -> list[str]:
 
     A decimal number stays one token: "0,75 l" -> "0,75", "l".
     """
-    return _TOKEN.findall(fold(text))
+    return _TOKEN.findall(fold_diacritics(text.lower()))
 
 
 # Finnish clitics and case/plural endings, longest first, folded (no ä/ö). Stripping them gives

@@ -33,11 +33,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from bot.language import LANGUAGES
 from bot.shop.models import Location, OrderStatus, Product, StockLevel, Texts, Variant
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("fi", "sv", "en")
 ONLINE = Location(
     id="online",
     name={"fi": "verkkokauppa", "sv": "webbutiken", "en": "online store"},  # as data/shop

@@ -18,8 +18,8 @@ from actions.language import ActionDetectLanguage, ActionSwitchLanguage
 from actions.satisfaction import ActionAskSatisfaction, ActionStoreSatisfaction
 from actions.texts import variation
 from actions.yes_no import ActionReplyYesNo
-from bot.service import FaqService
-from bot.settings import PolicySettings, Settings
+from bot.faq.service import FaqService
+from bot.faq.settings import PolicySettings, Settings
 from handoff.config import HandoffSettings
 from handoff.desk import HandoffDesk
 from handoff.store import Store

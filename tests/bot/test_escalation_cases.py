@@ -14,7 +14,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from bot.faq.loader import load_faq
-from bot.faq.schema import LANGUAGES, Language
+from bot.language import LANGUAGES, Language
 from bot.yamlfile import read_yaml, validate
 from tests.conftest import ROOT
 

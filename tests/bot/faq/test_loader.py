@@ -128,10 +128,3 @@ def test_entry_without_questions(tmp_path: Path) -> None:
         """,
     )
     assert "entries[0]: needs at least one question" in problems_of(tmp_path)[0]
-
-
-def test_content_hash_changes_with_content(faq_dir: Path) -> None:
-    before = load_faq(faq_dir).content_hash
-    text = (faq_dir / "demo.yml").read_text().replace("30 days", "60 days")
-    (faq_dir / "demo.yml").write_text(text)
-    assert load_faq(faq_dir).content_hash != before

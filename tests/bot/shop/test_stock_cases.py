@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.errors import EvalCasesError
 from bot.shop.catalog import load_catalog
 from bot.shop.evaluation import (
@@ -20,6 +19,7 @@ from bot.shop.evaluation import (
 )
 from bot.shop.query import QueryParser
 from bot.shop.search import ProductSearch
+from faqbot import main
 from tests.conftest import ROOT, write
 from tests.fakes import HashingEncoder
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from bot.index import Match
-from bot.policy import decide
-from bot.settings import PolicySettings
+from bot.faq.index import Match
+from bot.faq.policy import decide
+from bot.faq.settings import PolicySettings
 
 POLICY = PolicySettings(
     answer_threshold=0.80,

@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot import language
 from bot.errors import ConfigError
-from bot.faq.schema import Language
-from bot.index import FaqIndex, Match
-from bot.settings import PolicySettings
+from bot.faq.index import FaqIndex, Match
+from bot.faq.settings import PolicySettings
+from bot.language import Language
 from bot.yamlfile import read_yaml, validate
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

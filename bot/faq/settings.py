@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.errors import ConfigError
-from bot.faq.schema import Language
+from bot.language import Language
 from bot.yamlfile import read_yaml, validate
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.index import Match
-from bot.settings import PolicySettings
+from bot.faq.index import Match
+from bot.faq.settings import PolicySettings
 
 DecisionKind = Literal["answer", "clarify", "fallback"]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import FaqValidationError
-from bot.service import FaqService
-from bot.settings import PolicySettings, Settings
+from bot.faq.service import FaqService
+from bot.faq.settings import PolicySettings, Settings
 from tests.fakes import HashingEncoder
 
 
@@ -41,6 +41,15 @@ def test_ask_detects_language_and_decides(faq_dir: Path) -> None:
     assert reply.language == "fi"
     assert reply.decision.kind == "answer" and reply.decision.offered == ("delivery_time",)
     assert service.ask("ok", current_language="sv").language == "sv"
+
+
+def test_answer_keeps_the_language_it_is_given(faq_dir: Path) -> None:
+    service = service_for(faq_dir)
+    chosen = service.answer("Kauanko toimitus kestää?", "sv")  # chosen earlier in the turn
+    assert chosen.language == "sv"
+    asked = service.ask("Kauanko toimitus kestää?", "sv")  # chooses again: confidently Finnish
+    assert asked.language == "fi"
+    assert asked.matches == service.answer("Kauanko toimitus kestää?", "fi").matches
 
 
 def test_hot_reload_serves_new_content(faq_dir: Path) -> None:

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot import language
+from bot.cache import embeddings_file
+from bot.embeddings import EmbeddingCache
 from bot.encoder import Encoder, SentenceEncoder
 from bot.errors import FaqValidationError
+from bot.faq.index import FaqIndex, Match
 from bot.faq.loader import Faq, FaqEntry, faq_files, load_faq
-from bot.index import EmbeddingCache, FaqIndex, Match
-from bot.model import default_cache_dir, prepare_model
-from bot.policy import Decision, decide
-from bot.settings import Settings
+from bot.faq.policy import Decision, decide
+from bot.faq.settings import Settings
+from bot.model import prepare_model
+from bot.reloading import LastGood, file_stamp
 
 log = logging.getLogger(__name__)
-
-Fingerprint = tuple[tuple[str, int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -35,12 +34,6 @@ class Reply:
         return [entry for entry_id in self.decision.offered if (entry := faq.get(entry_id))]
 
 
-def embedding_cache_path(model_name: str) -> Path:
-    """Where FAQ row embeddings of ``model_name`` are kept between runs."""
-    key = hashlib.sha256(model_name.encode()).hexdigest()[:16]
-    return default_cache_dir() / "embeddings" / f"{key}.npz"
-
-
 class FaqService:
     """Answers shop questions from the FAQ; call :meth:`warm_up` before the first question."""
 
@@ -48,10 +41,7 @@ class FaqService:
         self.settings = settings
         self._encoder = encoder
         self._cache: EmbeddingCache | None = None
-        self._index: FaqIndex | None = None
-        self._fingerprint: Fingerprint = ()
-        self._failed_fingerprint: Fingerprint = ()
-        self._lock = threading.Lock()
+        self._index: LastGood[FaqIndex] | None = None
         self._stop = threading.Event()
 
     def warm_up(self) -> None:
@@ -64,10 +54,13 @@ class FaqService:
         language.warm_up()
         if self._encoder is None:
             self._encoder = SentenceEncoder(prepare_model(self.settings.model))
-        self._cache = EmbeddingCache(self._encoder, embedding_cache_path(self._encoder.name))
-        fingerprint = self._faq_fingerprint()
-        self._index = self._build(load_faq(self.settings.faq_dir))
-        self._fingerprint = fingerprint
+        self._cache = EmbeddingCache(self._encoder, embeddings_file(self._encoder.name))
+        self._index = LastGood(
+            "FAQ",
+            lambda: file_stamp(faq_files(self.settings.faq_dir)),
+            self._build,
+            FaqValidationError,
+        )
 
     @property
     def encoder(self) -> Encoder:
@@ -81,7 +74,7 @@ class FaqService:
         """The index currently serving (raises if :meth:`warm_up` was not called)."""
         if self._index is None:
             raise RuntimeError("FaqService.warm_up() must be called first")
-        return self._index
+        return self._index.value
 
     @property
     def faq(self) -> Faq:
@@ -89,21 +82,24 @@ class FaqService:
         return self.index.faq
 
     def ask(self, text: str, current_language: str | None = None) -> Reply:
-        """Choose the reply language, rank the entries and decide what to do."""
+        """Choose the reply language for ``text``, then :meth:`answer` in it.
+
+        Args:
+            text: the shopper's message.
+            current_language: the conversation's language so far (None: a first message).
+        """
         lang = language.choose_language(text, current_language, self.settings.default_language)
-        index = self.index
-        matches = index.search(text, lang)
+        return self.answer(text, lang)
+
+    def answer(self, text: str, lang: str) -> Reply:
+        """Rank the entries for ``text``, a question in ``lang`` (already chosen), and decide."""
+        matches = self.index.search(text, lang)
         topic_only = len(language.WORD.findall(text)) == 1
         return Reply(lang, decide(matches, self.settings.policy, topic_only), matches)
 
-    def _build(self, faq: Faq) -> FaqIndex:
+    def _build(self) -> FaqIndex:
         assert self._cache is not None
-        return FaqIndex(faq, self._cache, self.settings.retrieval)
-
-    def _faq_fingerprint(self) -> Fingerprint:
-        files = faq_files(self.settings.faq_dir)
-        stats = [(path, path.stat()) for path in files if path.exists()]
-        return tuple((str(p), s.st_mtime_ns, s.st_size) for p, s in stats)
+        return FaqIndex(load_faq(self.settings.faq_dir), self._cache, self.settings.retrieval)
 
     def reload_if_changed(self) -> bool:
         """Rebuild the index when a FAQ file changed; keep the last good one if the edit is invalid.
@@ -111,27 +107,10 @@ class FaqService:
         Returns:
             True when a new index is now serving.
         """
-        with self._lock:
-            try:
-                fingerprint = self._faq_fingerprint()
-            except OSError as exc:  # a file vanished between glob and stat: next tick
-                log.debug("FAQ directory changing: %s", exc)
-                return False
-            if fingerprint in (self._fingerprint, self._failed_fingerprint):
-                return False
-            try:
-                index = self._build(load_faq(self.settings.faq_dir))
-            except FaqValidationError as exc:
-                self._failed_fingerprint = fingerprint
-                log.error(
-                    "FAQ edit rejected, still serving the previous version:\n%s",
-                    "\n".join(exc.problems),
-                )
-                return False
-            self._index, self._fingerprint = index, fingerprint
-            self._failed_fingerprint = ()
-            log.info("FAQ reloaded: %d entries", len(index.faq.entries))
-            return True
+        if self._index is None or not self._index.refresh():
+            return False
+        log.info("FAQ reloaded: %d entries", len(self.faq.entries))
+        return True
 
     def watch(self) -> threading.Thread:
         """Start a daemon thread that reloads the FAQ when its files change."""

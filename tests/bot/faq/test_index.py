@@ -4,9 +4,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.faq.index import EmbeddingCache, FaqIndex
 from bot.faq.loader import load_faq
-from bot.index import EmbeddingCache, FaqIndex
-from bot.settings import RetrievalSettings
+from bot.faq.settings import RetrievalSettings
 from tests.fakes import HashingEncoder
 
 

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from bot.errors import EvalCasesError
-from bot.faq.schema import LANGUAGES, Language
-from bot.service import FaqService
+from bot.faq.service import FaqService
+from bot.language import LANGUAGES, Language
 from bot.yamlfile import read_yaml, validate
 
 NONE = "none"

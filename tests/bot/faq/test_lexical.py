@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.lexical import LexicalRow, LexicalScorer
+from bot.faq.lexical import LexicalRow, LexicalScorer
 
 ROWS = [
     LexicalRow(0, "sv", "var skriver jag in rabattkoden?"),

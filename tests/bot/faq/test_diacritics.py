@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.diacritics import DiacriticRestorer
+from bot.faq.diacritics import DiacriticRestorer
 
 RESTORER = DiacriticRestorer(
     {

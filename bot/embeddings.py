@@ -1,0 +1,124 @@
+"""Embeddings kept between runs, and the scoring of rows grouped by what they describe.
+
+Both the FAQ index (rows = an entry's questions and answers) and product search (rows = a
+product's names and descriptions) score an owner as ``w * best row + (1 - w) * centroid``,
+where the centroid is the normalised mean of all the owner's rows. Multilingual e5 clusters by
+language, so the cross-language centroid lets a Finnish question match an owner whose wording
+was best in Swedish, while the best row keeps exact phrasings strong.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from bot.encoder import Encoder
+
+
+class EmbeddingCache:
+    """Remembers embeddings by text, so an edit or a restart only embeds new rows.
+
+    With ``path`` set, the cache is also kept on disk (one file per model and kind of text, see
+    :func:`bot.cache.embeddings_file`), which makes the action server's start and every
+    ``faqbot ...`` command fast after the first run.
+    """
+
+    def __init__(self, encoder: Encoder, path: Path | None = None) -> None:
+        self.encoder = encoder
+        self.path = path
+        self._vectors: dict[str, NDArray[np.float32]] = self._load(path) if path else {}
+
+    @staticmethod
+    def _load(path: Path) -> dict[str, NDArray[np.float32]]:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+        except (OSError, ValueError, KeyError):  # missing or unreadable: start afresh
+            return {}
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]:
+        """Embeddings of ``texts``, computing only the ones not seen before."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for text, vector in zip(missing, self.encoder.encode(missing), strict=True):
+                self._vectors[text] = vector
+            self._save()
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp.npz")
+        texts = np.array(list(self._vectors), dtype=str)
+        np.savez(temporary, texts=texts, vectors=np.stack(list(self._vectors.values())))
+        os.replace(temporary, self.path)
+
+
+class GroupedRows:
+    """Embedded rows, each belonging to one of ``owners`` owners, in a faiss index.
+
+    Args:
+        vectors: the rows' embeddings, one per row, L2-normalised.
+        owner_of_row: for each row, the number of its owner (0 .. owners - 1).
+        owners: how many owners there are (an owner may have no rows).
+    """
+
+    def __init__(
+        self, vectors: NDArray[np.float32], owner_of_row: Sequence[int], owners: int
+    ) -> None:
+        self.vectors = vectors
+        self.owner_of_row = np.asarray(owner_of_row, dtype=np.int64)
+        self.owners = owners
+        import faiss  # a second of import time: only where an index is built
+
+        self._index = faiss.IndexFlatIP(vectors.shape[1])
+        self._index.add(vectors)
+        sums = np.zeros((owners, vectors.shape[1]), dtype=np.float32)
+        np.add.at(sums, self.owner_of_row, vectors)
+        self._centroid_sums = sums
+        self._centroids = normalise(sums)
+
+    def scores(
+        self, vector: NDArray[np.float32], best_row_weight: float, leave_out: int | None = None
+    ) -> NDArray[np.float32]:
+        """Each owner's ``w * best row + (1 - w) * centroid`` similarity to ``vector``.
+
+        Args:
+            vector: the embedded query.
+            best_row_weight: ``w``.
+            leave_out: a row to ignore entirely, in the best row and in its owner's centroid
+                (leave-one-question-out calibration).
+        """
+        count = len(self.owner_of_row)
+        found, rows = self._index.search(vector.reshape(1, -1).astype(np.float32), count)
+        row_scores = np.full(count, -np.inf, dtype=np.float32)
+        present = rows[0] >= 0
+        row_scores[rows[0][present]] = found[0][present]
+        if leave_out is not None:
+            row_scores[leave_out] = -np.inf
+        best = np.full(self.owners, -1.0, dtype=np.float32)
+        np.maximum.at(best, self.owner_of_row, row_scores)
+        centroids = self._centroids
+        if leave_out is not None:
+            centroids = self._centroids.copy()
+            owner = self.owner_of_row[leave_out]
+            reduced = self._centroid_sums[owner] - self.vectors[leave_out]
+            centroids[owner] = normalise(reduced[None, :])[0]
+        combined = best_row_weight * best + (1.0 - best_row_weight) * (centroids @ vector)
+        return combined.astype(np.float32)
+
+
+def normalise(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Rows scaled to unit length (all-zero rows stay zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -1,0 +1,40 @@
+"""``faqbot shop ...``: restock emails and product search accuracy."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from bot.faq.settings import Settings
+from bot.shop.notify import DEFAULT_EMAILS
+
+
+def register(groups: Any) -> None:
+    """Add the ``shop`` command group to the ``faqbot`` parser."""
+    shop = groups.add_parser("shop", help="the shop: stock, orders, restock emails").add_subparsers(
+        dest="command", required=True
+    )
+    notify = shop.add_parser("notify", help="email sign-ups whose size/colour is back in stock")
+    notify.add_argument("--dry-run", action="store_true", help="only list what would be sent")
+    notify.add_argument("--db", type=Path, default=None, help="sign-ups ($FAQBOT_RESTOCK_DB)")
+    notify.add_argument("--emails", type=Path, default=DEFAULT_EMAILS)
+    notify.set_defaults(handler=_notify)
+    evaluate = shop.add_parser("eval", help="product search accuracy on labelled questions")
+    evaluate.add_argument("cases", type=Path, nargs="?", default=Path("tests/data/stock_cases.yml"))
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--data", type=Path, default=None, help="shop data (data/shop)")
+    evaluate.set_defaults(handler=_eval)
+
+
+def _notify(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.shop.notify import run
+
+    return run(db=args.db, emails=args.emails, dry_run=args.dry_run)
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.shop.evaluation import evaluate
+
+    print(evaluate(args.cases, settings.model, data_dir=args.data, as_json=args.json))
+    return 0
