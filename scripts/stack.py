@@ -281,7 +281,8 @@ def _answers(url: str) -> bool:
 
 
 def serve_chat_page(port: int, rasa_url: str) -> http.server.ThreadingHTTPServer:
-    """Serve web/ (the local chat page) on 127.0.0.1:port in a daemon thread."""
+    """Serve web/ (the chat page, the widget, the demo shop) and /config.json (where Rasa runs,
+    read by the widget) on 127.0.0.1:port in a daemon thread."""
     web = ROOT / "web"
 
     class Handler(http.server.SimpleHTTPRequestHandler):

@@ -1,5 +1,6 @@
-"""The handoff demo end to end in two real browsers: a shopper on the chat page, an agent in the
-console, on the real stack (Rasa with its socket.io channel, action server, handoff service).
+"""The handoff demo end to end in two real browsers: a shopper on the chat page (the web chat
+widget filling the page), an agent in the console, on the real stack (Rasa with its socket.io
+channel, action server, handoff service).
 
 Needs Debian's chromium and chromedriver; skipped without them unless
 ``FAQBOT_REQUIRE_BROWSER=1`` (CI), where a missing browser is a failure. With
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests import widget
 from tests.browser import (
     chrome,
     click,
@@ -26,11 +28,13 @@ from tests.browser import (
     require_browser,
     screenshot,
     text_of,
+    viewport,
     visible,
     wait_for,
 )
 from tests.conftest import ROOT
 from tests.integration.handoff_stack import AGENT, PASSWORD, start_handoff_stack
+from tests.web.test_widget_texts import load_widget_texts
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from stack import Stack, free_port, serve_chat_page
@@ -40,21 +44,20 @@ pytestmark = pytest.mark.integration
 REPLY = "Hei! Autan mielelläni."
 MAX_REPLY_SECONDS = 3.0
 
-# the texts of the chat page's bubbles, without the screen-reader-only "who" prefix
-BUBBLES = """
-return Array.from(document.querySelectorAll('#log .msg.' + arguments[0]),
-                  (el) => el.lastChild.textContent);
-"""
-# when a bubble with this text appeared (Date.now(), ms): recorded by the page itself, so the
+# the page's localStorage key of the conversation id (data-storage-key in web/index.html)
+SESSION_KEY = "faqbot-chat-page:session"
+# when a message with this text appeared (Date.now(), ms): recorded by the page itself, so the
 # latency measured is not inflated by WebDriver's polling
 WATCH = """
+const log = document.getElementById('faqbot-widget').shadowRoot.querySelector('.fqb-log');
 window.__seen = {};
 new MutationObserver(() => {
-  for (const el of document.querySelectorAll('#log .msg')) {
-    const text = el.lastChild.textContent;
-    if (!(text in window.__seen)) window.__seen[text] = Date.now();
+  for (const bubble of log.querySelectorAll('.fqb-row:not(.fqb-typing) .fqb-bubble')) {
+    const copy = bubble.cloneNode(true);
+    copy.querySelector('.fqb-sr').remove();
+    if (!(copy.textContent in window.__seen)) window.__seen[copy.textContent] = Date.now();
   }
-}).observe(document.getElementById('log'), {childList: true});
+}).observe(log, {childList: true});
 """
 
 
@@ -99,39 +102,7 @@ def browsers() -> Iterator[tuple[Any, Any]]:
         shopper.quit()
 
 
-# page helpers -----------------------------------------------------------------------------------
-
-
-def bubbles(browser: Any, sender: str) -> list[str]:
-    """The chat page's "user" or "bot" messages, oldest first."""
-    return list(browser.execute_script(BUBBLES, sender))
-
-
-def bot_says(browser: Any, pattern: str, after: int, timeout: float = 20.0) -> str:
-    """The first bot message after the first ``after`` ones that matches ``pattern``."""
-
-    def found() -> str | None:
-        return next((t for t in bubbles(browser, "bot")[after:] if re.search(pattern, t)), None)
-
-    return str(wait_for(found, timeout, f"a bot message matching {pattern!r}"))
-
-
-def shopper_writes(browser: Any, text: str) -> int:
-    """Type and send a message; returns how many bot messages there were before."""
-    from selenium.webdriver.common.keys import Keys
-
-    before = len(bubbles(browser, "bot"))
-    visible(browser, "#input").send_keys(text, Keys.ENTER)
-    wait_for(lambda: text in bubbles(browser, "user"), what=f"{text!r} in the chat")
-    return before
-
-
-def connected(browser: Any) -> None:
-    wait_for(
-        lambda: css(browser, "#status")[0].get_attribute("data-state") == "connected",
-        timeout=20,
-        what="the chat page to connect",
-    )
+# console helpers (the shopper's page: tests/widget.py) ----------------------------------------
 
 
 def transcript_texts(browser: Any, sender: str) -> list[str]:
@@ -145,27 +116,42 @@ def test_shopper_and_agent_chat_live_and_the_bot_takes_over_again(
     stack: Stack, chat_url: str, browsers: tuple[Any, Any], tmp_path: Path
 ) -> None:
     shopper, agent = browsers
+    texts = load_widget_texts()
+
+    # the page is the widget, open and filling it (no launcher, nothing to close), in Finnish
+    shopper.get(chat_url)
+    widget.connected(shopper)
+    assert widget.shown(shopper, ".fqb-status").text == texts["fi"]["connected"]
+    assert shopper.execute_script("return document.documentElement.lang") == "fi"
+    panel = widget.shown(shopper, ".fqb-panel")
+    assert (panel.rect["width"], panel.rect["height"]) == (480, 860)
+    assert not [e for e in widget.inside(shopper, ".fqb-launcher, .fqb-close") if e.is_displayed()]
+    viewport(shopper, 1280, 860)  # on a wide screen: a column the page's height, centred
+    try:
+        wait_for(lambda: panel.rect["height"] == 860, what="a full-height panel")
+        assert panel.rect["x"] > 0
+        assert panel.rect["x"] * 2 + panel.rect["width"] == 1280
+        assert not [e for e in widget.inside(shopper, ".fqb-launcher") if e.is_displayed()]
+    finally:
+        viewport(shopper, 480, 860)
 
     # the shopper asks the bot in Finnish
-    shopper.get(chat_url)
-    connected(shopper)
-    assert text_of(shopper, "#status") == "Yhteydessä"
-    assert shopper.execute_script("return document.documentElement.lang") == "fi"
-    before = shopper_writes(shopper, "paljonko toimitus maksaa?")
-    answer = bot_says(shopper, r"(?i)toimitus", before)
+    before = widget.writes(shopper, "paljonko toimitus maksaa?")
+    answer = widget.says(shopper, r"(?i)toimitus", before)
     assert "€" in answer, answer
 
     # ... and asks for a person: nobody is in the console yet, so the chat waits in the queue
-    before = shopper_writes(shopper, "haluan puhua ihmiselle")
-    bot_says(shopper, r"Olet jonossa sijalla \d+", before)
-    conversation = shopper.execute_script("return localStorage.getItem('faqbot-session')")
+    before = widget.writes(shopper, "haluan puhua ihmiselle")
+    widget.says(shopper, r"Olet jonossa sijalla \d+", before)
+    wait_for(lambda: widget.banner(shopper)[0] == "queued", what="the waiting banner")
+    conversation = shopper.execute_script("return localStorage.getItem(arguments[0])", SESSION_KEY)
     assert re.fullmatch(r"[0-9a-f]{32}", conversation)
 
     # a reload keeps the conversation
-    history = (bubbles(shopper, "user"), bubbles(shopper, "bot"))
+    history = widget.messages(shopper)
     shopper.refresh()
-    connected(shopper)
-    assert (bubbles(shopper, "user"), bubbles(shopper, "bot")) == history
+    widget.connected(shopper)
+    assert widget.messages(shopper) == history
     shopper.execute_script(WATCH)
 
     # the agent logs in and finds the Finnish chat in the queue
@@ -185,9 +171,10 @@ def test_shopper_and_agent_chat_live_and_the_bot_takes_over_again(
     assert "paljonko toimitus maksaa?" in transcript_texts(agent, "shopper")
 
     # claiming tells the shopper that a person joined
-    before = len(bubbles(shopper, "bot"))
+    before = len(widget.messages(shopper, "bot"))
     click(agent, "#claim")
-    bot_says(shopper, rf"^{AGENT} asiakaspalvelusta liittyi keskusteluun", before, timeout=10)
+    widget.says(shopper, rf"^{AGENT} asiakaspalvelusta liittyi keskusteluun", before, timeout=10)
+    wait_for(lambda: widget.banner(shopper)[0] == "active", what="the agent-joined banner")
 
     # the agent's reply reaches the shopper's page at once
     from selenium.webdriver.common.keys import Keys
@@ -197,34 +184,38 @@ def test_shopper_and_agent_chat_live_and_the_bot_takes_over_again(
     box.send_keys(REPLY)
     sent = time.time()
     box.send_keys(Keys.ENTER)
-    wait_for(lambda: REPLY in bubbles(shopper, "bot"), timeout=10, what="the agent's reply")
+    widget.says(shopper, re.escape(REPLY), 0, kind="agent", timeout=10)
     shown = shopper.execute_script("return window.__seen[arguments[0]]", REPLY) / 1000
     latency = shown - sent
     print(f"\nagent reply → shopper's page: {latency * 1000:.0f} ms")
     assert latency < MAX_REPLY_SECONDS, f"the agent's reply took {latency:.2f} s"
-    shopper.execute_script("document.activeElement.blur()")
+    assert widget.messages(shopper, "agent")[-1]["name"] == f"{AGENT} · {texts['fi']['agentRole']}"
+    widget.blur(shopper)
     screenshot(shopper, "handoff-demo-shopper.png", tmp_path)
 
     # the shopper answers: the console shows it while the agent watches
-    shopper_writes(shopper, "kiitos, entä palautukset?")
+    widget.writes(shopper, "kiitos, entä palautukset?")
     wait_for(
         lambda: "kiitos, entä palautukset?" in transcript_texts(agent, "shopper"),
         timeout=6,
         what="the shopper's message in the console",
     )
-    assert bubbles(shopper, "bot")[-1] == REPLY  # the bot stays quiet while the agent helps
+    # the bot stays quiet while the agent helps
+    last = [m for m in widget.messages(shopper) if m["kind"] != "user"][-1]
+    assert (last["kind"], last["text"]) == ("agent", REPLY)
     agent.execute_script("document.activeElement.blur()")
     screenshot(agent, "handoff-demo-console.png", tmp_path)
 
     # the agent closes the chat (after confirming): the bot says it is back
-    before = len(bubbles(shopper, "bot"))
+    before = len(widget.messages(shopper, "bot"))
     click(agent, "#close")
     visible(agent, "#close-dialog[open] #close-confirm").click()
-    bot_says(shopper, r"olen taas täällä", before, timeout=10)
+    widget.says(shopper, r"olen taas täällä", before, timeout=10)
+    wait_for(lambda: widget.banner(shopper)[0] == "back", what="the back-to-the-bot banner")
 
     # ... and answers again
-    before = shopper_writes(shopper, "kuinka kauan minulla on aikaa palauttaa tuote?")
-    bot_says(shopper, r"30 päivän kuluessa", before)
+    before = widget.writes(shopper, "kuinka kauan minulla on aikaa palauttaa tuote?")
+    widget.says(shopper, r"30 päivän kuluessa", before)
 
     assert page_problems(shopper) == []
     assert page_problems(agent) == []

@@ -4,12 +4,15 @@
  *   <script src="https://bot.example/widget/faqbot-widget.js" data-server="https://bot.example:5005"
  *           data-shop-name="Kaira Outdoor" defer></script>
  *
- * or set window.faqbotConfig = {serverUrl, language, shopName, colors: {primary, onPrimary, agent}}
- * before it. It talks to Rasa's socket.io channel (channels/socketio.py) with session persistence:
- * the conversation survives reloads and new tabs (localStorage), and missed messages are fetched
- * after a reconnect. Everything from the server is inserted as text (links and **bold** are built
- * as elements), never as HTML. Its own texts (fi/sv/en) are in faqbot-widget-texts.js, its styles
- * in faqbot-widget.css; both and the socket.io client load from the widget's own base URL.
+ * or set window.faqbotConfig = {serverUrl, language, shopName, colors: {primary, onPrimary, agent},
+ * storageKey, fullPage} before it. With fullPage (data-full-page) the chat is the page itself: open
+ * from the start, filling the window, no launcher and no close button (the local chat page,
+ * web/index.html). It talks to Rasa's socket.io channel (channels/socketio.py) with session
+ * persistence: the conversation survives reloads and new tabs (localStorage), and missed messages
+ * are fetched after a reconnect. Everything from the server is inserted as text (links and **bold**
+ * are built as elements), never as HTML. Its own texts (fi/sv/en) are in faqbot-widget-texts.js,
+ * its styles in faqbot-widget.css; both and the socket.io client load from the widget's own base
+ * URL.
  */
 (() => {
   "use strict";
@@ -24,6 +27,8 @@
     shopName: given.shopName || data.shopName || "",
     colors: { ...(given.colors || {}), ...(data.primaryColor ? { primary: data.primaryColor } : {}) },
     storageKey: given.storageKey || data.storageKey || "faqbot-widget",
+    // the chat is the whole page: always open, no launcher; data-full-page (any value but "false")
+    fullPage: given.fullPage === true || (data.fullPage !== undefined && data.fullPage !== "false"),
   };
   const LANGS = ["fi", "sv", "en"];
   const LOCALES = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" };
@@ -203,15 +208,19 @@
     const sendButton = el("button", { type: "submit", className: "fqb-send" }, svg(ICONS.send));
     const form = el("form", { className: "fqb-form" }, inputLabel, input, sendButton);
     const footer = el("p", { className: "fqb-footer" });
-    const panel = el("section", { id: "fqb-panel", className: "fqb-panel", role: "dialog", "aria-modal": "false",
-      hidden: true }, header, banner, log, form, footer);
-    const frame = el("div", { className: "fqb", "data-open": "false" }, panel, launcher);
+    const panel = el("section", { id: "fqb-panel", className: "fqb-panel", hidden: true,
+      role: config.fullPage ? "main" : "dialog", "aria-modal": config.fullPage ? null : "false" },
+      header, banner, log, form, footer);
+    const frame = el("div", { className: "fqb", "data-open": "false",
+      "data-layout": config.fullPage ? "page" : null }, panel, launcher);
+    if (config.fullPage) { launcher.hidden = true; closeButton.hidden = true; } // nothing to close
     root.appendChild(frame);
 
     // texts ----------------------------------------------------------------------------------
     function applyTexts() {
       t = texts[lang];
       frame.setAttribute("lang", lang);
+      if (config.fullPage) document.documentElement.lang = lang; // the chat is the page
       title.textContent = shopName();
       panel.setAttribute("aria-label", fill(t.dialogLabel, { shop: shopName() }));
       launcherText.textContent = t.launcherText;
@@ -480,7 +489,7 @@
       panel.hidden = false;
       launcher.setAttribute("aria-expanded", "true");
       launcher.setAttribute("aria-label", t.closeChat);
-      store.set("sessionStorage", `${KEY}:open`, "1");
+      if (!config.fullPage) store.set("sessionStorage", `${KEY}:open`, "1");
       unread = 0;
       showBadge();
       connect();
@@ -488,6 +497,7 @@
       input.focus();
     }
     function close() {
+      if (config.fullPage) return; // the chat is the page: nothing to go back to
       frame.dataset.open = "false";
       panel.hidden = true;
       launcher.setAttribute("aria-expanded", "false");
@@ -497,7 +507,7 @@
     }
     launcher.addEventListener("click", () => (isOpen() ? close() : open()));
     closeButton.addEventListener("click", close);
-    panel.addEventListener("keydown", (event) => { if (event.key === "Escape") { event.stopPropagation(); close(); } });
+    panel.addEventListener("keydown", (event) => { if (event.key === "Escape" && !config.fullPage) { event.stopPropagation(); close(); } });
     bannerClose.addEventListener("click", () => { chat.notice = ""; chat.handoff = chat.handoff === "message_left" ? "none" : chat.handoff; save(); showBanner(); input.focus(); });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -535,7 +545,7 @@
       sendButton.disabled = true;
     }
     if (sessionId && chat.entries.length) connect(); // an ongoing conversation: agent replies may come
-    if (store.get("sessionStorage", `${KEY}:open`) === "1") open();
+    if (config.fullPage || store.get("sessionStorage", `${KEY}:open`) === "1") open();
   }
 
   if (document.body) start();
