@@ -11,7 +11,7 @@ run: setup
 	@.venv/bin/python scripts/run.py
 
 test: setup
-	.venv/bin/ruff check bot actions handoff tests scripts channels
+	.venv/bin/ruff check bot actions handoff tests scripts channels faqbot.py
 	.venv/bin/mypy
 	.venv/bin/python -m pytest
 
@@ -19,8 +19,8 @@ unit: setup
 	.venv/bin/python -m pytest -m "not integration"
 
 lint:
-	.venv/bin/ruff check bot actions handoff tests scripts channels
-	.venv/bin/ruff format --check bot actions handoff tests scripts channels
+	.venv/bin/ruff check bot actions handoff tests scripts channels faqbot.py
+	.venv/bin/ruff format --check bot actions handoff tests scripts channels faqbot.py
 	.venv/bin/mypy
 
 eval: setup

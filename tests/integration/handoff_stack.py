@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,8 @@ from typing import Any
 import requests
 import yaml
 
+from scripts.stack import Stack, free_port
 from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from stack import Stack, free_port
 
 __all__ = ["AGENT", "ALWAYS", "PASSWORD", "AgentApi", "Stack", "start_handoff_stack"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,10 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.faq.loader import Faq, load_faq
+from scripts.stack import Stack, free_port
 from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from stack import Stack, free_port
 
 pytestmark = pytest.mark.integration
 

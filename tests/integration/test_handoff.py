@@ -12,7 +12,6 @@ import json
 import os
 import queue
 import re
-import sys
 import threading
 import time
 import uuid
@@ -26,16 +25,13 @@ import requests
 import socketio
 
 from handoff.backends.webhook import verify
-from tests.conftest import ROOT
+from scripts.stack import Stack
 from tests.integration.handoff_stack import (
     ALWAYS,
     AgentApi,
     start_handoff_stack,
     write_handoff_config,
 )
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,6 @@ docs/handoff-demo-console.png.
 from __future__ import annotations
 
 import re
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from scripts.stack import Stack, free_port, serve_chat_page
 from tests import widget
 from tests.browser import (
     chrome,
@@ -32,12 +32,8 @@ from tests.browser import (
     visible,
     wait_for,
 )
-from tests.conftest import ROOT
 from tests.integration.handoff_stack import AGENT, PASSWORD, start_handoff_stack
 from tests.web.test_widget_texts import load_widget_texts
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from stack import Stack, free_port, serve_chat_page
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,6 @@ import hmac
 import json
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,12 +23,10 @@ import pytest
 import requests
 
 from bot.faq.loader import Faq, load_faq
+from scripts.stack import Stack, free_port
 from tests.conftest import ROOT
 from tests.graph_api import GraphApi, Received
 from tests.integration.handoff_stack import AgentApi, start_handoff_stack
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from stack import Stack, free_port
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,6 @@ help. Needs Debian's chromium and chromedriver; skipped without them unless
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 
 from bot.faq.loader import Faq, load_faq
+from scripts.stack import Stack, free_port, serve_chat_page
 from tests.browser import chrome, page_problems, require_browser, screenshot, viewport, wait_for
 from tests.conftest import ROOT
 from tests.integration.handoff_stack import AGENT, AgentApi, start_handoff_stack
@@ -36,9 +36,6 @@ from tests.widget import (
     shown,
     writes,
 )
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from stack import Stack, free_port, serve_chat_page
 
 pytestmark = pytest.mark.integration
 

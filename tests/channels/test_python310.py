@@ -1,0 +1,47 @@
+"""Rasa's Python 3.10 process imports ``channels/``; what it imports is linted for 3.10."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+PACKAGES = ("bot", "channels", "handoff", "actions")
+
+_LOADED = """
+import json, sys
+import channels.messenger, channels.socketio
+print(json.dumps(sorted(
+    getattr(m, "__file__", None) or "" for m in list(sys.modules.values())
+)))
+"""
+
+
+@pytest.mark.integration
+def test_the_files_rasa_imports_are_linted_for_python_310() -> None:
+    if not RASA_PYTHON.exists():
+        pytest.fail(f"{RASA_PYTHON} is missing: run `make setup`")
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", _LOADED], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = {
+        Path(name).resolve().relative_to(ROOT).as_posix()
+        for name in json.loads(result.stdout.strip().splitlines()[-1])
+        if name
+        and Path(name).resolve().is_relative_to(ROOT)
+        and Path(name).resolve().relative_to(ROOT).parts[0] in PACKAGES
+    }
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    linted = settings["tool"]["ruff"]["per-file-target-version"]
+    py310 = {pattern for pattern, version in linted.items() if version == "py310"}
+    missing = sorted(
+        name for name in loaded if not any(Path(name).match(pattern) for pattern in py310)
+    )
+    assert loaded, "nothing of the project was imported"
+    assert not missing, f"add to [tool.ruff] per-file-target-version as py310: {missing}"
