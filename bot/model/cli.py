@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.faq.settings import Settings
+from bot.model import ModelChoice, prepare_model
 
 
 def register(groups: Any) -> None:
@@ -18,8 +18,6 @@ def register(groups: Any) -> None:
     prepare.set_defaults(handler=_prepare)
 
 
-def _prepare(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.model import prepare_model
-
+def _prepare(args: argparse.Namespace, settings: ModelChoice) -> int:
     print(prepare_model(settings.model, force=args.force))
     return 0

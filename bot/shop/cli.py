@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bot.faq.settings import Settings
+from bot.model import ModelChoice
 from bot.shop.notify import DEFAULT_EMAILS
 
 
@@ -27,13 +27,13 @@ def register(groups: Any) -> None:
     evaluate.set_defaults(handler=_eval)
 
 
-def _notify(args: argparse.Namespace, settings: Settings) -> int:
+def _notify(args: argparse.Namespace, settings: ModelChoice) -> int:
     from bot.shop.notify import run
 
     return run(db=args.db, emails=args.emails, dry_run=args.dry_run)
 
 
-def _eval(args: argparse.Namespace, settings: Settings) -> int:
+def _eval(args: argparse.Namespace, settings: ModelChoice) -> int:
     from bot.shop.evaluation import evaluate
 
     print(evaluate(args.cases, settings.model, data_dir=args.data, as_json=args.json))
