@@ -7,38 +7,20 @@ thresholds decide answer / clarify / fallback.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict
 
+from bot.cases import LabelledCase, per_language
 from bot.errors import EvalCasesError
 from bot.faq.service import FaqService
-from bot.language import LANGUAGES, Language
 from bot.yamlfile import read_yaml, validate
 
-NONE = "none"
 
-
-class CaseModel(BaseModel):
-    """One labelled question; ``expect`` is an entry id, a list of ids (any of), or ``none``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-    lang: Language
-    expect: tuple[str, ...]
-
-    @field_validator("expect", mode="before")
-    @classmethod
-    def _as_tuple(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return () if value == NONE else (value,)
-        if isinstance(value, list) and value == [NONE]:
-            return ()
-        return value
+class CaseModel(LabelledCase):
+    """One labelled FAQ question; ``expect`` holds FAQ entry ids."""
 
 
 class CasesFileModel(BaseModel):
@@ -117,11 +99,7 @@ def run_cases(service: FaqService, cases: list[CaseModel], top: int = 5) -> list
 
 def summarise(results: list[CaseResult]) -> dict[str, dict[str, float | int]]:
     """Per-language (and ``all``) figures; rates are fractions of the relevant cases."""
-    groups: dict[str, list[CaseResult]] = defaultdict(list)
-    for result in results:
-        groups[result.lang].append(result)
-        groups["all"].append(result)
-    return {lang: _figures(groups[lang]) for lang in (*LANGUAGES, "all") if groups.get(lang)}
+    return per_language(results, lambda result: result.lang, _figures)
 
 
 def _figures(results: list[CaseResult]) -> dict[str, float | int]:

@@ -12,42 +12,28 @@ message asks for::
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
+from bot.cases import NONE, LabelledCase, per_language
 from bot.errors import EvalCasesError
-from bot.language import LANGUAGES, Language
 from bot.shop.query import QueryParser
 from bot.shop.search import ProductSearch
 from bot.yamlfile import read_yaml, validate
 
-NONE = "none"
 FIELDS = ("size", "colour", "store")
 
 
-class StockCaseModel(BaseModel):
-    """One labelled stock question."""
+class StockCaseModel(LabelledCase):
+    """One labelled stock question; ``expect`` holds product ids."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-    lang: Language
-    expect: tuple[str, ...]
     size: str | None = None
     colour: str | None = None
     store: str | None = None
-
-    @field_validator("expect", mode="before")
-    @classmethod
-    def _as_tuple(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return () if value == NONE else (value,)
-        return value
 
     @field_validator("size", mode="before")
     @classmethod
@@ -144,11 +130,7 @@ def run_stock_cases(
 
 def summarise_stock(results: list[StockCaseResult]) -> dict[str, dict[str, float | int | None]]:
     """Per-language (and ``all``) figures; rates are fractions of the relevant cases."""
-    groups: dict[str, list[StockCaseResult]] = defaultdict(list)
-    for result in results:
-        groups[result.case.lang].append(result)
-        groups["all"].append(result)
-    return {lang: _figures(groups[lang]) for lang in (*LANGUAGES, "all") if groups.get(lang)}
+    return per_language(results, lambda result: result.case.lang, _figures)
 
 
 def _rate(items: list[StockCaseResult], hit: Callable[[StockCaseResult], bool]) -> float:
