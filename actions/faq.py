@@ -13,6 +13,16 @@ from actions.handoff import escalate
 from actions.replies import reply_with_entry
 from actions.runtime import conversation_language, get_service
 from actions.texts import say, text
+from bot.conversation import (
+    AWAITING_OFFER_HUMAN,
+    REASON_EXPLICIT_REQUEST,
+    REASON_NOT_HELPED,
+    SLOT_AWAITING_ANSWER,
+    SLOT_ESCALATION_REASON,
+    SLOT_FAQ_CANDIDATES,
+    SLOT_FAQ_ID,
+    SLOT_NOT_HELPED,
+)
 from bot.human_request import asks_for_human
 
 NONE_OF_THESE = "none"
@@ -38,11 +48,11 @@ async def answer_faq(
     message = tracker.latest_message.get("text") or ""
     service = get_service()
     if asks_for_human(message):  # an explicit request for a person beats any FAQ match
-        return await escalate(dispatcher, tracker, domain, lang, "explicit_request")
+        return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
     reply = await asyncio.to_thread(service.answer, message, lang)
     events: list[EventType] = [
         SlotSet(
-            "faq_candidates",
+            SLOT_FAQ_CANDIDATES,
             [{"id": m.id, "score": round(m.score, 4)} for m in reply.matches[:3]],
         )
     ]
@@ -53,7 +63,7 @@ async def answer_faq(
         assert entry is not None
         return [
             *events,
-            SlotSet("not_helped", 0),
+            SlotSet(SLOT_NOT_HELPED, 0),
             *reply_with_entry(dispatcher, domain, entry, lang),
         ]
     if intent == "out_of_scope":
@@ -87,10 +97,10 @@ class ActionChooseFaq(Action):
         service = get_service()
         lang = conversation_language(tracker)
         chosen = next(tracker.get_latest_entity_values("faq_id"), None) or tracker.get_slot(
-            "faq_id"
+            SLOT_FAQ_ID
         )
         entry = service.faq.get(chosen) if chosen and chosen != NONE_OF_THESE else None
-        events: list[EventType] = [SlotSet("faq_id", None)]
+        events: list[EventType] = [SlotSet(SLOT_FAQ_ID, None)]
         if entry is None:  # "none of these", or an entry removed since the buttons were sent
             return events + not_helped(dispatcher, tracker, domain, lang)
         return events + reply_with_entry(dispatcher, domain, entry, lang)
@@ -104,16 +114,16 @@ def not_helped(
     first_reply: str = "utter_fallback",
 ) -> list[EventType]:
     """First miss: ``first_reply`` (rephrase, or "only shop things"); second: offer a person."""
-    misses = int(tracker.get_slot("not_helped") or 0) + 1
+    misses = int(tracker.get_slot(SLOT_NOT_HELPED) or 0) + 1
     if misses >= 2:
         say(dispatcher, domain, "utter_not_helped_offer_human", lang)
         return [
-            SlotSet("not_helped", misses),
-            SlotSet("awaiting_answer", "offer_human"),
-            SlotSet("escalation_reason", "not_helped"),
+            SlotSet(SLOT_NOT_HELPED, misses),
+            SlotSet(SLOT_AWAITING_ANSWER, AWAITING_OFFER_HUMAN),
+            SlotSet(SLOT_ESCALATION_REASON, REASON_NOT_HELPED),
         ]
     say(dispatcher, domain, first_reply, lang)
-    return [SlotSet("not_helped", misses), SlotSet("awaiting_answer", None)]
+    return [SlotSet(SLOT_NOT_HELPED, misses), SlotSet(SLOT_AWAITING_ANSWER, None)]
 
 
 def _choose(entry_id: str) -> str:

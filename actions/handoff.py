@@ -14,6 +14,26 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import conversation_language, get_desk
 from actions.texts import say, text
+from bot.conversation import (
+    HANDOFF_MESSAGE_LEFT,
+    HANDOFF_NONE,
+    REASON_EXPLICIT_REQUEST,
+    SENDER_BOT,
+    SENDER_SHOPPER,
+    SLOT_AWAITING_ANSWER,
+    SLOT_CONTACT_DECLINED,
+    SLOT_CONTACT_EMAIL,
+    SLOT_CONTACT_QUESTION,
+    SLOT_ESCALATION_REASON,
+    SLOT_FAQ_CANDIDATES,
+    SLOT_HANDOFF,
+    SLOT_NOT_HELPED,
+    STATUS_ACTIVE,
+    STATUS_OFFLINE,
+    STATUS_QUEUED,
+    EscalationReason,
+    Sender,
+)
 from handoff.desk import Escalation, Outcome
 from handoff.errors import HandoffError
 from handoff.store import utcnow
@@ -33,7 +53,7 @@ class ActionEscalate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         lang = conversation_language(tracker)
-        return await escalate(dispatcher, tracker, domain, lang, "explicit_request")
+        return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
 
 
 async def escalate(
@@ -41,30 +61,30 @@ async def escalate(
     tracker: Tracker,
     domain: dict[str, Any],
     lang: str,
-    reason: str,
+    reason: EscalationReason,
 ) -> list[EventType]:
     """Create (or find) the ticket and tell the shopper what happens next, in ``lang``."""
-    question = _last_question(tracker) if reason != "explicit_request" else None
+    question = _last_question(tracker) if reason != REASON_EXPLICIT_REQUEST else None
     request = Escalation(
         conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "unknown",
         language=lang,
         reason=reason,
-        candidates=list(tracker.get_slot("faq_candidates") or []),
+        candidates=list(tracker.get_slot(SLOT_FAQ_CANDIDATES) or []),
         transcript=_transcript(tracker),
         events_seen=len(tracker.events),
         question=question,
     )
     reset: list[EventType] = [
-        SlotSet("awaiting_answer", None),
-        SlotSet("not_helped", 0),
-        SlotSet("escalation_reason", None),
+        SlotSet(SLOT_AWAITING_ANSWER, None),
+        SlotSet(SLOT_NOT_HELPED, 0),
+        SlotSet(SLOT_ESCALATION_REASON, None),
     ]
     try:
         outcome = await asyncio.to_thread(get_desk().escalate, request)
     except HandoffError as exc:  # never a dead end: give the contacts instead
         log.error("escalation of %s failed: %s", tracker.sender_id, exc)
-        say(dispatcher, domain, "utter_handoff_unavailable", lang, handoff="none")
+        say(dispatcher, domain, "utter_handoff_unavailable", lang, handoff=HANDOFF_NONE)
         return reset
     return reset + _tell(dispatcher, tracker, domain, lang, outcome, question)
 
@@ -77,48 +97,55 @@ def _tell(
     outcome: Outcome,
     question: str | None,
 ) -> list[EventType]:
-    if outcome.status == "offline":
-        if outcome.already_open and tracker.get_slot("contact_email"):
-            email = tracker.get_slot("contact_email")
+    if outcome.status == STATUS_OFFLINE:
+        if outcome.already_open and tracker.get_slot(SLOT_CONTACT_EMAIL):
+            email = tracker.get_slot(SLOT_CONTACT_EMAIL)
             say(
                 dispatcher,
                 domain,
                 "utter_offline_already_saved",
                 lang,
-                handoff="message_left",
+                handoff=HANDOFF_MESSAGE_LEFT,
                 email=email,
             )
-            return [SlotSet("handoff", "offline")]
+            return [SlotSet(SLOT_HANDOFF, STATUS_OFFLINE)]
         if outcome.back_at is None:
-            say(dispatcher, domain, "utter_handoff_offline_no_hours", lang, handoff="offline")
+            say(dispatcher, domain, "utter_handoff_offline_no_hours", lang, handoff=STATUS_OFFLINE)
         else:
             back = back_at_text(
                 domain, lang, outcome.back_at, get_desk().settings.opening_hours.timezone
             )
-            say(dispatcher, domain, "utter_handoff_offline", lang, handoff="offline", back_at=back)
+            say(
+                dispatcher,
+                domain,
+                "utter_handoff_offline",
+                lang,
+                handoff=STATUS_OFFLINE,
+                back_at=back,
+            )
         return [
-            SlotSet("handoff", "offline"),
-            SlotSet("contact_email", None),
-            SlotSet("contact_question", question),
-            SlotSet("contact_declined", None),
+            SlotSet(SLOT_HANDOFF, STATUS_OFFLINE),
+            SlotSet(SLOT_CONTACT_EMAIL, None),
+            SlotSet(SLOT_CONTACT_QUESTION, question),
+            SlotSet(SLOT_CONTACT_DECLINED, None),
             FollowupAction(FORM),
         ]
-    if outcome.status == "queued" and outcome.position is not None:
+    if outcome.status == STATUS_QUEUED and outcome.position is not None:
         name = "utter_handoff_still_queued" if outcome.already_open else "utter_handoff_queued"
         say(
             dispatcher,
             domain,
             name,
             lang,
-            handoff="queued",
+            handoff=STATUS_QUEUED,
             position=outcome.position,
             wait=outcome.wait_minutes,
         )
-    elif outcome.status == "active" and outcome.already_open:
+    elif outcome.status == STATUS_ACTIVE and outcome.already_open:
         pass  # a person is already chatting with the shopper; stay quiet
     else:  # overflow, or queued at an external helpdesk
         say(dispatcher, domain, "utter_handoff_overflow", lang, handoff=outcome.status)
-    return [SlotSet("handoff", outcome.status), ConversationPaused()]
+    return [SlotSet(SLOT_HANDOFF, outcome.status), ConversationPaused()]
 
 
 def back_at_text(domain: dict[str, Any], lang: str, moment: datetime, zone: str) -> str:
@@ -137,14 +164,14 @@ def back_at_text(domain: dict[str, Any], lang: str, moment: datetime, zone: str)
     )
 
 
-def _transcript(tracker: Tracker) -> list[tuple[str, str, datetime]]:
-    lines = []
+def _transcript(tracker: Tracker) -> list[tuple[Sender, str, datetime]]:
+    lines: list[tuple[Sender, str, datetime]] = []
     for event in tracker.events:
         kind, said = event.get("event"), (event.get("text") or "").strip()
         if kind in ("user", "bot") and said:
             stamp = event.get("timestamp")
             at = datetime.fromtimestamp(stamp, tz=utcnow().tzinfo) if stamp else utcnow()
-            lines.append(("shopper" if kind == "user" else "bot", said, at))
+            lines.append((SENDER_SHOPPER if kind == "user" else SENDER_BOT, said, at))
     return lines
 
 

@@ -12,6 +12,7 @@ from actions.faq import answer_faq
 from actions.runtime import get_service
 from actions.texts import say
 from bot import language
+from bot.conversation import META_LANGUAGE, SLOT_LANGUAGE
 from bot.human_request import asks_for_human
 
 
@@ -31,8 +32,8 @@ class ActionDetectLanguage(Action):
     ) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         chosen = latest_message_language(tracker)
-        changed = chosen != tracker.get_slot("language")
-        events: list[EventType] = [SlotSet("language", chosen)] if changed else []
+        changed = chosen != tracker.get_slot(SLOT_LANGUAGE)
+        events: list[EventType] = [SlotSet(SLOT_LANGUAGE, chosen)] if changed else []
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent not in ("request_human", "ask_faq", "out_of_scope", "nlu_fallback") and (
             asks_for_human(text)
@@ -45,7 +46,7 @@ def latest_message_language(tracker: Tracker) -> str:
     """The conversation's language after the latest message (see ``choose_language``)."""
     default = page_language(tracker) or get_service().settings.default_language
     text = tracker.latest_message.get("text") or ""
-    return language.choose_language(text, tracker.get_slot("language"), default)
+    return language.choose_language(text, tracker.get_slot(SLOT_LANGUAGE), default)
 
 
 def page_language(tracker: Tracker) -> str | None:
@@ -54,7 +55,7 @@ def page_language(tracker: Tracker) -> str | None:
     """
     for event in reversed(tracker.events):
         if event.get("event") == "user":
-            wanted = (event.get("metadata") or {}).get("language")
+            wanted = (event.get("metadata") or {}).get(META_LANGUAGE)
             return wanted if wanted in language.LANGUAGES else None
     return None
 
@@ -77,9 +78,9 @@ class ActionSwitchLanguage(Action):
         if not language.names_language(text):  # a question misread as a switch: answer it
             chosen = latest_message_language(tracker)
             return [
-                SlotSet("language", chosen),
+                SlotSet(SLOT_LANGUAGE, chosen),
                 *await answer_faq(dispatcher, tracker, domain, chosen),
             ]
         target = language.explicit_switch(text) or language.detect(text).lang
         say(dispatcher, domain, "utter_language_switched", target)
-        return [SlotSet("language", target)]
+        return [SlotSet(SLOT_LANGUAGE, target)]

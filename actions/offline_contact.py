@@ -15,6 +15,15 @@ from actions.forms import declines, latest_intent, read_email
 from actions.runtime import conversation_language, get_desk
 from actions.texts import say
 from bot.contact import find_email
+from bot.conversation import (
+    HANDOFF_MESSAGE_LEFT,
+    HANDOFF_NONE,
+    SLOT_CONTACT_DECLINED,
+    SLOT_CONTACT_EMAIL,
+    SLOT_CONTACT_QUESTION,
+    SLOT_HANDOFF,
+    STATUS_OFFLINE,
+)
 from handoff.errors import HandoffError
 
 log = logging.getLogger(__name__)
@@ -33,25 +42,25 @@ class ValidateOfflineContactForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        return [] if tracker.get_slot("contact_declined") else domain_slots
+        return [] if tracker.get_slot(SLOT_CONTACT_DECLINED) else domain_slots
 
     def validate_contact_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if value is None:  # reset when the form starts: nothing to check yet
-            return {"contact_email": None}
+            return {SLOT_CONTACT_EMAIL: None}
         leaving = declines(tracker) or latest_intent(tracker) == "goodbye"
         if leaving and find_email(str(value)) is None:
-            return {"contact_email": None, "contact_declined": True}
-        return {"contact_email": read_email(value, dispatcher, tracker, domain)}
+            return {SLOT_CONTACT_EMAIL: None, SLOT_CONTACT_DECLINED: True}
+        return {SLOT_CONTACT_EMAIL: read_email(value, dispatcher, tracker, domain)}
 
     def validate_contact_question(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         question = str(value or "").strip()
         if not question or question.startswith("/"):
-            return {"contact_question": None}
-        return {"contact_question": question}
+            return {SLOT_CONTACT_QUESTION: None}
+        return {SLOT_CONTACT_QUESTION: question}
 
 
 class ActionSubmitOfflineContact(Action):
@@ -64,22 +73,23 @@ class ActionSubmitOfflineContact(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         lang = conversation_language(tracker)
-        email, question = tracker.get_slot("contact_email"), tracker.get_slot("contact_question")
-        if tracker.get_slot("contact_declined") or not email or not question:
-            say(dispatcher, domain, "utter_offline_declined", lang, handoff="none")
-            return [SlotSet("contact_declined", None), SlotSet("handoff", None)]
+        email = tracker.get_slot(SLOT_CONTACT_EMAIL)
+        question = tracker.get_slot(SLOT_CONTACT_QUESTION)
+        if tracker.get_slot(SLOT_CONTACT_DECLINED) or not email or not question:
+            say(dispatcher, domain, "utter_offline_declined", lang, handoff=HANDOFF_NONE)
+            return [SlotSet(SLOT_CONTACT_DECLINED, None), SlotSet(SLOT_HANDOFF, None)]
         try:
             await asyncio.to_thread(get_desk().leave_contact, tracker.sender_id, email, question)
         except HandoffError as exc:
             log.error("offline ticket of %s not saved: %s", tracker.sender_id, exc)
-            say(dispatcher, domain, "utter_handoff_unavailable", lang, handoff="none")
-            return [SlotSet("handoff", None)]
+            say(dispatcher, domain, "utter_handoff_unavailable", lang, handoff=HANDOFF_NONE)
+            return [SlotSet(SLOT_HANDOFF, None)]
         say(
             dispatcher,
             domain,
             "utter_offline_ticket_saved",
             lang,
-            handoff="message_left",
+            handoff=HANDOFF_MESSAGE_LEFT,
             email=email,
         )
-        return [SlotSet("handoff", "offline")]
+        return [SlotSet(SLOT_HANDOFF, STATUS_OFFLINE)]

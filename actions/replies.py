@@ -8,6 +8,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.texts import metadata, say
+from bot.conversation import (
+    AWAITING_FEEDBACK,
+    AWAITING_OFFER_HUMAN,
+    REASON_HANDOFF_ENTRY,
+    REASON_MISSING_TRANSLATION,
+    SLOT_AWAITING_ANSWER,
+    SLOT_ESCALATION_REASON,
+    SLOT_LAST_FAQ_ID,
+)
 from bot.faq.loader import FaqEntry
 from bot.language import LANGUAGES
 
@@ -29,14 +38,18 @@ def reply_with_entry(
         answer = entry.answer[other]
         offer_human = True
     dispatcher.utter_message(text=answer, **metadata(lang))
-    events: list[EventType] = [SlotSet("last_faq_id", entry.id)]
+    events: list[EventType] = [SlotSet(SLOT_LAST_FAQ_ID, entry.id)]
     if offer_human:
         say(dispatcher, domain, "utter_offer_human", lang)
-        reason = "handoff_entry" if entry.handoff else "missing_translation"
+        reason = REASON_HANDOFF_ENTRY if entry.handoff else REASON_MISSING_TRANSLATION
         return [
             *events,
-            SlotSet("awaiting_answer", "offer_human"),
-            SlotSet("escalation_reason", reason),
+            SlotSet(SLOT_AWAITING_ANSWER, AWAITING_OFFER_HUMAN),
+            SlotSet(SLOT_ESCALATION_REASON, reason),
         ]
     say(dispatcher, domain, "utter_did_that_help", lang)
-    return [*events, SlotSet("awaiting_answer", "feedback"), SlotSet("escalation_reason", None)]
+    return [
+        *events,
+        SlotSet(SLOT_AWAITING_ANSWER, AWAITING_FEEDBACK),
+        SlotSet(SLOT_ESCALATION_REASON, None),
+    ]

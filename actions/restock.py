@@ -14,6 +14,13 @@ from actions.forms import declines, form_answer, read_email
 from actions.runtime import conversation_language, get_shop
 from actions.texts import say
 from bot.contact import find_email
+from bot.conversation import (
+    AWAITING_OFFER_HUMAN,
+    REQUESTED_SLOT,
+    SLOT_AWAITING_ANSWER,
+    SLOT_RESTOCK_EMAIL,
+    SLOT_RESTOCK_ITEM,
+)
 from bot.errors import ShopError, ShopUnavailable
 
 
@@ -26,13 +33,13 @@ class ValidateRestockForm(FormValidationAction):
     async def extract_restock_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "restock_email":
+        if tracker.get_slot(REQUESTED_SLOT) != SLOT_RESTOCK_EMAIL:
             return {}
         message = tracker.latest_message.get("text") or ""
         if declines(tracker) and find_email(message) is None:  # "no thanks": leave the form
-            return {"restock_email": None, "restock_item": None}
+            return {SLOT_RESTOCK_EMAIL: None, SLOT_RESTOCK_ITEM: None}
         answered = form_answer(tracker, find_email(message) is not None)
-        return {"restock_email": message} if answered else {}
+        return {SLOT_RESTOCK_EMAIL: message} if answered else {}
 
     async def required_slots(
         self,
@@ -41,14 +48,14 @@ class ValidateRestockForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        return domain_slots if tracker.get_slot("restock_item") else []
+        return domain_slots if tracker.get_slot(SLOT_RESTOCK_ITEM) else []
 
     def validate_restock_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if value is None:
-            return {"restock_email": None}
-        return {"restock_email": read_email(value, dispatcher, tracker, domain)}
+            return {SLOT_RESTOCK_EMAIL: None}
+        return {SLOT_RESTOCK_EMAIL: read_email(value, dispatcher, tracker, domain)}
 
 
 class ActionRegisterRestock(Action):
@@ -61,8 +68,12 @@ class ActionRegisterRestock(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         lang = conversation_language(tracker)
-        item, email = tracker.get_slot("restock_item") or {}, tracker.get_slot("restock_email")
-        reset: list[EventType] = [SlotSet("restock_email", None), SlotSet("restock_item", None)]
+        item = tracker.get_slot(SLOT_RESTOCK_ITEM) or {}
+        email = tracker.get_slot(SLOT_RESTOCK_EMAIL)
+        reset: list[EventType] = [
+            SlotSet(SLOT_RESTOCK_EMAIL, None),
+            SlotSet(SLOT_RESTOCK_ITEM, None),
+        ]
         if not item or not email:
             say(dispatcher, domain, "utter_form_left", lang)
             return reset
@@ -72,6 +83,6 @@ class ActionRegisterRestock(Action):
             )
         except (ShopError, ShopUnavailable):
             say(dispatcher, domain, "utter_shop_unavailable", lang)
-            return [*reset, SlotSet("awaiting_answer", "offer_human")]
+            return [*reset, SlotSet(SLOT_AWAITING_ANSWER, AWAITING_OFFER_HUMAN)]
         say(dispatcher, domain, "utter_restock_registered", lang, email=email, product=item["name"])
         return reset

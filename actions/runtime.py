@@ -7,6 +7,7 @@ import threading
 
 from rasa_sdk import Tracker
 
+from bot.conversation import SLOT_LANGUAGE
 from bot.errors import FaqbotError
 from bot.faq.service import FaqService
 from bot.faq.settings import load_settings
@@ -59,7 +60,7 @@ def get_service() -> FaqService:
 
 def conversation_language(tracker: Tracker) -> str:
     """The conversation's language slot, or the configured default before it is known."""
-    return tracker.get_slot("language") or get_service().settings.default_language
+    return tracker.get_slot(SLOT_LANGUAGE) or get_service().settings.default_language
 
 
 def get_shop() -> ShopService:

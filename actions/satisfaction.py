@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import conversation_language
 from actions.texts import say
+from bot.conversation import SLOT_SATISFACTION, SLOT_SATISFACTION_ASKED
 
 RATINGS = ("up", "down")
 
@@ -29,10 +30,10 @@ class ActionAskSatisfaction(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if tracker.get_slot("satisfaction_asked"):
+        if tracker.get_slot(SLOT_SATISFACTION_ASKED):
             return []
         say(dispatcher, domain, "utter_ask_satisfaction", conversation_language(tracker))
-        return [SlotSet("satisfaction_asked", True)]
+        return [SlotSet(SLOT_SATISFACTION_ASKED, True)]
 
 
 class ActionStoreSatisfaction(Action):
@@ -50,4 +51,4 @@ class ActionStoreSatisfaction(Action):
             say(dispatcher, domain, "utter_anything_else", lang)
             return []
         say(dispatcher, domain, f"utter_rating_thanks_{rating}", lang)
-        return [SlotSet("satisfaction", rating), SlotSet("satisfaction_asked", True)]
+        return [SlotSet(SLOT_SATISFACTION, rating), SlotSet(SLOT_SATISFACTION_ASKED, True)]

@@ -12,6 +12,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import conversation_language, get_shop
 from actions.texts import say, text
+from bot.conversation import (
+    AWAITING_NOTIFY_RESTOCK,
+    AWAITING_OFFER_HUMAN,
+    REASON_SHOP_DOWN,
+    SLOT_AWAITING_ANSWER,
+    SLOT_ESCALATION_REASON,
+    SLOT_RESTOCK_ITEM,
+    SLOT_STOCK_WISH,
+)
 from bot.errors import ShopError, ShopUnavailable
 from bot.shop.models import Product, VariantStock
 from bot.shop.service import Wish
@@ -41,7 +50,7 @@ class ActionCheckStock(Action):
                     for p in found.products
                 ]
                 say(dispatcher, domain, "utter_stock_which_product", lang, buttons=buttons)
-                return [SlotSet("stock_wish", wish.as_slot())]
+                return [SlotSet(SLOT_STOCK_WISH, wish.as_slot())]
             return await answer_stock(dispatcher, domain, lang, found.products[0], wish)
         except (ShopError, ShopUnavailable):
             return shop_down(dispatcher, domain, lang)
@@ -64,8 +73,8 @@ class ActionChooseProduct(Action):
             if product is None:
                 say(dispatcher, domain, "utter_stock_no_product", lang)
                 return []
-            wish = Wish.from_slot(tracker.get_slot("stock_wish"))
-            return [SlotSet("stock_wish", None)] + await answer_stock(
+            wish = Wish.from_slot(tracker.get_slot(SLOT_STOCK_WISH))
+            return [SlotSet(SLOT_STOCK_WISH, None)] + await answer_stock(
                 dispatcher, domain, lang, product, wish
             )
         except (ShopError, ShopUnavailable):
@@ -119,7 +128,10 @@ async def answer_stock(
             say(dispatcher, domain, "utter_stock_sold_out", lang, product=name, restock=restock)
         else:
             say(dispatcher, domain, "utter_stock_sold_out_no_date", lang, product=name)
-        return [SlotSet("restock_item", item), SlotSet("awaiting_answer", "notify_restock")]
+        return [
+            SlotSet(SLOT_RESTOCK_ITEM, item),
+            SlotSet(SLOT_AWAITING_ANSWER, AWAITING_NOTIFY_RESTOCK),
+        ]
     if wish.store:
         level = next((lv for lv in stock.levels if lv.location.id == wish.store), None)
         if level is not None:
@@ -169,7 +181,10 @@ def shop_down(
 ) -> list[EventType]:
     """The shop system does not answer: say so and offer a person."""
     say(dispatcher, domain, "utter_shop_unavailable", lang)
-    return [SlotSet("awaiting_answer", "offer_human"), SlotSet("escalation_reason", "shop_down")]
+    return [
+        SlotSet(SLOT_AWAITING_ANSWER, AWAITING_OFFER_HUMAN),
+        SlotSet(SLOT_ESCALATION_REASON, REASON_SHOP_DOWN),
+    ]
 
 
 def _choose(product_id: str) -> str:

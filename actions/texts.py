@@ -11,7 +11,8 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.responses import pick_variation
+from bot.conversation import META_HANDOFF, META_LANGUAGE, HandoffState
+from bot.responses import fill, pick_variation
 
 
 def variation(domain: dict[str, Any], name: str, lang: str) -> dict[str, Any]:
@@ -24,20 +25,13 @@ def text(domain: dict[str, Any], name: str, lang: str, **values: object) -> str:
     return fill(str(variation(domain, name, lang).get("text", "")), values)
 
 
-def fill(template: str, values: dict[str, object]) -> str:
-    """Replace ``{key}`` by its value (plain replacement: texts may contain other braces)."""
-    for key, value in values.items():
-        template = template.replace("{" + key + "}", str(value))
-    return template
-
-
 def say(
     dispatcher: CollectingDispatcher,
     domain: dict[str, Any],
     name: str,
     lang: str,
     buttons: list[dict[str, str]] | None = None,
-    handoff: str | None = None,
+    handoff: HandoffState | None = None,
     **values: object,
 ) -> None:
     """Send response ``name`` in ``lang`` (placeholders filled), extra buttons after its own.
@@ -51,11 +45,11 @@ def say(
     dispatcher.utter_message(text=message, buttons=all_buttons or None, **metadata(lang, handoff))
 
 
-def metadata(lang: str, handoff: str | None = None) -> dict[str, str]:
+def metadata(lang: str, handoff: HandoffState | None = None) -> dict[str, str]:
     """Extra keys of a bot message: Rasa keeps them as the message's metadata, and channels
     that do not know them ignore them (unlike ``custom`` payloads, which some channels send
     on as they are)."""
-    extra = {"language": lang}
+    extra = {META_LANGUAGE: lang}
     if handoff:
-        extra["handoff"] = handoff
+        extra[META_HANDOFF] = handoff
     return extra

@@ -6,6 +6,7 @@ domain.yml itself), so both speak with the same words.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,13 @@ def pick_variation(responses: dict[str, Any], name: str, lang: str) -> dict[str,
     if default is None:
         raise KeyError(f"response {name!r} has no variation for {lang!r} and no default")
     return dict(default)
+
+
+def fill(template: str, values: Mapping[str, object]) -> str:
+    """Replace each ``{key}`` by its value (plain replacement: texts may contain other braces)."""
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", str(value))
+    return template
 
 
 def load_responses(domain_path: Path) -> dict[str, Any]:
