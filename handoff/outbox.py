@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from handoff.backends.base import Backend, build_backend
+from handoff.backends import Backend, build_backend
 from handoff.config import HandoffSettings
 from handoff.errors import BackendError, HandoffConfigError
 from handoff.store import Store, utcnow

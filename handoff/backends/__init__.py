@@ -1,4 +1,8 @@
-"""Helpdesk backends that receive handed-off chats: a signed webhook, or Chatwoot."""
+"""Helpdesk backends that receive handed-off chats: a signed webhook, or Chatwoot.
+
+:func:`build_backend` is the one place that knows every kind; each kind's module imports only
+:mod:`handoff.backends.base`.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from handoff.backends.base import (
     InboundEvent,
     Payload,
     WebhookConfig,
-    build_backend,
 )
+from handoff.backends.chatwoot import ChatwootBackend
+from handoff.backends.webhook import WebhookBackend
 
 __all__ = [
     "Backend",
@@ -23,3 +28,14 @@ __all__ = [
     "WebhookConfig",
     "build_backend",
 ]
+
+
+def build_backend(name: str, config: BackendConfig) -> Backend:
+    """The backend described by ``config``, called ``name`` in logs and the outbox.
+
+    Raises:
+        HandoffConfigError: an environment variable the config names is not set.
+    """
+    if isinstance(config, WebhookConfig):
+        return WebhookBackend(name, config)
+    return ChatwootBackend(name, config)

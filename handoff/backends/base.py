@@ -1,4 +1,7 @@
-"""What every helpdesk backend offers, its configuration, and the factory that builds one."""
+"""What every helpdesk backend offers, their configuration, and the HTTP helpers they share.
+
+The factory that builds a backend from its configuration is :func:`handoff.backends.build_backend`.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +17,6 @@ from handoff.errors import BackendError, HandoffConfigError
 
 Payload = dict[str, Any]
 """The JSON document sent for an event: ``{"event", "ticket", "message"?}``."""
-
-EVENTS = ("handoff.requested", "handoff.message", "handoff.closed")
 
 Seconds = Annotated[float, Field(gt=0)]
 
@@ -82,21 +83,6 @@ class ChatwootConfig(BaseModel):
 
 
 BackendConfig = Annotated[WebhookConfig | ChatwootConfig, Field(discriminator="type")]
-
-
-def build_backend(name: str, config: BackendConfig) -> Backend:
-    """The backend described by ``config``, called ``name`` in logs and the outbox.
-
-    Raises:
-        HandoffConfigError: an environment variable the config names is not set.
-    """
-    # Imported here: both modules import this one.
-    from handoff.backends.chatwoot import ChatwootBackend
-    from handoff.backends.webhook import WebhookBackend
-
-    if isinstance(config, WebhookConfig):
-        return WebhookBackend(name, config)
-    return ChatwootBackend(name, config)
 
 
 def secret_from_env(variable: str, what: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import requests
 
+from bot.conversation import SENDER_AGENT, SENDER_BOT, SENDER_SHOPPER
 from handoff.backends.base import (
     ChatwootConfig,
     DeliveryResult,
@@ -26,7 +27,7 @@ from handoff.errors import BackendError
 Json = dict[str, Any]
 
 TRANSCRIPT_LIMIT = 20_000  # characters of transcript in the note; older lines are dropped
-_SENDERS = {"shopper": "Shopper", "bot": "Bot", "agent": "Agent"}
+_SENDERS = {SENDER_SHOPPER: "Shopper", SENDER_BOT: "Bot", SENDER_AGENT: "Agent"}
 
 
 class ChatwootBackend:
@@ -72,10 +73,6 @@ class ChatwootBackend:
             self._set_status(conversation, "resolved")
             return DeliveryResult(external_id=conversation)
         raise BackendError(f"{self.name}: unknown event {event!r}", retryable=False)
-
-    def parse_webhook(self, body: Json) -> InboundEvent | None:
-        """:func:`parse_webhook` limited to this backend's inbox."""
-        return parse_webhook(body, inbox_id=self.inbox_id)
 
     # -- handoff.requested ---------------------------------------------------------------
 

@@ -511,9 +511,9 @@ def test_resolved_and_other_status_changes() -> None:
     assert parse_webhook({"event": "webwidget_triggered"}) is None
 
 
-def test_backend_ignores_other_inboxes(fake: FakeChatwoot) -> None:
-    backend = backend_for(fake)
+def test_events_of_other_inboxes_are_ignored() -> None:
     other = message_created(inbox={"id": INBOX + 1, "name": "email"})
-    assert backend.parse_webhook(other) is None
-    assert backend.parse_webhook({**status_changed("resolved"), "inbox_id": INBOX + 1}) is None
-    assert backend.parse_webhook(message_created()) is not None
+    assert parse_webhook(other, inbox_id=INBOX) is None
+    resolved_elsewhere = {**status_changed("resolved"), "inbox_id": INBOX + 1}
+    assert parse_webhook(resolved_elsewhere, inbox_id=INBOX) is None
+    assert parse_webhook(message_created(), inbox_id=INBOX) is not None
