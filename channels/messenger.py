@@ -8,7 +8,8 @@ not start. This channel reads them itself:
 - ``FACEBOOK_APP_SECRET``: the app secret that signs every webhook (``X-Hub-Signature``);
 - ``FACEBOOK_PAGE_ACCESS_TOKEN``: the page token used to send answers;
 - ``FACEBOOK_GRAPH_URL`` (default ``https://graph.facebook.com``) and ``FACEBOOK_GRAPH_VERSION``
-  (default ``v19.0``): where the Send API is (tests point it at a local receiver).
+  (default ``v19.0``): where the Send API is (tests point it at a local receiver); read by
+  ``handoff.messenger.graph_api_from_env``, as for the handoff service's agent messages.
 
 Without them the webhook ``/webhooks/facebook/webhook`` still exists but answers 503 with what
 to set. Differences from Rasa's channel (same name ``facebook``, same routes):
@@ -39,12 +40,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from handoff.messenger import quick_reply_message
+from handoff.messenger import (
+    DEFAULT_GRAPH_URL,
+    DEFAULT_GRAPH_VERSION,
+    graph_api_from_env,
+    quick_reply_message,
+)
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_GRAPH_URL = "https://graph.facebook.com"
-DEFAULT_GRAPH_VERSION = "v19.0"
 GRAPH_TIMEOUT = 10.0  # seconds per Graph API call
 REQUIRED = ("FACEBOOK_VERIFY_TOKEN", "FACEBOOK_APP_SECRET", "FACEBOOK_PAGE_ACCESS_TOKEN")
 
@@ -180,13 +184,13 @@ class MessengerInput(FacebookInput):
                 "Messenger: the settings under channels.messenger.MessengerInput in "
                 "credentials.yml are ignored; set the FACEBOOK_* environment variables instead"
             )
-        version = os.environ.get("FACEBOOK_GRAPH_VERSION") or DEFAULT_GRAPH_VERSION
+        graph_url, graph_version = graph_api_from_env()
         return cls(
             os.environ.get("FACEBOOK_VERIFY_TOKEN", ""),
             os.environ.get("FACEBOOK_APP_SECRET", ""),
             os.environ.get("FACEBOOK_PAGE_ACCESS_TOKEN", ""),
-            graph_url=os.environ.get("FACEBOOK_GRAPH_URL") or DEFAULT_GRAPH_URL,
-            graph_version=version if version.startswith("v") else f"v{version}",
+            graph_url=graph_url,
+            graph_version=graph_version,
         )
 
     def __init__(

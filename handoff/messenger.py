@@ -17,6 +17,8 @@ Settings come from the environment: ``FACEBOOK_PAGE_ACCESS_TOKEN`` (required),
 ``FACEBOOK_GRAPH_URL`` (default ``https://graph.facebook.com``; tests point it at a local
 receiver), ``FACEBOOK_GRAPH_VERSION`` (default ``v19.0``) and ``FACEBOOK_APP_SECRET``
 (optional: adds ``appsecret_proof`` to every call, which pages with *Require App Secret* need).
+Rasa's Messenger channel reads the Graph API's address with the same :func:`graph_api_from_env`,
+so this module stays importable in Rasa's process (Python 3.10, no FastAPI or SQLAlchemy).
 """
 
 from __future__ import annotations
@@ -55,6 +57,14 @@ _RETRYABLE_STATUSES = frozenset({408, 429})
 _ERROR_EXCERPT = 300
 
 
+def graph_api_from_env() -> tuple[str, str]:
+    """``(graph_url, graph_version)`` from ``FACEBOOK_GRAPH_URL`` and ``FACEBOOK_GRAPH_VERSION``
+    (or the defaults); a version without its ``v`` gets one (``20.0`` → ``v20.0``)."""
+    version = os.environ.get("FACEBOOK_GRAPH_VERSION") or DEFAULT_GRAPH_VERSION
+    url = os.environ.get("FACEBOOK_GRAPH_URL") or DEFAULT_GRAPH_URL
+    return url, version if version.startswith("v") else f"v{version}"
+
+
 @dataclass(frozen=True)
 class MessengerConfig:
     """Where and as which page to send."""
@@ -77,11 +87,11 @@ class MessengerConfig:
                 "Messenger is not configured for the handoff service: set "
                 "FACEBOOK_PAGE_ACCESS_TOKEN (and FACEBOOK_APP_SECRET) to the page's values"
             )
-        version = os.environ.get("FACEBOOK_GRAPH_VERSION") or DEFAULT_GRAPH_VERSION
+        graph_url, graph_version = graph_api_from_env()
         return cls(
             page_access_token=token,
-            graph_url=os.environ.get("FACEBOOK_GRAPH_URL") or DEFAULT_GRAPH_URL,
-            graph_version=version if version.startswith("v") else f"v{version}",
+            graph_url=graph_url,
+            graph_version=graph_version,
             app_secret=os.environ.get("FACEBOOK_APP_SECRET") or None,
         )
 
