@@ -5,12 +5,13 @@ Rasa side is :mod:`channels.socketio`.
 
 A payload is ``{"text", "quick_replies": [{"content_type", "title", "payload"}], "metadata",
 "timestamp"}`` plus ``custom``/``attachment``/``image``/``elements`` when the message has them.
-``metadata`` keeps only :data:`METADATA_KEYS`:
+``metadata`` keeps only :data:`bot.conversation.METADATA_KEYS`:
 
 - ``agent``: the agent the message is about; with ``from: "agent"`` the agent wrote it.
-- ``handoff``: the conversation's handoff state after this message: ``queued``, ``overflow``,
-  ``active``, ``offline`` (asking for an email address), ``message_left`` (offline ticket
-  saved) or ``none`` (the bot is in charge again).
+- ``handoff``: the conversation's handoff state after this message
+  (:data:`bot.conversation.HandoffState`): ``queued``, ``overflow``, ``active``, ``offline``
+  (asking for an email address), ``message_left`` (offline ticket saved) or ``none`` (the bot
+  is in charge again).
 - ``language``: the language the bot speaks in this conversation (fi, sv, en).
 """
 
@@ -19,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-METADATA_KEYS = ("agent", "from", "handoff", "language")
+from bot.conversation import METADATA_KEYS
+
 PASSED_THROUGH = ("custom", "attachment", "image", "elements")
 HISTORY_LIMIT = 100
 

@@ -30,6 +30,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.conversation import HANDOFF_NONE, SLOT_HANDOFF
 from channels.messages import history, shows_something, widget_message
 
 logger = logging.getLogger(__name__)
@@ -110,13 +111,13 @@ class SocketIOInput(StockSocketIOInput):
             if agent is not None and agent.tracker_store is not None:
                 tracker = await agent.tracker_store.retrieve(session_id)
             events = [event.as_dict() for event in tracker.events] if tracker else []
-            handoff = tracker.get_slot("handoff") if tracker else None
+            handoff = tracker.get_slot(SLOT_HANDOFF) if tracker else None
             await sio.emit(
                 "history",
                 {
                     "session_id": session_id,
                     "messages": history(events, since),
-                    "handoff": handoff or "none",
+                    "handoff": handoff or HANDOFF_NONE,
                 },
                 room=sid,
                 namespace=namespace,
