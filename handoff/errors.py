@@ -8,7 +8,8 @@ class HandoffError(Exception):
 
 
 class HandoffConfigError(HandoffError):
-    """The ``handoff`` section of faqbot.yml or an environment variable is invalid."""
+    """``handoff.yml`` (or the file ``$FAQBOT_HANDOFF_CONFIG`` names) or an environment variable
+    is invalid."""
 
 
 class StorageError(HandoffError):
