@@ -1,4 +1,5 @@
-"""Agent passwords (scrypt) and login sessions (random tokens, stored hashed)."""
+"""Agent passwords (scrypt), login sessions (random tokens, stored hashed), login throttling
+and presence (whose console is open)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import base64
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections import defaultdict, deque
 
 from handoff.errors import AuthError
 from handoff.store import Store
@@ -13,6 +17,8 @@ from handoff.store import Store
 # scrypt parameters (RFC 7914 recommends N=2**14..2**20 for interactive logins); stored per hash
 _N, _R, _P = 2**14, 8, 1
 MIN_PASSWORD_LENGTH = 10
+LOGIN_FAILURES_ALLOWED = 5
+LOGIN_WINDOW_SECONDS = 300.0
 
 
 def hash_password(password: str) -> str:
@@ -83,3 +89,44 @@ class Sessions:
     def logout(self, token: str) -> None:
         """End a session."""
         self.store.delete_session(_token_hash(token))
+
+
+class LoginThrottle:
+    """Refuse logins for a name after repeated failures (per process)."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def blocked(self, name: str) -> bool:
+        """Whether ``name`` failed too often recently."""
+        with self._lock:
+            recent = self._failures[name]
+            while recent and recent[0] < time.monotonic() - LOGIN_WINDOW_SECONDS:
+                recent.popleft()
+            return len(recent) >= LOGIN_FAILURES_ALLOWED
+
+    def failed(self, name: str) -> None:
+        """Count a failure."""
+        with self._lock:
+            self._failures[name].append(time.monotonic())
+
+    def succeeded(self, name: str) -> None:
+        """Forget failures."""
+        with self._lock:
+            self._failures.pop(name, None)
+
+
+class Presence:
+    """Records that an agent's console is open, writing at most every 10 s per agent."""
+
+    def __init__(self, store: Store, every: float = 10.0) -> None:
+        self.store, self.every = store, every
+        self._last: dict[str, float] = {}
+
+    def seen(self, agent: str) -> None:
+        """The agent's console polled just now."""
+        now = time.monotonic()
+        if now - self._last.get(agent, -self.every) >= self.every:
+            self._last[agent] = now
+            self.store.touch_agent(agent)

@@ -3,7 +3,8 @@
 The action server calls :meth:`HandoffDesk.escalate` and :meth:`HandoffDesk.leave_contact`;
 the handoff service calls everything else. Both share the database, so an escalation is
 stored even while the handoff service is down, and deliveries to helpdesk backends go
-through the persisted outbox.
+through the persisted outbox. Every change of a ticket's state goes through the desk, with
+its rules: who may claim, reply to and close which chat.
 """
 
 from __future__ import annotations
@@ -14,19 +15,43 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from bot.responses import load_responses, pick_variation
+from bot.conversation import (
+    HANDOFF_NONE,
+    META_AGENT,
+    META_HANDOFF,
+    META_LANGUAGE,
+    SENDER_AGENT,
+    SENDER_NOTE,
+    SENDER_SHOPPER,
+    SENDER_SYSTEM,
+    SLOT_HANDOFF,
+    SLOT_SATISFACTION_ASKED,
+    STATUS_ACTIVE,
+    STATUS_CLOSED,
+    STATUS_OFFLINE,
+    STATUS_OVERFLOW,
+    STATUS_QUEUED,
+    EscalationReason,
+    OpenStatus,
+    Sender,
+)
+from bot.responses import fill, load_responses, pick_variation
 from handoff.config import CONSOLE, HandoffSettings
-from handoff.errors import InvalidTransition, MessengerError, RasaUnavailable, UnknownConversation
+from handoff.delivery import Delivery, MessengerDelivery, RasaDelivery
+from handoff.errors import InvalidTransition, RasaUnavailable, UnknownConversation
 from handoff.messenger import CHANNEL as MESSENGER
-from handoff.messenger import MessengerClient, can_reach
-from handoff.rasa import Event, RasaClient, bot_message, resume_events, set_slot
-from handoff.store import Message, Store, Ticket, utcnow
+from handoff.messenger import MessengerClient
+from handoff.rasa import RasaClient, bot_message, resume_events, set_slot
+from handoff.store import Store, utcnow
+from handoff.tickets import Message, Ticket, TicketJson
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+CLAIMABLE: tuple[OpenStatus, ...] = (STATUS_QUEUED, STATUS_OFFLINE, STATUS_OVERFLOW)
 
 
 @dataclass
@@ -36,9 +61,9 @@ class Escalation:
     conversation_id: str
     channel: str
     language: str
-    reason: str  # explicit_request | not_helped | handoff_entry | offline_request
+    reason: EscalationReason
     candidates: list[dict[str, Any]] = field(default_factory=list)
-    transcript: list[tuple[str, str, datetime]] = field(default_factory=list)
+    transcript: list[tuple[Sender, str, datetime]] = field(default_factory=list)
     events_seen: int = 0
     question: str | None = None
 
@@ -47,17 +72,12 @@ class Escalation:
 class Outcome:
     """Where the escalation went, and what to tell the shopper."""
 
-    status: str  # queued | active | offline | overflow
+    status: OpenStatus
     ticket_id: int
     position: int | None = None
     wait_minutes: int | None = None
     back_at: datetime | None = None
     already_open: bool = False
-
-    @property
-    def pauses_bot(self) -> bool:
-        """Whether a person (ours or the partner's) takes the chat over now."""
-        return self.status in ("queued", "active", "overflow")
 
 
 class HandoffDesk:
@@ -103,7 +123,6 @@ class HandoffDesk:
         if existing is not None:
             return self._outcome(existing, already_open=True)
         status, backend = self._route()
-        paused = status != "offline"
         ticket = self.store.create_ticket(
             conversation_id=request.conversation_id,
             channel=request.channel,
@@ -114,7 +133,7 @@ class HandoffDesk:
             candidates=request.candidates,
             transcript=request.transcript,
             events_seen=request.events_seen,
-            paused=paused,
+            paused=status != STATUS_OFFLINE,
             question=request.question,
         )
         if backend != CONSOLE:
@@ -122,30 +141,30 @@ class HandoffDesk:
         log.info("ticket %d: %s via %s (%s)", ticket.id, status, backend, request.reason)
         return self._outcome(ticket)
 
-    def _route(self) -> tuple[str, str]:
+    def _route(self) -> tuple[OpenStatus, str]:
         now = self.clock()
         settings = self.settings
         if settings.backend != CONSOLE:
-            return "queued", settings.backend
+            return STATUS_QUEUED, settings.backend
         overflow = settings.overflow
         partner_open = overflow is not None and (
             overflow.hours is None or overflow.hours.is_open(now)
         )
-        agents = self._agents_online()
-        staffed = agents > 0 or settings.when_no_agent_online == "queue"
+        staffed = self.agents_online() > 0 or settings.when_no_agent_online == "queue"
         if settings.opening_hours.is_open(now) and staffed:
             if overflow is not None and partner_open:
                 position = self.store.queue_length(CONSOLE) + 1
                 if position > overflow.max_queue or (
                     self._wait_minutes(position) > overflow.max_wait_minutes
                 ):
-                    return "overflow", overflow.backend
-            return "queued", CONSOLE
+                    return STATUS_OVERFLOW, overflow.backend
+            return STATUS_QUEUED, CONSOLE
         if overflow is not None and partner_open:
-            return "overflow", overflow.backend
-        return "offline", CONSOLE
+            return STATUS_OVERFLOW, overflow.backend
+        return STATUS_OFFLINE, CONSOLE
 
-    def _agents_online(self) -> int:
+    def agents_online(self) -> int:
+        """Agents whose console was seen within ``agent_online_seconds``."""
         since = self.clock() - timedelta(seconds=self.settings.agent_online_seconds)
         return self.store.agents_online(since)
 
@@ -155,15 +174,16 @@ class HandoffDesk:
         per_position = (
             statistics.median(waits) / 60 if waits else self.settings.default_wait_minutes
         )
-        agents = max(1, self._agents_online())
+        agents = max(1, self.agents_online())
         return max(1, math.ceil(per_position * position / agents))
 
     def _outcome(self, ticket: Ticket, already_open: bool = False) -> Outcome:
-        outcome = Outcome(ticket.status, ticket.id, already_open=already_open)
-        if ticket.status == "queued" and ticket.backend == CONSOLE:
+        status = cast(OpenStatus, ticket.status)  # escalations only see open tickets
+        outcome = Outcome(status, ticket.id, already_open=already_open)
+        if ticket.status == STATUS_QUEUED and ticket.backend == CONSOLE:
             outcome.position = self.store.queue_position(ticket)
             outcome.wait_minutes = self._wait_minutes(outcome.position)
-        elif ticket.status == "offline":
+        elif ticket.status == STATUS_OFFLINE:
             hours, now = self.settings.opening_hours, self.clock()
             # within hours with nobody online there is no "back at" to promise
             outcome.back_at = None if hours.is_open(now) else hours.next_opening(now)
@@ -172,58 +192,77 @@ class HandoffDesk:
     def leave_contact(self, conversation_id: str, email: str, question: str) -> Ticket:
         """Attach the shopper's email address and question to their offline ticket."""
         ticket = self.store.open_ticket_for(conversation_id)
-        if ticket is None or ticket.status != "offline":
+        if ticket is None or ticket.status != STATUS_OFFLINE:
             raise InvalidTransition(f"conversation {conversation_id} has no offline ticket")
-        self.store.add_message(ticket.id, "shopper", question)
+        self.store.add_message(ticket.id, SENDER_SHOPPER, question)
         return self.store.update_ticket(ticket.id, email=email, question=question)
 
     # agents (handoff service) ---------------------------------------------------------------
 
     def text(self, name: str, language: str, **values: str) -> str:
         """A shopper-facing text from domain.yml in ``language``, with ``{slots}`` filled in."""
-        if self._responses is None:
-            self._responses = load_responses(self.settings.domain_file)
-        template = str(pick_variation(self._responses, name, language).get("text", ""))
-        for key, value in values.items():
-            template = template.replace("{" + key + "}", value)
-        return template
+        return fill(str(self._variation(name, language).get("text", "")), values)
 
     def buttons(self, name: str, language: str) -> list[dict[str, str]]:
         """The buttons of a shopper-facing response from domain.yml in ``language``."""
-        if self._responses is None:
-            self._responses = load_responses(self.settings.domain_file)
-        variation = pick_variation(self._responses, name, language)
         return [
             {"title": str(b["title"]), "payload": str(b["payload"])}
-            for b in variation.get("buttons") or []
+            for b in self._variation(name, language).get("buttons") or []
         ]
 
-    def claim(self, ticket_id: int, agent: str) -> Ticket:
-        """Give a waiting ticket to ``agent``; a paused shopper is told a person joined."""
+    def _variation(self, name: str, language: str) -> dict[str, Any]:
+        if self._responses is None:
+            self._responses = load_responses(self.settings.domain_file)
+        return pick_variation(self._responses, name, language)
+
+    def claim(self, ticket_id: int, agent: str, *, integration: bool = False) -> Ticket:
+        """Give a waiting ticket to ``agent``; a paused shopper is told a person joined.
+
+        Overflow tickets are with the partner: only an ``integration`` (the partner's own
+        system) claims them.
+
+        Raises:
+            InvalidTransition: the ticket is not claimable (by this caller), or another agent
+                was faster.
+            RasaUnavailable: the shopper could not be told; the claim is undone.
+        """
         ticket = self.store.ticket(ticket_id)
-        if ticket.status == "active" and ticket.agent == agent:
+        if ticket.status == STATUS_OVERFLOW and not integration:
+            raise InvalidTransition(f"ticket {ticket_id} is with the overflow partner")
+        if ticket.status == STATUS_ACTIVE and ticket.agent == agent:
             return ticket
-        if not self.store.claim(ticket_id, agent, ("queued", "offline", "overflow")):
+        if not self.store.claim(ticket_id, agent, CLAIMABLE):
             current = self.store.ticket(ticket_id)
             holder = f" by {current.agent}" if current.agent else ""
             raise InvalidTransition(f"ticket {ticket_id} is {current.status}{holder}")
         if ticket.paused:
             joined = self.text("utter_agent_joined", ticket.language, agent=agent)
+            state = {META_HANDOFF: STATUS_ACTIVE, META_AGENT: agent, META_LANGUAGE: ticket.language}
             try:
-                state = {"handoff": "active", "agent": agent, "language": ticket.language}
-                self._to_shopper(
-                    ticket, [set_slot("handoff", "active"), bot_message(joined, metadata=state)]
+                self._delivery(ticket).announce(
+                    ticket,
+                    [set_slot(SLOT_HANDOFF, STATUS_ACTIVE), bot_message(joined, metadata=state)],
                 )
             except RasaUnavailable:
                 self.store.update_ticket(
                     ticket_id, status=ticket.status, agent=None, claimed_at=None
                 )
                 raise
-            self.store.add_message(ticket_id, "system", joined, author=agent)
+            self.store.add_message(ticket_id, SENDER_SYSTEM, joined, author=agent)
         return self.store.ticket(ticket_id)
 
-    def reply(self, ticket_id: int, agent: str, text: str) -> Message:
-        """Send an agent's message to the shopper's chat (through Rasa) and keep it."""
+    def reply(self, ticket_id: int, agent: str, text: str, *, integration: bool = False) -> Message:
+        """Send an agent's message to the shopper's chat and keep it.
+
+        An ``integration`` claims a chat that is not active yet (the shopper is told a person
+        joined); everyone else claims first.
+
+        Raises:
+            InvalidTransition: ``agent`` does not have the chat, or the shopper is not waiting
+                in it (offline tickets are answered by email) or cannot be reached any more.
+        """
+        if integration and self.store.ticket(ticket_id).status != STATUS_ACTIVE:
+            self.claim(ticket_id, agent, integration=True)
         ticket = self._owned(ticket_id, agent)
         if not ticket.paused:
             where = f" at {ticket.email}" if ticket.email else ""
@@ -231,105 +270,78 @@ class HandoffDesk:
                 f"the shopper of ticket {ticket_id} is not waiting in the chat; "
                 f"answer by email{where}"
             )
-        if ticket.channel == MESSENGER:
-            # deliver first: when Messenger refuses, nothing is recorded and the agent can retry
-            self._send_messenger(ticket, text)
-            try:
-                self.rasa.append_events(
-                    ticket.conversation_id,
-                    [bot_message(text, agent=agent)],
-                    execute_side_effects=False,
-                )
-            except RasaUnavailable as exc:
-                log.warning(
-                    "ticket %d: sent on Messenger, not recorded in Rasa: %s", ticket_id, exc
-                )
-        else:
-            self.rasa.append_events(ticket.conversation_id, [bot_message(text, agent=agent)])
-        return self.store.add_message(ticket_id, "agent", text, author=agent)
+        self._delivery(ticket).reply(ticket, agent, text)
+        return self.store.add_message(ticket_id, SENDER_AGENT, text, author=agent)
+
+    def helpdesk_reply(self, ticket_id: int, agent: str, text: str) -> Message:
+        """A helpdesk agent (e.g. in Chatwoot) answers the chat.
+
+        The first answer claims the chat, so the shopper is told, as for a console claim, that
+        ``agent`` joined; an answer by a colleague of the agent who had the chat takes it over.
+        """
+        ticket = self.store.ticket(ticket_id)
+        if ticket.status == STATUS_ACTIVE and ticket.agent != agent:
+            log.info("ticket %d: %s takes over from %s", ticket_id, agent, ticket.agent)
+            self.store.update_ticket(ticket_id, agent=agent)
+        return self.reply(ticket_id, agent, text, integration=True)
 
     def note(self, ticket_id: int, agent: str, text: str) -> Message:
         """An internal note other agents see; the shopper never does."""
         self.store.ticket(ticket_id)
-        return self.store.add_message(ticket_id, "note", text, author=agent)
+        return self.store.add_message(ticket_id, SENDER_NOTE, text, author=agent)
 
-    def close(self, ticket_id: int, agent: str | None = None) -> Ticket:
-        """Close the ticket and hand the chat back to the bot, which greets the shopper."""
+    def close(self, ticket_id: int, by: str | None = None, *, integration: bool = False) -> Ticket:
+        """Close the ticket and hand the chat back to the bot, which greets the shopper.
+
+        A console agent (``by``, not an ``integration``) cannot close another agent's active
+        chat.
+
+        Raises:
+            InvalidTransition: the chat is another agent's.
+            RasaUnavailable: the chat could not be handed back; the ticket stays open.
+        """
         ticket = self.store.ticket(ticket_id)
-        if ticket.status == "closed":
+        if ticket.status == STATUS_CLOSED:
             return ticket
+        console_agent = by is not None and not integration
+        if console_agent and ticket.status == STATUS_ACTIVE and ticket.agent != by:
+            raise InvalidTransition(f"ticket {ticket_id} is handled by {ticket.agent}")
         if ticket.paused:
             # the bot is back and asks the one-click satisfaction question (its buttons)
             back = self.text("utter_handback", ticket.language)
             rating = self.buttons("utter_handback", ticket.language)
-            state = {"handoff": "none", "language": ticket.language}
-            self._to_shopper(
+            state = {META_HANDOFF: HANDOFF_NONE, META_LANGUAGE: ticket.language}
+            self._delivery(ticket).announce(
                 ticket,
                 [
                     *resume_events(),
-                    set_slot("handoff", None),
+                    set_slot(SLOT_HANDOFF, None),
                     bot_message(back, buttons=rating, metadata=state),
-                    set_slot("satisfaction_asked", True),
+                    set_slot(SLOT_SATISFACTION_ASKED, True),
                 ],
             )
-            self.store.add_message(ticket_id, "system", back, author=agent)
+            self.store.add_message(ticket_id, SENDER_SYSTEM, back, author=by)
         closed = self.store.update_ticket(
-            ticket_id, status="closed", closed_at=self.clock(), paused=False
+            ticket_id, status=STATUS_CLOSED, closed_at=self.clock(), paused=False
         )
         if ticket.backend != CONSOLE:
             self._enqueue(closed, "handoff.closed")
         return closed
 
-    def _to_shopper(self, ticket: Ticket, events: list[Event]) -> None:
-        """Append ``events`` to the conversation; the bot messages among them reach the shopper.
+    def ticket_at_helpdesk(self, backend: str, external_id: str) -> Ticket | None:
+        """The open ticket that helpdesk ``backend`` knows by ``external_id``, if any."""
+        ticket = self.store.ticket_by_external_id(backend, external_id)
+        return None if ticket is None or ticket.status == STATUS_CLOSED else ticket
 
-        Rasa delivers them to web and REST chats. Messenger chats get them through the Send
-        API from here (Messenger's messaging windows need the right ``messaging_type``): Rasa
-        only records them. A failed Messenger delivery is noted on the ticket for the agent.
-
-        Raises:
-            RasaUnavailable: Rasa did not take the events (nothing was delivered).
-        """
-        if ticket.channel != MESSENGER:
-            self.rasa.append_events(ticket.conversation_id, events)
-            return
-        self.rasa.append_events(ticket.conversation_id, events, execute_side_effects=False)
-        for event in events:
-            if event.get("event") != "bot" or not event.get("text"):
-                continue
-            try:
-                buttons = (event.get("data") or {}).get("buttons") or []
-                self._send_messenger(ticket, str(event["text"]), buttons)
-            except (MessengerError, InvalidTransition) as exc:
-                log.warning("ticket %d: Messenger did not deliver a message: %s", ticket.id, exc)
-                self.store.add_message(
-                    ticket.id, "note", f"Not delivered to the shopper on Messenger: {exc}"
-                )
-
-    def _send_messenger(
-        self, ticket: Ticket, text: str, buttons: list[dict[str, str]] | None = None
-    ) -> None:
-        """Send ``text`` (and ``buttons`` as quick replies) to the ticket's Messenger user; the
-        conversation id is their PSID.
-
-        Raises:
-            InvalidTransition: the shopper last wrote more than 7 days ago.
-            MessengerError: the Send API refused or did not answer.
-        """
-        last = self.store.last_message_at(ticket.id, "shopper") or ticket.created_at
-        now = self.clock()
-        if not can_reach(last, now):
-            raise InvalidTransition(
-                f"the shopper of ticket {ticket.id} last wrote on Messenger at "
-                f"{last:%Y-%m-%d %H:%M} UTC; Messenger accepts no messages 7 days after that"
-            )
-        self.messenger.send_text(
-            ticket.conversation_id, text, last_user_message_at=last, now=now, buttons=buttons or ()
-        )
+    def _delivery(self, ticket: Ticket) -> Delivery:
+        """How messages reach the ticket's shopper: the Send API on Messenger, else Rasa."""
+        if ticket.channel == MESSENGER:
+            return MessengerDelivery(self.rasa, lambda: self.messenger, self.store, self.clock)
+        return RasaDelivery(self.rasa)
 
     def _owned(self, ticket_id: int, agent: str) -> Ticket:
         ticket = self.store.ticket(ticket_id)
-        if ticket.status != "active":
+        if ticket.status != STATUS_ACTIVE:
             raise InvalidTransition(f"ticket {ticket_id} is {ticket.status}; claim it first")
         if ticket.agent != agent:
             raise InvalidTransition(f"ticket {ticket_id} is handled by {ticket.agent}")
@@ -340,7 +352,7 @@ class HandoffDesk:
     def sync_from_rasa(self) -> list[Message]:
         """Read what shoppers wrote while paused from Rasa into their tickets (and backends)."""
         new: list[Message] = []
-        for ticket in self.store.list_tickets(("queued", "active", "overflow")):
+        for ticket in self.store.list_tickets((STATUS_QUEUED, STATUS_ACTIVE, STATUS_OVERFLOW)):
             if not ticket.paused:
                 continue
             try:
@@ -366,24 +378,14 @@ class HandoffDesk:
         return new
 
     def payload(self, ticket: Ticket, event: str, message: Message | None = None) -> dict[str, Any]:
-        """The JSON document backends receive."""
+        """The JSON document backends receive: the ticket with its transcript (no notes)."""
+        transcript = [m.line() for m in self.store.messages(ticket.id) if m.sender != SENDER_NOTE]
         body: dict[str, Any] = {
             "event": event,
-            "ticket": {
-                **ticket.as_json(),
-                "transcript": [
-                    {"sender": m.sender, "text": m.text, "at": m.at.isoformat()}
-                    for m in self.store.messages(ticket.id)
-                    if m.sender != "note"
-                ],
-            },
+            "ticket": {**TicketJson.of(ticket).model_dump(), "transcript": transcript},
         }
         if message is not None:
-            body["message"] = {
-                "sender": message.sender,
-                "text": message.text,
-                "at": message.at.isoformat(),
-            }
+            body["message"] = message.line()
         return body
 
     def _enqueue(self, ticket: Ticket, event: str, message: Message | None = None) -> None:

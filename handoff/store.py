@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from bot.conversation import (
+    OPEN_STATUSES,
+    SENDER_SHOPPER,
+    STATUS_ACTIVE,
+    STATUS_OFFLINE,
+    STATUS_QUEUED,
+    OpenStatus,
+    Sender,
+    TicketStatus,
+)
 from handoff.errors import StorageError, UnknownConversation
-
-OPEN_STATUSES = ("queued", "active", "offline", "overflow")
-STATUSES = (*OPEN_STATUSES, "closed")
+from handoff.tickets import Message, Ticket
 
 metadata = sa.MetaData()
 
@@ -53,7 +61,7 @@ messages = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), nullable=False, index=True),
-    sa.Column("sender", sa.String(16), nullable=False),  # shopper | bot | agent | note | system
+    sa.Column("sender", sa.String(16), nullable=False),  # a bot.conversation.Sender
     sa.Column("author", sa.String(64)),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
@@ -103,72 +111,6 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
-
-
-@dataclass
-class Message:
-    """One line of a ticket's transcript."""
-
-    id: int
-    ticket_id: int
-    sender: str
-    text: str
-    at: datetime
-    author: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """JSON for the API and backends."""
-        return {
-            "id": self.id,
-            "sender": self.sender,
-            "author": self.author,
-            "text": self.text,
-            "at": self.at.isoformat(),
-        }
-
-
-@dataclass
-class Ticket:
-    """One escalation of one conversation."""
-
-    id: int
-    conversation_id: str
-    channel: str
-    language: str
-    status: str
-    reason: str
-    backend: str
-    created_at: datetime
-    external_id: str | None = None
-    agent: str | None = None
-    email: str | None = None
-    question: str | None = None
-    candidates: list[dict[str, Any]] = field(default_factory=list)
-    events_seen: int = 0
-    paused: bool = False
-    claimed_at: datetime | None = None
-    closed_at: datetime | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """JSON for the API and backends (without the transcript)."""
-        return {
-            "id": self.id,
-            "conversation_id": self.conversation_id,
-            "channel": self.channel,
-            "language": self.language,
-            "status": self.status,
-            "reason": self.reason,
-            "backend": self.backend,
-            "external_id": self.external_id,
-            "agent": self.agent,
-            "email": self.email,
-            "question": self.question,
-            "faq_candidates": self.candidates,
-            "paused": self.paused,
-            "created_at": self.created_at.isoformat(),
-            "claimed_at": self.claimed_at.isoformat() if self.claimed_at else None,
-            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
-        }
 
 
 @dataclass
@@ -291,11 +233,11 @@ class Store:
         conversation_id: str,
         channel: str,
         language: str,
-        status: str,
+        status: TicketStatus,
         reason: str,
         backend: str,
         candidates: list[dict[str, Any]],
-        transcript: list[tuple[str, str, datetime]],
+        transcript: list[tuple[Sender, str, datetime]],
         events_seen: int,
         paused: bool,
         question: str | None = None,
@@ -355,8 +297,8 @@ class Store:
     def list_tickets(
         self, statuses: tuple[str, ...] = OPEN_STATUSES, limit: int = 200
     ) -> list[Ticket]:
-        """Tickets in these states; offline ones first, then oldest first."""
-        order = sa.case((tickets.c.status == "offline", 0), else_=1)
+        """Tickets in these states (unknown ones match nothing); offline first, then oldest."""
+        order = sa.case((tickets.c.status == STATUS_OFFLINE, 0), else_=1)
         with self.transaction() as conn:
             rows = conn.execute(
                 sa.select(tickets)
@@ -376,13 +318,13 @@ class Store:
             raise UnknownConversation(f"no ticket {ticket_id}")
         return self.ticket(ticket_id)
 
-    def claim(self, ticket_id: int, agent: str, claimable: tuple[str, ...]) -> bool:
+    def claim(self, ticket_id: int, agent: str, claimable: tuple[OpenStatus, ...]) -> bool:
         """Atomically give a ``claimable`` ticket to ``agent``; False if someone was faster."""
         with self.transaction() as conn:
             done = conn.execute(
                 tickets.update()
                 .where(tickets.c.id == ticket_id, tickets.c.status.in_(claimable))
-                .values(status="active", agent=agent, claimed_at=utcnow())
+                .values(status=STATUS_ACTIVE, agent=agent, claimed_at=utcnow())
             )
         return bool(done.rowcount)
 
@@ -392,7 +334,7 @@ class Store:
             count = conn.execute(
                 sa.select(sa.func.count())
                 .select_from(tickets)
-                .where(tickets.c.status == "queued", tickets.c.backend == backend)
+                .where(tickets.c.status == STATUS_QUEUED, tickets.c.backend == backend)
             ).scalar_one()
         return int(count)
 
@@ -403,7 +345,7 @@ class Store:
                 sa.select(sa.func.count())
                 .select_from(tickets)
                 .where(
-                    tickets.c.status == "queued",
+                    tickets.c.status == STATUS_QUEUED,
                     tickets.c.backend == ticket.backend,
                     tickets.c.id < ticket.id,
                 )
@@ -431,7 +373,7 @@ class Store:
     def add_message(
         self,
         ticket_id: int,
-        sender: str,
+        sender: Sender,
         text: str,
         author: str | None = None,
         at: datetime | None = None,
@@ -455,10 +397,10 @@ class Store:
             for text, at in texts:
                 message_id = conn.execute(
                     messages.insert().values(
-                        ticket_id=ticket_id, sender="shopper", text=text, at=at
+                        ticket_id=ticket_id, sender=SENDER_SHOPPER, text=text, at=at
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
-                stored.append(Message(int(message_id), ticket_id, "shopper", text, at))
+                stored.append(Message(int(message_id), ticket_id, SENDER_SHOPPER, text, at))
             conn.execute(
                 tickets.update().where(tickets.c.id == ticket_id).values(events_seen=events_seen)
             )
@@ -474,7 +416,7 @@ class Store:
             ).all()
         return [_message(row) for row in rows]
 
-    def last_message_at(self, ticket_id: int, sender: str) -> datetime | None:
+    def last_message_at(self, ticket_id: int, sender: Sender) -> datetime | None:
         """When ``sender`` (e.g. ``shopper``) last wrote in the ticket, if ever."""
         with self.transaction() as conn:
             value = conn.execute(

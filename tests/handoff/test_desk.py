@@ -38,7 +38,6 @@ def test_queue_positions_and_expected_wait(store: Store, fake_rasa: FakeRasa, cl
     first, second = desk.escalate(request("c1")), desk.escalate(request("c2"))
     assert (first.status, first.position, first.wait_minutes) == ("queued", 1, 3)
     assert (second.status, second.position, second.wait_minutes) == ("queued", 2, 6)
-    assert first.pauses_bot
     ticket = store.ticket(first.ticket_id)
     assert ticket.language == "fi" and ticket.channel == "socketio" and ticket.paused
     assert ticket.candidates == [{"id": "return_period", "score": 0.84}]
@@ -77,7 +76,7 @@ def test_outside_hours_goes_offline_with_the_next_opening(
     clock.now = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)  # Friday 19:30 in Helsinki
     desk = make_desk(store, fake_rasa, clock)
     outcome = desk.escalate(request())
-    assert outcome.status == "offline" and not outcome.pauses_bot
+    assert outcome.status == "offline"
     assert outcome.back_at == datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 9:00
     assert not store.ticket(outcome.ticket_id).paused
 
@@ -120,7 +119,7 @@ def test_long_queue_overflows_to_the_partner(
     )
     assert desk.escalate(request("c1")).status == "queued"
     overflow = desk.escalate(request("c2"))
-    assert overflow.status == "overflow" and overflow.pauses_bot
+    assert overflow.status == "overflow" and store.ticket(overflow.ticket_id).paused
     [item] = store.due_deliveries(clock.now)
     assert (item.backend, item.event) == ("partner", "handoff.requested")
     assert item.payload["ticket"]["conversation_id"] == "c2"
@@ -245,3 +244,67 @@ def test_state_survives_a_new_store_on_the_same_database(
     [ticket] = reopened.list_tickets()
     assert ticket.conversation_id == "c1" and ticket.status == "queued" and ticket.paused
     reopened.engine.dispose()
+
+
+# who may do what ----------------------------------------------------------------------------
+
+
+def test_overflow_tickets_are_claimed_only_by_an_integration(
+    store: Store, fake_rasa: FakeRasa, clock: Clock
+) -> None:
+    desk = make_desk(store, fake_rasa, clock, when_no_agent_online="queue")
+    ticket_id = desk.escalate(request()).ticket_id
+    store.update_ticket(ticket_id, status="overflow")
+    with pytest.raises(InvalidTransition, match="overflow partner"):
+        desk.claim(ticket_id, "anna")
+    assert store.ticket(ticket_id).status == "overflow" and fake_rasa.appended == []
+    claimed = desk.claim(ticket_id, "Partner Pia", integration=True)
+    assert (claimed.status, claimed.agent) == ("active", "Partner Pia")
+
+
+def test_an_agent_cannot_close_another_agents_chat(
+    store: Store, fake_rasa: FakeRasa, clock: Clock
+) -> None:
+    desk = make_desk(store, fake_rasa, clock, when_no_agent_online="queue")
+    ticket_id = desk.escalate(request()).ticket_id
+    desk.claim(ticket_id, "anna")
+    with pytest.raises(InvalidTransition, match="handled by anna"):
+        desk.close(ticket_id, by="bertil")
+    assert store.ticket(ticket_id).status == "active"
+    assert desk.close(ticket_id, by="bertil", integration=True).status == "closed"
+
+
+def test_an_integration_reply_claims_the_chat_first(
+    store: Store, fake_rasa: FakeRasa, clock: Clock
+) -> None:
+    desk = make_desk(store, fake_rasa, clock, when_no_agent_online="queue")
+    ticket_id = desk.escalate(request("c1", language="en")).ticket_id
+    with pytest.raises(InvalidTransition, match="claim it first"):
+        desk.reply(ticket_id, "Partner Pia", "Hello!")
+    desk.reply(ticket_id, "Partner Pia", "Hello!", integration=True)
+    slot, joined, reply = fake_rasa.events_for("c1")
+    assert slot["value"] == "active" and "Partner Pia" in joined["text"]
+    assert reply["text"] == "Hello!" and reply["metadata"]["agent"] == "Partner Pia"
+    assert store.ticket(ticket_id).agent == "Partner Pia"
+
+
+def test_an_integration_does_not_take_another_agents_chat(
+    store: Store, fake_rasa: FakeRasa, clock: Clock
+) -> None:
+    desk = make_desk(store, fake_rasa, clock, when_no_agent_online="queue")
+    ticket_id = desk.escalate(request()).ticket_id
+    desk.claim(ticket_id, "anna")
+    with pytest.raises(InvalidTransition, match="handled by anna"):
+        desk.reply(ticket_id, "Partner Pia", "Hei!", integration=True)
+
+
+def test_agents_online_counts_recent_consoles(
+    store: Store, fake_rasa: FakeRasa, clock: Clock
+) -> None:
+    desk = make_desk(store, fake_rasa, clock)
+    assert desk.agents_online() == 0
+    online(store, "anna")
+    online(store, "bertil")
+    assert desk.agents_online() == 2
+    clock.now += timedelta(seconds=desk.settings.agent_online_seconds + 1)
+    assert desk.agents_online() == 0

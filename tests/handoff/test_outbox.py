@@ -1,15 +1,11 @@
-"""The persisted outbox (retries, order, giving up) and Chatwoot's inbound webhook."""
+"""The persisted outbox: retries, order, giving up."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
-
-from handoff.app import create_app
-from handoff.backends.base import DeliveryResult
+from handoff.backends import DeliveryResult
 from handoff.desk import Escalation, HandoffDesk
 from handoff.errors import BackendError
 from handoff.outbox import MAX_ATTEMPTS, OutboxWorker, retry_delay
@@ -86,67 +82,3 @@ def test_a_refusal_is_not_retried(store: Store, fake_rasa: FakeRasa, clock: Cloc
     desk.escalate(Escalation("c1", "rest", "fi", "explicit_request"))
     worker.run_once()
     assert store.outbox_status()["failed"] == 1
-
-
-CHATWOOT = {
-    "backends": {
-        "helpdesk": {
-            "type": "chatwoot",
-            "base_url": "http://127.0.0.1:9",
-            "account_id": 1,
-            "inbox_id": 3,
-        }
-    }
-}
-
-
-def chatwoot_message(text: str, conversation: int = 42) -> dict[str, Any]:
-    return {
-        "event": "message_created",
-        "message_type": "outgoing",
-        "private": False,
-        "content": text,
-        "sender": {"id": 1, "name": "Maija", "type": "user"},
-        "conversation": {"id": conversation, "display_id": conversation, "inbox_id": 3},
-        "inbox": {"id": 3},
-    }
-
-
-@pytest.fixture
-def chatwoot_desk(
-    store: Store, fake_rasa: FakeRasa, clock: Clock, monkeypatch: pytest.MonkeyPatch
-) -> HandoffDesk:
-    monkeypatch.setenv("FAQBOT_INBOUND_TOKEN", "inbound-secret")
-    desk = make_desk(store, fake_rasa, clock, backend="helpdesk", **CHATWOOT)
-    ticket_id = desk.escalate(Escalation("c1", "socketio", "sv", "explicit_request")).ticket_id
-    store.update_ticket(ticket_id, external_id="42")
-    return desk
-
-
-def test_chatwoot_agent_reply_and_resolved_reach_the_shopper(
-    chatwoot_desk: HandoffDesk, fake_rasa: FakeRasa
-) -> None:
-    with TestClient(create_app(chatwoot_desk.settings, chatwoot_desk, background=False)) as client:
-        url = "/api/backends/helpdesk/webhook?token=inbound-secret"
-        assert client.post(url, json=chatwoot_message("Hej, Maija här!")).json() == {
-            "result": "sent"
-        }
-        sent = fake_rasa.events_for("c1")[-1]
-        assert sent["text"] == "Hej, Maija här!" and sent["metadata"]["agent"] == "Maija"
-        resolved = {
-            "event": "conversation_status_changed",
-            "status": "resolved",
-            "id": 42,
-            "inbox_id": 3,
-        }
-        assert client.post(url, json=resolved).json() == {"result": "closed"}
-        assert {"event": "resume"} in fake_rasa.events_for("c1")
-        assert client.post(url, json=chatwoot_message("late")).json()["result"] == "ignored"
-
-
-def test_chatwoot_webhook_needs_the_token(chatwoot_desk: HandoffDesk) -> None:
-    with TestClient(create_app(chatwoot_desk.settings, chatwoot_desk, background=False)) as client:
-        response = client.post(
-            "/api/backends/helpdesk/webhook?token=wrong", json=chatwoot_message("x")
-        )
-        assert response.status_code == 401
