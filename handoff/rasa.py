@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import requests
 
+from bot.conversation import FROM_AGENT, META_AGENT, META_FROM
 from handoff.errors import HandoffConfigError, RasaUnavailable, UnknownConversation
 from handoff.http import request
 
@@ -89,7 +90,7 @@ def bot_message(
     event: Event = {"event": "bot", "text": text}
     extra = dict(metadata or {})
     if agent:
-        extra.update({"agent": agent, "from": "agent"})
+        extra.update({META_AGENT: agent, META_FROM: FROM_AGENT})
     if extra:
         event["metadata"] = extra
     if buttons:
