@@ -1,4 +1,5 @@
-"""Rasa's Python 3.10 process imports ``channels/``; what it imports is linted for 3.10."""
+"""Rasa's Python 3.10 process imports ``channels/``; what it imports is linted for 3.10 and
+needs none of the handoff service's heavy libraries."""
 
 from __future__ import annotations
 
@@ -20,6 +21,21 @@ print(json.dumps(sorted(
     getattr(m, "__file__", None) or "" for m in list(sys.modules.values())
 )))
 """
+
+_PURE = """
+import sys
+import bot.conversation, channels.messages, handoff.messenger
+heavy = [name for name in ("fastapi", "sqlalchemy", "pydantic") if name in sys.modules]
+assert not heavy, heavy
+"""
+
+
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="no .venv-rasa (make setup builds it)")
+def test_the_shared_modules_import_on_rasas_python_without_the_services_libraries() -> None:
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", _PURE], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.integration
