@@ -20,8 +20,10 @@
     explicit_request: "Asked for a person",
     not_helped: "Bot could not help",
     handoff_entry: "Complaint / sensitive topic",
-    complaint: "Complaint",
-    offline_request: "Outside hours",
+    missing_translation: "No answer in their language",
+    order_verification: "Order could not be verified",
+    late_order: "Late order",
+    shop_down: "Shop system not answering",
   };
   const CHANNELS = { socketio: "Web chat", rest: "REST", facebook: "Messenger", telegram: "Telegram" };
   const MAIL_SUBJECT = {

@@ -291,7 +291,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
             rasa,
             conversations["offline"],
             "en",
-            "offline_request",
+            "late_order",
             [("shopper", "Hello? Is anyone there?")],
             minutes_ago=25,
         )
