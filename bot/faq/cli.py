@@ -40,7 +40,13 @@ def register(groups: Any) -> None:
     )
     calibrate.add_argument("--write", action="store_true", help="write them into faqbot.yml")
     calibrate.set_defaults(handler=_calibrate)
-    for sub in (check, ask, evaluate, calibrate):
+    sparse = faq.add_parser(
+        "sparse", help="copy the FAQ with at most N phrasings per language (as a shop writes it)"
+    )
+    sparse.add_argument("out", type=Path, help="an empty folder for the copy")
+    sparse.add_argument("--phrasings", type=int, default=2, help="per language per entry (2)")
+    sparse.set_defaults(handler=_sparse)
+    for sub in (check, ask, evaluate, calibrate, sparse):
         sub.add_argument("--faq", type=Path, default=None, help="FAQ directory (data/faq)")
 
 
@@ -129,4 +135,13 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
         path = args.config or Path("faqbot.yml")
         write_thresholds(path, result.policy)
         print(f"thresholds written to {path}")
+    return 0
+
+
+def _sparse(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.faq.sparse import write_sparse_faq
+
+    source = _with_faq_dir(args, settings).faq_dir
+    kept = write_sparse_faq(source, args.out, args.phrasings)
+    print(f"{kept} questions ({args.phrasings} per language per entry at most) in {args.out}")
     return 0
