@@ -184,6 +184,19 @@ def test_language_actions() -> None:
     assert slot_events(events) == {"language": "en"}
 
 
+def test_a_question_misread_as_a_switch_is_answered_in_the_chosen_language() -> None:
+    # the classifier filed a question under switch_language: it names no language, so answer it
+    messages, events = run(
+        ActionSwitchLanguage(), tracker("Hur lång är leveranstiden?", "switch_language")
+    )
+    assert slot_events(events)["language"] == "sv"
+    switched = variation(DOMAIN, "utter_language_switched", "sv")["text"]
+    shown = [m["text"] for m in messages]
+    assert switched not in shown
+    assert shown[-1] == variation(DOMAIN, "utter_did_that_help", "sv")["text"], shown
+    assert slot_events(events)["last_faq_id"] == "delivery_time"
+
+
 def test_yes_after_an_offer_escalates_with_the_offer_reason(desk: HandoffDesk) -> None:
     history = [
         {"event": "user", "text": "voiko vaihtaa", "parse_data": {"intent": {"name": "ask_faq"}}}

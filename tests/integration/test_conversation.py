@@ -179,13 +179,12 @@ def test_thanks_asks_how_easy_it_was_once_and_stores_the_answer(stack: Stack) ->
 
 
 def test_a_question_misread_as_a_language_switch_is_answered(stack: Stack) -> None:
-    # the classifier files this under switch_language; it names no language, so it is a question
+    # a classifier trained on this data once filed this under switch_language (whether a newly
+    # trained one does varies; tests/actions covers that branch): either way it is answered
     question = "hur lang tid har jag pa mig att byta en jacka"
     sender, (_, reply) = talk(stack, "hej", question)
     shown = " ".join(texts(reply))
     assert "fortsätter på svenska" not in shown, shown
     assert "hängde inte riktigt med" not in shown, shown  # no fallback after the answer
-    user = [e for e in stack.tracker(sender)["events"] if e["event"] == "user"]  # type: ignore[index]
-    assert user[-1]["parse_data"]["intent"]["name"] == "switch_language"  # still misread
     assert "Fick du svar på din fråga?" in shown or "Vilket av de här menade du?" in shown, shown
     assert stack.tracker(sender)["slots"]["language"] == "sv"  # type: ignore[index]
