@@ -8,6 +8,7 @@ Finnish and Swedish (:mod:`bot.faq.lexical`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,17 @@ class FaqIndex:
     def embed(self, text: str, lang: str | None = None) -> NDArray[np.float32]:
         """Embed one shopper question written in ``lang`` (see :meth:`query_text`)."""
         return self._cache.encoder.encode([self.query_text(text, lang)])[0]
+
+    def search_many(self, questions: Sequence[tuple[str, str | None]]) -> list[list[Match]]:
+        """:meth:`search` for many ``(text, lang)`` questions, embedded in batches."""
+        if not questions:
+            return []
+        queries = [self.query_text(text, lang) for text, lang in questions]
+        vectors = self._cache.encoder.encode(queries)
+        return [
+            self.search_vector(vector, text=query, lang=lang)
+            for vector, query, (_, lang) in zip(vectors, queries, questions, strict=True)
+        ]
 
     def search(self, text: str, lang: str | None = None) -> list[Match]:
         """All entries, best first, scored against ``text`` (a question in ``lang``)."""

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.faq.index import EmbeddingCache, FaqIndex
+from bot.embeddings import EmbeddingCache
+from bot.faq.index import FaqIndex
 from bot.faq.loader import load_faq
 from bot.faq.settings import RetrievalSettings
 from tests.fakes import HashingEncoder
@@ -23,6 +24,13 @@ def test_ranks_the_matching_entry_first(faq_dir: Path) -> None:
     matches = index.search("broken product")
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
     assert len(matches) == 3
+
+
+def test_search_many_ranks_as_search_does(faq_dir: Path) -> None:
+    index, _ = build(faq_dir, lexical_weight={"fi": 0.02, "sv": 0.02, "en": 0.0})
+    questions = [("how long does the delivery take", "en"), ("kauanko on aikaa palauttaa", "fi")]
+    assert index.search_many(questions) == [index.search(t, lang) for t, lang in questions]
+    assert index.search_many([]) == []
 
 
 def test_rows_are_lowercased_and_answers_optional(faq_dir: Path) -> None:
