@@ -24,7 +24,7 @@ lint:
 	.venv/bin/mypy
 
 eval: setup
-	.venv/bin/faqbot faq eval tests/data/eval_cases.yml
+	.venv/bin/python scripts/e2e_eval.py
 
 calibrate: setup
 	.venv/bin/faqbot faq calibrate

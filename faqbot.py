@@ -1,9 +1,9 @@
 """The ``faqbot`` command: one entry point above the packages it serves.
 
 Each package registers its own command group: ``faq`` (:mod:`bot.faq.cli`), ``shop``
-(:mod:`bot.shop.cli`), ``model`` (:mod:`bot.model.cli`), ``agent`` and ``handoff``
-(:mod:`handoff.cli`). Every handler is called as ``handler(args, settings)`` with the
-settings of ``faqbot.yml`` (or ``--config``).
+(:mod:`bot.shop.cli`), ``model`` (:mod:`bot.model.cli`), ``eval`` (:mod:`bot.e2e.cli`),
+``agent`` and ``handoff`` (:mod:`handoff.cli`). Every handler is called as
+``handler(args, settings)`` with the settings of ``faqbot.yml`` (or ``--config``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.e2e import cli as e2e_cli
 from bot.errors import FaqbotError, FaqValidationError
 from bot.faq import cli as faq_cli
 from bot.faq.settings import load_settings
@@ -43,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--config", type=Path, default=None, help="settings file (faqbot.yml)")
     groups = root.add_subparsers(dest="group", required=True)
-    for module in (faq_cli, shop_cli, model_cli, handoff_cli):
+    for module in (faq_cli, shop_cli, model_cli, e2e_cli, handoff_cli):
         module.register(groups)
     return root
 

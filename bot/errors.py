@@ -33,3 +33,7 @@ class ShopError(FaqbotError):
 
 class ShopUnavailable(FaqbotError):
     """The shop system (e.g. WooCommerce) did not answer; offer the shopper a person."""
+
+
+class BotUnreachable(FaqbotError):
+    """The running bot under evaluation did not answer like Rasa's REST channel."""

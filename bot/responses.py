@@ -1,17 +1,24 @@
 """Shopper-facing texts are domain.yml responses; this picks the variation for a language.
 
 Used by the action server (with the domain Rasa sends) and by the handoff service (which reads
-domain.yml itself), so both speak with the same words.
+domain.yml itself), so both speak with the same words; :class:`ResponseRecogniser` goes the
+other way, from a bot message back to the response it was (the end-to-end evaluation).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError
 from bot.yamlfile import read_yaml
+
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W\d_]{3,}")  # a word: three letters or more
 
 
 def pick_variation(responses: dict[str, Any], name: str, lang: str) -> dict[str, Any]:
@@ -55,3 +62,47 @@ def load_responses(domain_path: Path) -> dict[str, Any]:
     if not isinstance(responses, dict):
         raise ConfigError(f"{domain_path}: has no responses section")
     return responses
+
+
+def normalise(text: str) -> str:
+    """``text`` as compared with other texts: NFC, case-folded, single spaces, stripped."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
+
+
+class ResponseRecogniser:
+    """Tells which response of a domain a bot message is (its name), from its text alone.
+
+    Every variation of every response takes part; ``{placeholders}`` match any text. When
+    several match, the one with the most fixed text wins. Templates without a word of their own
+    (``"{text}"``, fragments like ``"{day}.{month}.{year}"``) are never recognised: they would
+    match almost any message.
+    """
+
+    def __init__(self, responses: Mapping[str, Any]) -> None:
+        patterns: list[tuple[int, str, re.Pattern[str]]] = []
+        for name, variations in responses.items():
+            for variation in variations if isinstance(variations, list) else []:
+                template = variation.get("text") if isinstance(variation, dict) else None
+                if isinstance(template, str):
+                    fixed, pattern = _pattern(template)
+                    if _WORD.search(_PLACEHOLDER.sub(" ", template)):
+                        patterns.append((fixed, str(name), pattern))
+        patterns.sort(key=lambda item: -item[0])
+        self._patterns = patterns
+
+    def name_of(self, text: str) -> str | None:
+        """The name of the response ``text`` is (e.g. ``utter_goodbye``), or None."""
+        message = normalise(text)
+        found = (name for _, name, pattern in self._patterns if pattern.fullmatch(message))
+        return next(found, None)
+
+
+def _pattern(template: str) -> tuple[int, re.Pattern[str]]:
+    """How many fixed characters ``template`` has, and a pattern of its normalised form."""
+    parts = [
+        _SPACE.sub(" ", unicodedata.normalize("NFC", part).casefold())
+        for part in _PLACEHOLDER.split(template)
+    ]
+    parts[0], parts[-1] = parts[0].lstrip(), parts[-1].rstrip()
+    fixed = sum(len(part.strip()) for part in parts)
+    return fixed, re.compile("(.+?)".join(re.escape(part) for part in parts), re.DOTALL)

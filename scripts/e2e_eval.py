@@ -1,0 +1,84 @@
+"""`make eval`: the FAQ engine alone, then the whole bot end to end on a stack of its own.
+
+1. ``faqbot faq eval tests/data/eval_cases.yml``: the FAQ engine (no servers);
+2. a fresh stack (action server + Rasa on free ports, trackers and tickets in a temporary folder);
+3. ``faqbot eval e2e`` of ``tests/data/eval_cases.yml`` and, with ``--stock``, of
+   ``tests/data/stock_cases.yml`` through its REST channel; then the stack stops.
+
+Exits 0 when every step ran (whatever the figures), 1 when one failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from stack import ROOT, Stack, free_port
+
+from bot.e2e.evaluation import format_table
+
+FAQBOT = ROOT / ".venv" / "bin" / "faqbot"
+EVAL_CASES = ROOT / "tests" / "data" / "eval_cases.yml"
+STOCK_CASES = ROOT / "tests" / "data" / "stock_cases.yml"
+
+
+def engine() -> bool:
+    """Run the FAQ engine's own evaluation; True when it ran."""
+    print(f"== FAQ engine: faqbot faq eval {EVAL_CASES.relative_to(ROOT)}", flush=True)
+    return subprocess.run([str(FAQBOT), "faq", "eval", str(EVAL_CASES)], cwd=ROOT).returncode == 0
+
+
+def end_to_end(stack: Stack, cases: Path, stock: bool, json_dir: Path | None) -> bool:
+    """Run ``faqbot eval e2e`` against ``stack``, print its table; True when it ran."""
+    name = "stock" if stock else "faq"
+    print(f"\n== whole bot ({name}): faqbot eval e2e {cases.relative_to(ROOT)}", flush=True)
+    command = [str(FAQBOT), "eval", "e2e", "--url", stack.rasa_url, "--json", str(cases)]
+    done = subprocess.run(
+        command + (["--stock"] if stock else []), cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    if done.returncode != 0:
+        return False
+    report = json.loads(done.stdout)
+    print(format_table(report["summary"]), flush=True)
+    if json_dir is not None:
+        json_dir.mkdir(parents=True, exist_ok=True)
+        (json_dir / f"e2e-{name}.json").write_text(done.stdout, encoding="utf-8")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Engine evaluation, then both end-to-end evaluations on a stack started here."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json-dir", type=Path, help="also keep each e2e report's JSON here")
+    args = parser.parse_args(argv)
+    ok = engine()
+    with tempfile.TemporaryDirectory(prefix="faqbot-e2e-") as state:
+        stack = Stack(
+            free_port(),
+            free_port(),
+            uuid.uuid4().hex,
+            Path(state) / "logs",
+            Path(state) / "tracker.db",
+            database_url=f"sqlite:///{Path(state) / 'handoff.db'}",  # never the dev tickets
+        )
+        print("\n== starting the action server and Rasa", flush=True)
+        try:
+            stack.start()
+        except (RuntimeError, TimeoutError) as exc:
+            print(f"error: the stack did not start: {exc}", file=sys.stderr)
+            return 1
+        try:
+            ok = end_to_end(stack, EVAL_CASES, False, args.json_dir) and ok
+            ok = end_to_end(stack, STOCK_CASES, True, args.json_dir) and ok
+        finally:
+            stack.stop()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
