@@ -1,4 +1,4 @@
-"""Actions that answer shop questions from the semantic FAQ index."""
+"""Answers from the semantic FAQ index (which question gets one: :mod:`actions.routing`)."""
 
 from __future__ import annotations
 
@@ -23,33 +23,30 @@ from bot.conversation import (
     SLOT_FAQ_ID,
     SLOT_NOT_HELPED,
 )
+from bot.faq.service import Reply
 from bot.human_request import asks_for_human
 
 NONE_OF_THESE = "none"
 
 
-class ActionAnswerFaq(Action):
-    """Answers, offers 2–3 candidates as buttons, or falls back, as the FAQ policy decides."""
-
-    def name(self) -> str:
-        return "action_answer_faq"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        # action_detect_language chose this turn's language just before (every rule starts so)
-        return await answer_faq(dispatcher, tracker, domain, conversation_language(tracker))
-
-
 async def answer_faq(
-    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], lang: str
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: dict[str, Any],
+    lang: str,
+    reply: Reply | None = None,
 ) -> list[EventType]:
-    """Answer the latest message from the FAQ in ``lang``, the language chosen for this turn."""
+    """Answer the latest message from the FAQ in ``lang``, the language chosen for this turn.
+
+    Args:
+        reply: the FAQ's reply to the message, when the caller has it already.
+    """
     message = tracker.latest_message.get("text") or ""
     service = get_service()
     if asks_for_human(message):  # an explicit request for a person beats any FAQ match
         return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
-    reply = await asyncio.to_thread(service.answer, message, lang)
+    if reply is None:
+        reply = await asyncio.to_thread(service.answer, message, lang)
     events: list[EventType] = [
         SlotSet(
             SLOT_FAQ_CANDIDATES,

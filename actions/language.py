@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import answer_faq
+from actions.routing import answer_shop_question
 from actions.runtime import get_service
 from actions.texts import say
 from bot import language
@@ -79,7 +79,7 @@ class ActionSwitchLanguage(Action):
             chosen = latest_message_language(tracker)
             return [
                 SlotSet(SLOT_LANGUAGE, chosen),
-                *await answer_faq(dispatcher, tracker, domain, chosen),
+                *await answer_shop_question(dispatcher, tracker, domain, chosen),
             ]
         target = language.explicit_switch(text) or language.detect(text).lang
         say(dispatcher, domain, "utter_language_switched", target)

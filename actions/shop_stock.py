@@ -1,4 +1,7 @@
-"""Is it in stock? Product search, variant and store stock, sold out → restock date + notify."""
+"""Is it in stock? Variant and store stock, sold out → restock date + notify.
+
+Which question gets a stock answer is decided in :mod:`actions.routing`.
+"""
 
 from __future__ import annotations
 
@@ -23,37 +26,29 @@ from bot.conversation import (
 )
 from bot.errors import ShopError, ShopUnavailable
 from bot.shop.models import Product, VariantStock
-from bot.shop.service import Wish
+from bot.shop.service import Found, Wish
 from bot.shop.vocab import variant_label
 
 
-class ActionCheckStock(Action):
-    """Finds the product the shopper means and answers its stock, or offers candidates."""
-
-    def name(self) -> str:
-        return "action_check_stock"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        lang, message = conversation_language(tracker), tracker.latest_message.get("text") or ""
-        try:
-            shop = get_shop()
-            found = await asyncio.to_thread(shop.search, message, lang)
-            wish = shop.wish(message)
-            if found.decision == "none":
-                say(dispatcher, domain, "utter_stock_no_product", lang)
-                return []
-            if found.decision == "several":
-                buttons = [
-                    {"title": p.name.get(lang) or p.name["fi"], "payload": _choose(p.id)}
-                    for p in found.products
-                ]
-                say(dispatcher, domain, "utter_stock_which_product", lang, buttons=buttons)
-                return [SlotSet(SLOT_STOCK_WISH, wish.as_slot())]
-            return await answer_stock(dispatcher, domain, lang, found.products[0], wish)
-        except (ShopError, ShopUnavailable):
-            return shop_down(dispatcher, domain, lang)
+async def reply_with_stock(
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    lang: str,
+    found: Found,
+    wish: Wish,
+) -> list[EventType]:
+    """The stock of the one product found, the candidates as buttons, or "no such product"."""
+    if found.decision == "none":
+        say(dispatcher, domain, "utter_stock_no_product", lang)
+        return []
+    if found.decision == "several":
+        buttons = [
+            {"title": p.name.get(lang) or p.name["fi"], "payload": _choose(p.id)}
+            for p in found.products
+        ]
+        say(dispatcher, domain, "utter_stock_which_product", lang, buttons=buttons)
+        return [SlotSet(SLOT_STOCK_WISH, wish.as_slot())]
+    return await answer_stock(dispatcher, domain, lang, found.products[0], wish)
 
 
 class ActionChooseProduct(Action):

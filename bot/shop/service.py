@@ -33,6 +33,10 @@ class Wish:
     attributes: dict[str, str] = field(default_factory=dict)
     store: str | None = None
 
+    def __bool__(self) -> bool:
+        """Whether the shopper named a size, colour or store: a sign of a stock question."""
+        return bool(self.attributes or self.store)
+
     def as_slot(self) -> dict[str, Any]:
         """JSON for the ``stock_wish`` slot."""
         return {"attributes": dict(self.attributes), "store": self.store}

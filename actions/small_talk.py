@@ -1,0 +1,62 @@
+"""Greetings, thanks, goodbyes, "are you a bot?", "stop" and a bare yes or no, with a second
+opinion from the FAQ: Rasa sometimes files a real shop question under one of these intents
+("och hur länge är ångerrätten" as a goodbye), and a shopper must never get "Bye!" for it.
+
+When the FAQ is sure of an entry (its policy would answer directly), the question is answered
+from the FAQ; otherwise the intent's own reply is said. A "yes" or "no" to a question the bot
+asked is still the answer to that question.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq import answer_faq
+from actions.runtime import conversation_language, get_service
+from actions.satisfaction import ActionAskSatisfaction
+from actions.texts import say
+from actions.yes_no import ActionReplyYesNo
+from bot.conversation import SLOT_AWAITING_ANSWER
+
+# intent -> the bot's own reply, and whether the satisfaction question follows it
+REPLIES: dict[str, tuple[str, bool]] = {
+    "greet": ("utter_greet", False),
+    "goodbye": ("utter_goodbye", True),
+    "thanks": ("utter_youre_welcome", True),
+    "bot_challenge": ("utter_bot_challenge", False),
+    "stop": ("utter_anything_else", False),
+    "affirm": ("utter_anything_else", False),
+    "deny": ("utter_anything_else", False),
+}
+# intents whose own reply says nothing: buttons for close FAQ entries help more
+CLARIFIED = frozenset({"stop", "affirm", "deny"})
+
+
+class ActionSmallTalk(Action):
+    """Replies to small talk, unless the message is a question the FAQ can answer."""
+
+    def name(self) -> str:
+        return "action_small_talk"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        if intent in ("affirm", "deny") and tracker.get_slot(SLOT_AWAITING_ANSWER):
+            return await ActionReplyYesNo().run(dispatcher, tracker, domain)
+        lang = conversation_language(tracker)
+        text = tracker.latest_message.get("text") or ""
+        reply = await asyncio.to_thread(get_service().answer, text, lang)
+        kind = reply.decision.kind
+        if kind == "answer" or (kind == "clarify" and intent in CLARIFIED):
+            return await answer_faq(dispatcher, tracker, domain, lang, reply)
+        response, ask_satisfaction = REPLIES.get(intent, ("utter_anything_else", False))
+        say(dispatcher, domain, response, lang)
+        if ask_satisfaction:
+            return ActionAskSatisfaction().run(dispatcher, tracker, domain)
+        return []

@@ -1,0 +1,72 @@
+"""A shop question reaches the FAQ or the stock answer, whichever knows it, whatever the intent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from actions import runtime
+from actions.routing import ActionAnswerFaq, ActionCheckStock
+from actions.texts import variation
+from bot.shop.models import Product
+from bot.shop.service import Found, Wish
+from tests.actions.conftest import DOMAIN, run, tracker
+
+TENT = Product("tent", "T-1", {"fi": "Teltta", "sv": "Tält", "en": "Tent"}, {})
+STOVE = Product("stove", "S-1", {"fi": "Keitin", "sv": "Kök", "en": "Stove"}, {})
+
+
+class FakeShop:
+    """Finds the tent and the stove for messages that mention "tent"."""
+
+    def search(self, text: str, language: str) -> Found:
+        return Found("several", [TENT, STOVE]) if "tent" in text else Found("none", [])
+
+    def wish(self, text: str) -> Wish:
+        return Wish({"colour": "green"}) if "green" in text else Wish()
+
+
+@pytest.fixture(autouse=True)
+def shop(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeShop]:
+    fake = FakeShop()
+    monkeypatch.setattr(runtime, "_shop", fake)
+    yield fake
+
+
+def _payloads(message: dict[str, Any]) -> list[str]:
+    return [b["payload"] for b in message.get("buttons") or []]
+
+
+def test_a_stock_question_the_faq_cannot_place_gets_the_products() -> None:
+    messages, _ = run(ActionAnswerFaq(), tracker("any tent in green", "ask_faq", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_stock_which_product", "en")["text"]
+    assert _payloads(messages[0]) == [
+        '/choose_product{"product_id":"tent"}',
+        '/choose_product{"product_id":"stove"}',
+    ]
+
+
+def test_the_faq_s_buttons_stay_when_nothing_reads_like_a_stock_question() -> None:
+    messages, _ = run(ActionAnswerFaq(), tracker("any tent delivery", "ask_faq", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_clarify", "en")["text"]
+
+
+def test_a_faq_question_filed_as_stock_gets_the_faq_answer() -> None:
+    messages, _ = run(
+        ActionCheckStock(), tracker("Kauanko toimitus kestää?", "check_stock", language="fi")
+    )
+    assert messages[0]["text"] == "Toimitus kestää 1-3 arkipäivää."
+
+
+def test_a_stock_question_naming_nothing_the_shop_sells_says_so() -> None:
+    messages, _ = run(ActionCheckStock(), tracker("zzzz qqqq", "check_stock", language="en"))
+    assert [m["text"] for m in messages] == [
+        variation(DOMAIN, "utter_stock_no_product", "en")["text"]
+    ]
+
+
+def test_a_question_neither_knows_falls_back_as_before() -> None:
+    messages, _ = run(ActionAnswerFaq(), tracker("zzzz qqqq", "ask_faq", language="en"))
+    assert [m["text"] for m in messages] == [variation(DOMAIN, "utter_fallback", "en")["text"]]
