@@ -1,10 +1,11 @@
 """Which answer a shop question gets: the FAQ's, the shop's stock, or neither.
 
 Rasa's intent is a first guess. A question it files under ``ask_faq``, ``out_of_scope`` or
-``nlu_fallback`` that the FAQ cannot place but product search can ("onks termospulloa
-punasena") gets the stock answer; a ``check_stock`` message that names no product but that the
-FAQ can answer ("onko takuuta") gets the FAQ's answer. An explicit request for a person beats
-both.
+``nlu_fallback`` that the FAQ does not answer but that names a product with a size, colour or
+store ("onks termospulloa punasena"), or one product clearly while the FAQ has nothing, gets
+the stock answer; a ``check_stock`` message that names no product but that the FAQ can answer
+("onko takuuta") gets the FAQ's answer. An explicit request for a person beats both; a shop
+system that does not answer gets the shopper our contacts and the offer of a person.
 """
 
 from __future__ import annotations
@@ -71,21 +72,22 @@ async def answer_shop_question(
     if asks_for_human(message):  # an explicit request for a person beats any match
         return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
     reply = await asyncio.to_thread(get_service().answer, message, lang)
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
     kind = reply.decision.kind
     if kind == "answer" and not stock_first:
         return await answer_faq(dispatcher, tracker, domain, lang, reply)
+    stock = stock_first  # whether the shopper is getting a stock answer
     try:
         shop = get_shop()
         found = await asyncio.to_thread(shop.search, message, lang)
         wish = shop.wish(message)
+        # a product found beats the FAQ's buttons or fallback when the message reads like a
+        # stock question: Rasa said so, it names a size, colour or store, or it names one
+        # product clearly and the FAQ has nothing
+        stock_like = stock_first or bool(wish) or (found.decision == "one" and kind == "fallback")
+        if (found.decision != "none" and stock_like) or (stock_first and kind == "fallback"):
+            stock = True
+            return await reply_with_stock(dispatcher, domain, lang, found, wish)
     except (ShopError, ShopUnavailable):
-        if stock_first:
+        if stock:
             return shop_down(dispatcher, domain, lang)
-        return await answer_faq(dispatcher, tracker, domain, lang, reply)
-    # a product found beats the FAQ's buttons or fallback when the message reads like a stock
-    # question: Rasa said so, the FAQ has nothing, or it names a size, colour or store
-    stock_like = stock_first or kind == "fallback" or intent == "out_of_scope" or bool(wish)
-    if (found.decision != "none" and stock_like) or (stock_first and kind == "fallback"):
-        return await reply_with_stock(dispatcher, domain, lang, found, wish)
     return await answer_faq(dispatcher, tracker, domain, lang, reply)

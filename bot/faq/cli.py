@@ -12,6 +12,9 @@ from bot.faq.loader import Faq, load_faq
 from bot.faq.settings import Settings
 from bot.language import LANGUAGES
 
+MIN_PHRASINGS = 2
+"""Fewer questions than this in a language is warned about by ``faqbot faq check``."""
+
 if TYPE_CHECKING:
     from bot.faq.service import FaqService
 
@@ -22,6 +25,9 @@ def register(groups: Any) -> None:
         dest="command", required=True
     )
     check = faq.add_parser("check", help="validate the FAQ files and show coverage")
+    check.add_argument(
+        "--quick", action="store_true", help="only validate (no model: no expected rates)"
+    )
     check.set_defaults(handler=_check)
     ask = faq.add_parser("ask", help="show what the bot does with a question")
     ask.add_argument("text", nargs="+")
@@ -55,9 +61,45 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     faq = load_faq(settings.faq_dir)
     for warning in faq.warnings:
         print(f"warning: {warning}")
+    for entry in faq.entries:
+        few = [lang for lang in LANGUAGES if len(entry.questions.get(lang, ())) < MIN_PHRASINGS]
+        if few:
+            print(
+                f"warning: {entry.source}: {entry.id} has fewer than {MIN_PHRASINGS} questions "
+                f"in {', '.join(few)}; add the ways shoppers ask it"
+            )
     print(_coverage(faq))
     print(f"OK: {len(faq.entries)} entries in {settings.faq_dir}")
+    if not args.quick:
+        print(_expected(args, settings))
     return 0
+
+
+def _expected(args: argparse.Namespace, settings: Settings) -> str:
+    """What the bot will do with the FAQ's own questions and with off-topic messages."""
+    from bot.faq.calibration import calibrate, load_offtopic
+
+    service = _service(args, settings)
+    thresholds = service.thresholds
+    policy = thresholds.policy
+    result = calibrate(service.index, load_offtopic(settings.offtopic_messages), policy)
+    rates = result.rates(policy)
+    lines = [
+        f"thresholds ({thresholds.source}): answer {policy.answer_threshold} "
+        f"(margin {policy.answer_margin}), clarify {policy.clarify_threshold}",
+        f"expected, each FAQ question asked with itself left out ({len(result.positives)}): "
+        f"answered right {rates['answered_correct']:.0%}, answered wrong "
+        f"{rates['answered_wrong']:.0%}, clarified {rates['clarified']:.0%}, "
+        f"fallback {rates['fallback']:.0%}",
+        f"expected, off-topic messages ({len(result.negatives)}): answered "
+        f"{rates['offtopic_answered']:.0%}, clarified {rates['offtopic_clarified']:.0%}",
+    ]
+    for entry, taken_for, times in result.confused()[:10]:
+        lines.append(
+            f"warning: questions of {entry} are taken for {taken_for} ({times}x); "
+            "make their questions or answers tell them apart"
+        )
+    return "\n".join(lines)
 
 
 def _coverage(faq: Faq) -> str:

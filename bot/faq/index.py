@@ -92,7 +92,7 @@ class FaqIndex:
         if not questions:
             return []
         queries = [self.query_text(text, lang) for text, lang in questions]
-        vectors = self._cache.encoder.encode(queries)
+        vectors = self._cache.encode(queries)  # kept: calibration asks the same ones again
         return [
             self.search_vector(vector, text=query, lang=lang)
             for vector, query, (_, lang) in zip(vectors, queries, questions, strict=True)

@@ -15,10 +15,19 @@ from bot.faq.index import FaqIndex, Match
 from bot.faq.loader import Faq, FaqEntry, faq_files, load_faq
 from bot.faq.policy import Decision, decide
 from bot.faq.settings import Settings
+from bot.faq.thresholds import Thresholds, thresholds_for
 from bot.model import prepare_model
 from bot.reloading import LastGood, file_stamp
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Served:
+    """One FAQ version: its index and the thresholds derived for it (or set in faqbot.yml)."""
+
+    index: FaqIndex
+    thresholds: Thresholds
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,7 @@ class FaqService:
         self.settings = settings
         self._encoder = encoder
         self._cache: EmbeddingCache | None = None
-        self._index: LastGood[FaqIndex] | None = None
+        self._served: LastGood[Served] | None = None
         self._stop = threading.Event()
 
     def warm_up(self) -> None:
@@ -55,7 +64,7 @@ class FaqService:
         if self._encoder is None:
             self._encoder = SentenceEncoder(prepare_model(self.settings.model))
         self._cache = EmbeddingCache(self._encoder, embeddings_file(self._encoder.name))
-        self._index = LastGood(
+        self._served = LastGood(
             "FAQ",
             lambda: file_stamp(faq_files(self.settings.faq_dir)),
             self._build,
@@ -72,9 +81,17 @@ class FaqService:
     @property
     def index(self) -> FaqIndex:
         """The index currently serving (raises if :meth:`warm_up` was not called)."""
-        if self._index is None:
+        return self._current().index
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The decision policy the current FAQ is served with, and where it came from."""
+        return self._current().thresholds
+
+    def _current(self) -> Served:
+        if self._served is None:
             raise RuntimeError("FaqService.warm_up() must be called first")
-        return self._index.value
+        return self._served.value
 
     @property
     def faq(self) -> Faq:
@@ -93,13 +110,15 @@ class FaqService:
 
     def answer(self, text: str, lang: str) -> Reply:
         """Rank the entries for ``text``, a question in ``lang`` (already chosen), and decide."""
-        matches = self.index.search(text, lang)
+        served = self._current()  # one version for the whole question, even during a reload
+        matches = served.index.search(text, lang)
         topic_only = len(language.WORD.findall(text)) == 1
-        return Reply(lang, decide(matches, self.settings.policy, topic_only), matches)
+        return Reply(lang, decide(matches, served.thresholds.policy, topic_only), matches)
 
-    def _build(self) -> FaqIndex:
+    def _build(self) -> Served:
         assert self._cache is not None
-        return FaqIndex(load_faq(self.settings.faq_dir), self._cache, self.settings.retrieval)
+        index = FaqIndex(load_faq(self.settings.faq_dir), self._cache, self.settings.retrieval)
+        return Served(index, thresholds_for(index, self.settings))
 
     def reload_if_changed(self) -> bool:
         """Rebuild the index when a FAQ file changed; keep the last good one if the edit is invalid.
@@ -107,7 +126,7 @@ class FaqService:
         Returns:
             True when a new index is now serving.
         """
-        if self._index is None or not self._index.refresh():
+        if self._served is None or not self._served.refresh():
             return False
         log.info("FAQ reloaded: %d entries", len(self.faq.entries))
         return True

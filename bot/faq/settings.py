@@ -30,8 +30,13 @@ class RetrievalSettings(BaseModel):
     lexical_weight: dict[Language, Unit] = {"fi": 0.02, "sv": 0.02, "en": 0.0}
 
 
+THRESHOLDS = ("answer_threshold", "answer_margin", "clarify_threshold")
+"""Derived for each FAQ at load unless faqbot.yml sets one of them (:mod:`bot.faq.thresholds`)."""
+
+
 class PolicySettings(BaseModel):
-    """Thresholds of the answer / clarify / fallback decision (see ``faqbot faq calibrate``)."""
+    """The answer / clarify / fallback decision. Unless one of :data:`THRESHOLDS` is set, the
+    thresholds are derived for the FAQ; the defaults here serve when that is impossible."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -53,6 +58,8 @@ class Settings(BaseModel):
     reload_interval_seconds: Annotated[float, Field(gt=0)] = 1.0
     retrieval: RetrievalSettings = RetrievalSettings()
     policy: PolicySettings = PolicySettings()
+    # messages that must not be answered, for deriving the thresholds (bot/faq/thresholds.py)
+    offtopic_messages: Path = Path("data/calibration/offtopic.yml")
 
 
 def settings_path() -> Path:
@@ -82,6 +89,8 @@ def load_settings(path: Path | None = None) -> Settings:
         settings = settings.model_copy(update={"faq_dir": Path(faq_dir)})
     if model := os.environ.get("FAQBOT_MODEL"):
         settings = settings.model_copy(update={"model": model})
-    if not settings.faq_dir.is_absolute():
-        settings = settings.model_copy(update={"faq_dir": (base / settings.faq_dir).resolve()})
+    for name in ("faq_dir", "offtopic_messages"):
+        value: Path = getattr(settings, name)
+        if not value.is_absolute():
+            settings = settings.model_copy(update={name: (base / value).resolve()})
     return settings

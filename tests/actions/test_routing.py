@@ -10,6 +10,7 @@ import pytest
 from actions import runtime
 from actions.routing import ActionAnswerFaq, ActionCheckStock
 from actions.texts import variation
+from bot.errors import ShopUnavailable
 from bot.shop.models import Product
 from bot.shop.service import Found, Wish
 from tests.actions.conftest import DOMAIN, run, tracker
@@ -22,7 +23,12 @@ class FakeShop:
     """Finds the tent and the stove for messages that mention "tent"."""
 
     def search(self, text: str, language: str) -> Found:
+        if "stove" in text:
+            return Found("one", [STOVE])
         return Found("several", [TENT, STOVE]) if "tent" in text else Found("none", [])
+
+    def stock(self, product: Product, wish: Wish) -> list[object]:
+        raise ShopUnavailable("the shop system did not answer")
 
     def wish(self, text: str) -> Wish:
         return Wish({"colour": "green"}) if "green" in text else Wish()
@@ -70,3 +76,21 @@ def test_a_stock_question_naming_nothing_the_shop_sells_says_so() -> None:
 def test_a_question_neither_knows_falls_back_as_before() -> None:
     messages, _ = run(ActionAnswerFaq(), tracker("zzzz qqqq", "ask_faq", language="en"))
     assert [m["text"] for m in messages] == [variation(DOMAIN, "utter_fallback", "en")["text"]]
+
+
+def test_a_shop_system_that_does_not_answer_offers_a_person() -> None:
+    messages, events = run(
+        ActionAnswerFaq(), tracker("is the stove in green", "ask_faq", language="en")
+    )
+    assert messages[0]["text"] == variation(DOMAIN, "utter_shop_unavailable", "en")["text"]
+    assert {
+        "event": "slot",
+        "timestamp": None,
+        "name": "escalation_reason",
+        "value": "shop_down",
+    } in events
+
+
+def test_a_product_named_without_a_stock_cue_keeps_the_faq_s_reply() -> None:
+    messages, _ = run(ActionAnswerFaq(), tracker("do you repair tents", "ask_faq", language="en"))
+    assert messages[0]["text"] != variation(DOMAIN, "utter_stock_which_product", "en")["text"]

@@ -23,24 +23,33 @@ pytestmark = pytest.mark.integration
 NOISE = 0.03
 EVAL_CASES = ROOT / "tests" / "data" / "eval_cases.yml"
 
-# published: README, "FAQ accuracy" (dense) and "The sparse condition"
+# published: README, "FAQ accuracy" (dense) and "The sparse condition"; thresholds derived for
+# each FAQ at load (bot/faq/thresholds.py), as the bot serves it
 DENSE = {
     "top1": {"fi": 0.981, "sv": 0.931, "en": 0.941},
     "answered_correct": {"fi": 0.864, "sv": 0.804, "en": 0.647},
+    "right_or_buttons": {"fi": 0.990, "sv": 0.941, "en": 0.892},
 }
 SPARSE = {
     "top1": {"fi": 0.806, "sv": 0.784, "en": 0.814},
-    "answered_correct": {"fi": 0.417, "sv": 0.480, "en": 0.392},
+    "answered_correct": {"fi": 0.388, "sv": 0.402, "en": 0.343},
+    "right_or_buttons": {"fi": 0.844, "sv": 0.902, "en": 0.882},
 }
 WORST = {"answered_wrong": 0.04, "must_not_answer_answered": 0.04}
 
 
 def _summary(faq_dir: Path) -> dict[str, Any]:
     settings = load_settings(ROOT / "faqbot.yml").model_copy(update={"faq_dir": faq_dir})
+    assert not settings.policy.model_fields_set & {"answer_threshold", "clarify_threshold"}
     service = FaqService(settings)
     service.warm_up()
     cases = load_cases(EVAL_CASES, {entry.id for entry in service.faq.entries})
-    return summarise(run_cases(service, cases))
+    summary = summarise(run_cases(service, cases))
+    for figures in summary.values():
+        figures["right_or_buttons"] = (
+            figures["answered_correct"] + figures["clarified_with_right_option"]
+        )
+    return summary
 
 
 def _check(summary: dict[str, Any], published: dict[str, dict[str, float]]) -> None:
