@@ -223,7 +223,7 @@ def test_outside_opening_hours_says_when_the_team_is_back(stack: Stack) -> None:
 
 def test_not_helped_twice_offers_a_person_and_yes_escalates(stack: Stack) -> None:
     sender = new_sender()
-    first = stack.send(sender, "do you repair zippers on old jackets")
+    first = stack.send(sender, "do you fix zippers from other brands")
     assert any(b["payload"] == "/request_human" for r in first for b in r.get("buttons", []))  # type: ignore[attr-defined]
     second = texts(stack.send(sender, "what wax should I use for classic skis at -5"))
     assert "connect you with a person" in second, second
