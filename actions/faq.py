@@ -63,7 +63,7 @@ async def answer_faq(
             SlotSet(SLOT_NOT_HELPED, 0),
             *reply_with_entry(dispatcher, domain, entry, lang),
         ]
-    if intent == "out_of_scope":
+    if intent == "out_of_scope" and kind != "clarify":  # close entries beat Rasa's "off topic"
         return events + not_helped(dispatcher, tracker, domain, lang, "utter_out_of_scope")
     if kind == "clarify":
         buttons = [

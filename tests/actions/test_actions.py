@@ -68,6 +68,11 @@ def test_low_confidence_falls_back_then_offers_a_person() -> None:
     assert slot_events(events)["escalation_reason"] == "not_helped"
 
 
+def test_out_of_scope_with_close_faq_entries_offers_them() -> None:
+    messages, _ = run(ActionAnswerFaq(), tracker("delivery?", intent="out_of_scope", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_clarify", "en")["text"]
+
+
 def test_out_of_scope_intent_gets_the_out_of_scope_reply() -> None:
     messages, _ = run(ActionAnswerFaq(), tracker("zzzz qqqq", intent="out_of_scope", language="fi"))
     assert messages[0]["text"] == variation(DOMAIN, "utter_out_of_scope", "fi")["text"]
