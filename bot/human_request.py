@@ -16,7 +16,8 @@ _PATTERNS = [
     # English
     r"\b(talk|speak|chat)\s+(to|with)\s+(a\s+|an\s+|some\s*one|somebody|real|live|human|person|agent|customer service|your staff)",
     r"\b(real|live|actual)\s+(person|human|agent|people)\b",
-    r"\b(human|person|agent|operator|representative|rep)\s*(please|pls|plz|now)?\s*[.!?]*$",
+    r"\b(human|person|agent|operator|representative|rep)[\s.,!]*(please|pls|plz|now)?[\s.!?]*$",
+    r"\b(call|ring|phone)\s+me(\s+back)?\b",
     r"^\s*(human|person|agent|operator|representative)\b",
     r"\b(get|connect|transfer|put)\s+me\s+(to|through|with)?\s*(someone|somebody|a human|a person|an agent|customer service|support)",
     r"\bcustomer\s+(service|support)\s+(agent|person|rep)\b",
@@ -29,6 +30,7 @@ _PATTERNS = [
     r"\byhdist[aä]\s+(minut\s+)?(asiakaspalveluun|ihmiselle|henkil[oö])",
     r"\bhaluu?n\s+(puhua|jutella)\b",
     r"\ben\s+(halua|jaksa)\s+(puhua|jutella|keskustella)\s+(botin|robotin|koneen)",
+    r"\bsoit(taa|taisi|tais|takaa|tatko|atteko)\s+(mulle|minulle|mulle\s+takaisin|takaisin)",
     # Swedish
     r"\b(prata?|tala|chatta)\s+med\s+(n[aå]gon|en\s+(m[aä]n+i?ska|person|handl[aä]ggare)|kundtj[aä]nst|personal)",
     r"\b(vill|orkar)\s+inte\s+(prata|chatta|tala)\s+med\s+(en\s+)?(bot|robot|maskin)",
@@ -36,6 +38,7 @@ _PATTERNS = [
     r"\bm[aä]nniska\b",
     r"\bkoppla\s+(mig\s+)?(till|vidare)",
     r"\bhandl[aä]ggare\b",
+    r"\bring(a|er)?\s+(upp\s+)?mig\b",
 ]
 _REGEX = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
 

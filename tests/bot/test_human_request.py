@@ -28,6 +28,11 @@ from bot.human_request import asks_for_human
         "koppla mig till kundtjänst",
         "kan jag prata med en handlaggare",
         "manniska tack",
+        "person, please!",
+        "agent. now!",
+        "please call me back about my order",
+        "voisitteko soittaa minulle",
+        "kan någon ringa mig",
         "prata med kundtjanst",
     ],
 )
@@ -49,6 +54,9 @@ def test_requests_for_a_person(text: str) -> None:
         "kan jag byta storlek",
         "när har kundtjänst öppet",
         "do you have a human-size sleeping bag?",
+        "can I call you on weekends",
+        "what ring sizes do the gloves come in",
+        "när ringer ni om leveransen",
     ],
 )
 def test_ordinary_questions(text: str) -> None:
