@@ -32,6 +32,7 @@ from bot.human_request import asks_for_human
         "agent. now!",
         "please call me back about my order",
         "voisitteko soittaa minulle",
+        "onko täällä oikeaa ihmistä",
         "kan någon ringa mig",
         "prata med kundtjanst",
     ],
@@ -57,6 +58,7 @@ def test_requests_for_a_person(text: str) -> None:
         "can I call you on weekends",
         "what ring sizes do the gloves come in",
         "när ringer ni om leveransen",
+        "montako ihmistä teltta vetää",
     ],
 )
 def test_ordinary_questions(text: str) -> None:
