@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run test unit lint bench eval calibrate
+.PHONY: setup run test unit lint bench eval eval-sparse calibrate
 
 setup:
 	@bash scripts/setup.sh
@@ -25,6 +25,9 @@ lint:
 
 eval: setup
 	.venv/bin/python scripts/e2e_eval.py
+
+eval-sparse: setup
+	.venv/bin/python scripts/e2e_eval.py --sparse
 
 calibrate: setup
 	.venv/bin/faqbot faq calibrate

@@ -5,6 +5,9 @@
 3. ``faqbot eval e2e`` of ``tests/data/eval_cases.yml`` and, with ``--stock``, of
    ``tests/data/stock_cases.yml`` through its REST channel; then the stack stops.
 
+With ``--sparse`` all of it runs on ``faqbot faq sparse``'s copy of the FAQ (two phrasings per
+language per entry, as a shop writes its own) instead of ``data/faq``.
+
 Exits 0 when every step ran (whatever the figures), 1 when one failed.
 """
 
@@ -27,17 +30,21 @@ EVAL_CASES = ROOT / "tests" / "data" / "eval_cases.yml"
 STOCK_CASES = ROOT / "tests" / "data" / "stock_cases.yml"
 
 
-def engine() -> bool:
+def engine(faq: list[str]) -> bool:
     """Run the FAQ engine's own evaluation; True when it ran."""
-    print(f"== FAQ engine: faqbot faq eval {EVAL_CASES.relative_to(ROOT)}", flush=True)
-    return subprocess.run([str(FAQBOT), "faq", "eval", str(EVAL_CASES)], cwd=ROOT).returncode == 0
+    print(f"== FAQ engine: faqbot faq eval {EVAL_CASES.relative_to(ROOT)} {' '.join(faq)}")
+    sys.stdout.flush()
+    command = [str(FAQBOT), "faq", "eval", str(EVAL_CASES), *faq]
+    return subprocess.run(command, cwd=ROOT).returncode == 0
 
 
-def end_to_end(stack: Stack, cases: Path, stock: bool, json_dir: Path | None) -> bool:
+def end_to_end(
+    stack: Stack, cases: Path, stock: bool, json_dir: Path | None, faq: list[str]
+) -> bool:
     """Run ``faqbot eval e2e`` against ``stack``, print its table; True when it ran."""
     name = "stock" if stock else "faq"
     print(f"\n== whole bot ({name}): faqbot eval e2e {cases.relative_to(ROOT)}", flush=True)
-    command = [str(FAQBOT), "eval", "e2e", "--url", stack.rasa_url, "--json", str(cases)]
+    command = [str(FAQBOT), "eval", "e2e", "--url", stack.rasa_url, "--json", str(cases), *faq]
     done = subprocess.run(
         command + (["--stock"] if stock else []), cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
@@ -55,9 +62,17 @@ def main(argv: list[str] | None = None) -> int:
     """Engine evaluation, then both end-to-end evaluations on a stack started here."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json-dir", type=Path, help="also keep each e2e report's JSON here")
+    parser.add_argument("--sparse", action="store_true", help="on a 2-phrasing copy of the FAQ")
     args = parser.parse_args(argv)
-    ok = engine()
     with tempfile.TemporaryDirectory(prefix="faqbot-e2e-") as state:
+        faq_dir: Path | None = None
+        if args.sparse:
+            faq_dir = Path(state) / "sparse-faq"
+            made = subprocess.run([str(FAQBOT), "faq", "sparse", str(faq_dir)], cwd=ROOT)
+            if made.returncode != 0:
+                return 1
+        faq = ["--faq", str(faq_dir)] if faq_dir else []
+        ok = engine(faq)
         stack = Stack(
             free_port(),
             free_port(),
@@ -65,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(state) / "logs",
             Path(state) / "tracker.db",
             database_url=f"sqlite:///{Path(state) / 'handoff.db'}",  # never the dev tickets
+            faq_dir=faq_dir,
         )
         print("\n== starting the action server and Rasa", flush=True)
         try:
@@ -73,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: the stack did not start: {exc}", file=sys.stderr)
             return 1
         try:
-            ok = end_to_end(stack, EVAL_CASES, False, args.json_dir) and ok
-            ok = end_to_end(stack, STOCK_CASES, True, args.json_dir) and ok
+            ok = end_to_end(stack, EVAL_CASES, False, args.json_dir, faq) and ok
+            ok = end_to_end(stack, STOCK_CASES, True, args.json_dir, []) and ok
         finally:
             stack.stop()
     return 0 if ok else 1
