@@ -12,14 +12,15 @@ from actions.routing import answer_shop_question
 from actions.runtime import get_service
 from actions.texts import say
 from bot import language
-from bot.conversation import META_LANGUAGE, SLOT_LANGUAGE
+from bot.conversation import META_LANGUAGE, SLOT_AWAITING_ANSWER, SLOT_LANGUAGE
 from bot.human_request import asks_for_human
 
 
 class ActionDetectLanguage(Action):
     """Sets ``language`` from the latest message, keeping the current one unless it is clear.
 
-    Every rule starts with this action, so it is also where a request for a person that the
+    Every rule starts with this action, so it is also where a yes/no question the shopper passed
+    over is forgotten, and where a request for a person that the
     classifier filed under another intent ("finns det en riktig person där" as a greeting) is
     caught: the escalation follows, whatever the rule would have done.
     """
@@ -35,6 +36,9 @@ class ActionDetectLanguage(Action):
         changed = chosen != tracker.get_slot(SLOT_LANGUAGE)
         events: list[EventType] = [SlotSet(SLOT_LANGUAGE, chosen)] if changed else []
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent not in ("affirm", "deny") and tracker.get_slot(SLOT_AWAITING_ANSWER):
+            # the bot's yes/no question was passed over: a later bare "yes" must not answer it
+            events.append(SlotSet(SLOT_AWAITING_ANSWER, None))
         if intent not in ("request_human", "ask_faq", "out_of_scope", "nlu_fallback") and (
             asks_for_human(text)
         ):  # ask_faq & co. check it themselves, before the FAQ

@@ -17,11 +17,13 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import answer_faq
+from actions.routing import answer_shop_question
 from actions.runtime import conversation_language, get_service
 from actions.satisfaction import ActionAskSatisfaction
 from actions.texts import say
 from actions.yes_no import ActionReplyYesNo
 from bot.conversation import SLOT_AWAITING_ANSWER
+from bot.declines import beyond_yes_or_no
 
 # intent -> the bot's own reply, and whether the satisfaction question follows it
 REPLIES: dict[str, tuple[str, bool]] = {
@@ -37,6 +39,16 @@ REPLIES: dict[str, tuple[str, bool]] = {
 CLARIFIED = frozenset({"stop", "affirm", "deny"})
 
 
+async def _asks_something_new(text: str, lang: str) -> bool:
+    """Whether a yes or no also asks a new question the FAQ knows (a bare "no, it didn't help"
+    stays the answer to the bot's question)."""
+    rest = beyond_yes_or_no(text)
+    if len(rest.split()) < 3:  # "not really", "ei oikeastaan" answer the question asked
+        return False
+    reply = await asyncio.to_thread(get_service().answer, rest, lang)
+    return reply.decision.kind != "fallback"
+
+
 class ActionSmallTalk(Action):
     """Replies to small talk, unless the message is a question the FAQ can answer."""
 
@@ -47,10 +59,12 @@ class ActionSmallTalk(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        if intent in ("affirm", "deny") and tracker.get_slot(SLOT_AWAITING_ANSWER):
-            return await ActionReplyYesNo().run(dispatcher, tracker, domain)
         lang = conversation_language(tracker)
         text = tracker.latest_message.get("text") or ""
+        if intent in ("affirm", "deny") and tracker.get_slot(SLOT_AWAITING_ANSWER):
+            if await _asks_something_new(text, lang):  # "no, and how much is delivery?"
+                return await answer_shop_question(dispatcher, tracker, domain, lang)
+            return await ActionReplyYesNo().run(dispatcher, tracker, domain)
         reply = await asyncio.to_thread(get_service().answer, text, lang)
         kind = reply.decision.kind
         if kind == "answer" or (kind == "clarify" and intent in CLARIFIED):

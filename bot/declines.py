@@ -22,3 +22,24 @@ _DECLINE = re.compile(
 def declines(text: str) -> bool:
     """True for a short refusal: "no thanks", "ei kiitos", "nej tack", "/deny"."""
     return bool(_DECLINE.match(fold_diacritics((text or "").lower())))
+
+
+_LEADING_REPLY = re.compile(
+    r"^\s*(?:no|nope|nah|yes|yeah|yep|sure|ok(?:ay)?|thank you|thanks?"
+    r"|ei|eip[aä]|en|joo|juu|kyll[aä]|jep|kiitos"
+    r"|nej|ja|jo|javisst|visst|tack)\b[\s,.!:;-]*"
+)
+
+
+def beyond_yes_or_no(text: str) -> str:
+    """What a reply says after its leading yes or no: "no, how much is delivery?" -> "how much
+    is delivery?"; "" for a bare "no thanks". Used to tell a new question from an answer to the
+    bot's own yes/no question."""
+    rest = text or ""
+    if declines(rest):
+        return ""
+    while match := _LEADING_REPLY.match(rest.lower()):  # "no thanks", "joo kiitos"
+        if not match.end():
+            break
+        rest = rest[match.end() :]
+    return "" if declines(rest) or not rest.strip(" ,.!?") else rest.strip()

@@ -119,6 +119,15 @@ def test_language_actions() -> None:
     assert slot_events(events) == {"language": "en"}
 
 
+def test_a_yes_no_question_passed_over_is_forgotten() -> None:
+    # "did that help?" then a new question: a "yes" two turns later must not answer the old one
+    awaiting = {"language": "en", "awaiting_answer": "feedback"}
+    _, events = run(ActionDetectLanguage(), tracker("what about returns?", "ask_faq", **awaiting))
+    assert slot_events(events) == {"awaiting_answer": None}
+    _, events = run(ActionDetectLanguage(), tracker("yes", "affirm", **awaiting))
+    assert events == []
+
+
 def test_a_question_misread_as_a_switch_is_answered_in_the_chosen_language() -> None:
     # the classifier filed a question under switch_language: it names no language, so answer it
     messages, events = run(

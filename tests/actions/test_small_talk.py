@@ -58,3 +58,24 @@ def test_a_bare_no_with_a_close_faq_match_offers_the_entries() -> None:
 def test_a_bare_yes_without_a_question_asks_what_else() -> None:
     messages, _ = run(ActionSmallTalk(), tracker("yes", "affirm", language="en"))
     assert _texts(messages) == [variation(DOMAIN, "utter_anything_else", "en")["text"]]
+
+
+def test_a_no_that_asks_a_new_question_gets_that_question_answered() -> None:
+    messages, events = run(
+        ActionSmallTalk(),
+        tracker(
+            "no, but how long does delivery take?", "deny", language="en", awaiting_answer="feedback"
+        ),
+    )
+    assert _texts(messages)[0] == "Delivery takes 1-3 working days."
+    assert slot_events(events)["last_faq_id"] == "delivery_time"
+
+
+def test_a_no_that_only_says_it_did_not_help_still_offers_a_person() -> None:
+    for text in ("no", "no thanks", "No, not really."):
+        messages, events = run(
+            ActionSmallTalk(), tracker(text, "deny", language="en", awaiting_answer="feedback")
+        )
+        offer = variation(DOMAIN, "utter_not_helped_offer_human", "en")["text"]
+        assert _texts(messages) == [offer], text
+        assert slot_events(events)["awaiting_answer"] == "offer_human"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.declines import declines
+from bot.declines import beyond_yes_or_no, declines
 
 
 @pytest.mark.parametrize(
@@ -18,3 +18,20 @@ def test_refusals(text: str) -> None:
 )
 def test_not_refusals(text: str) -> None:
     assert not declines(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("no, how much is delivery?", "how much is delivery?"),
+        ("Ei. Entä palautukset?", "Entä palautukset?"),
+        ("kyllä, mutta mitä toimitus maksaa", "mutta mitä toimitus maksaa"),
+        ("nej tack", ""),
+        ("No, not really.", "not really."),
+        ("jag vill byta", "jag vill byta"),
+        ("nope", ""),
+        ("", ""),
+    ],
+)
+def test_what_a_reply_says_beyond_yes_or_no(text: str, rest: str) -> None:
+    assert beyond_yes_or_no(text) == rest
