@@ -14,7 +14,7 @@ import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import answer_faq
@@ -23,7 +23,9 @@ from actions.runtime import conversation_language, get_service, get_shop
 from actions.shop_stock import reply_with_stock, shop_down
 from bot.conversation import REASON_EXPLICIT_REQUEST
 from bot.errors import ShopError, ShopUnavailable
+from bot.faq.service import Reply
 from bot.human_request import asks_for_human
+from bot.shop.service import find_order_number
 
 
 class ActionAnswerFaq(Action):
@@ -54,6 +56,78 @@ class ActionCheckStock(Action):
         return await answer_shop_question(
             dispatcher, tracker, domain, conversation_language(tracker), stock_first=True
         )
+
+
+class ActionOrderQuestion(Action):
+    """ "Where is my order?" asks for the order number (the order form), unless the message names
+    no order and is something else the bot can answer: a product with a size or colour
+    ("gore-tex juoksukengät 42") or a FAQ entry that is not about the shopper's own order
+    ("where do i enter a promo code"). Entries marked ``live_order`` ("how can I track my
+    order?") never take the question from the live status; a FAQ without any such mark keeps
+    every order question on the form."""
+
+    def name(self) -> str:
+        return "action_order_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        message = tracker.latest_message.get("text") or ""
+        lang = conversation_language(tracker)
+        route = None
+        if find_order_number(message) is None:
+            route = await answerable_elsewhere(message, lang, faq=_faq_knows_live_orders())
+        if route is None:
+            return [FollowupAction("order_status_form")]
+        return await answer_shop_question(
+            dispatcher, tracker, domain, lang, stock_first=route == "stock"
+        )
+
+
+class ActionRequestHuman(Action):
+    """Rasa's guess "wants a person": escalate, unless the message itself asks for no one and
+    names a product clearly ("makuualusta") or is a question the FAQ answers for sure. The
+    words of a request for a person (:func:`bot.human_request.asks_for_human`) always escalate.
+    """
+
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        message = tracker.latest_message.get("text") or ""
+        lang = conversation_language(tracker)
+        route = None if asks_for_human(message) else await answerable_elsewhere(message, lang)
+        if route is None:
+            return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
+        return await answer_shop_question(
+            dispatcher, tracker, domain, lang, stock_first=route == "stock"
+        )
+
+
+def _faq_knows_live_orders() -> bool:
+    return any(entry.live_order for entry in get_service().faq.entries)
+
+
+async def answerable_elsewhere(message: str, lang: str, faq: bool = True) -> str | None:
+    """``"faq"`` when the FAQ answers ``message`` outright (with ``faq``; not with a
+    ``live_order`` entry), ``"stock"`` when product search finds it clearly (one product, or
+    products and a size or colour), else None."""
+    if faq:
+        reply: Reply = await asyncio.to_thread(get_service().answer, message, lang)
+        if reply.decision.kind == "answer":
+            entry = get_service().faq.get(reply.decision.offered[0])
+            if entry is not None and not entry.live_order:
+                return "faq"
+    try:
+        shop = get_shop()
+        found = await asyncio.to_thread(shop.search, message, lang)
+        if found.decision == "one" or (found.decision != "none" and shop.wish(message)):
+            return "stock"
+    except (ShopError, ShopUnavailable):
+        pass
+    return None
 
 
 async def answer_shop_question(

@@ -3,7 +3,8 @@ opinion from the FAQ: Rasa sometimes files a real shop question under one of the
 ("och hur länge är ångerrätten" as a goodbye), and a shopper must never get "Bye!" for it.
 
 When the FAQ is sure of an entry (its policy would answer directly), the question is answered
-from the FAQ; otherwise the intent's own reply is said. A "yes" or "no" to a question the bot
+from the FAQ; when product search finds a product clearly ("kiilo 900" filed as thanks), its
+stock is the answer; otherwise the intent's own reply is said. A "yes" or "no" to a question the bot
 asked is still the answer to that question.
 """
 
@@ -17,7 +18,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import answer_faq
-from actions.routing import answer_shop_question
+from actions.routing import answer_shop_question, answerable_elsewhere
 from actions.runtime import conversation_language, get_service
 from actions.satisfaction import ActionAskSatisfaction
 from actions.texts import say
@@ -69,6 +70,8 @@ class ActionSmallTalk(Action):
         kind = reply.decision.kind
         if kind == "answer" or (kind == "clarify" and intent in CLARIFIED):
             return await answer_faq(dispatcher, tracker, domain, lang, reply)
+        if await answerable_elsewhere(text, lang, faq=False):  # "kiilo 900" taken for thanks
+            return await answer_shop_question(dispatcher, tracker, domain, lang, stock_first=True)
         response, ask_satisfaction = REPLIES.get(intent, ("utter_anything_else", False))
         say(dispatcher, domain, response, lang)
         if ask_satisfaction:

@@ -5,6 +5,9 @@
 3. ``faqbot eval e2e`` of ``tests/data/eval_cases.yml`` and, with ``--stock``, of
    ``tests/data/stock_cases.yml`` through its REST channel; then the stack stops.
 
+With ``--dev`` it runs the development sets instead (``faq_dev.yml``, ``stock_dev.yml``): choose
+settings on those, and measure the eval sets only to report.
+
 With ``--sparse`` all of it runs on ``faqbot faq sparse``'s copy of the FAQ (two phrasings per
 language per entry, as a shop writes its own) instead of ``data/faq``.
 
@@ -28,13 +31,15 @@ from bot.e2e.evaluation import format_table
 FAQBOT = ROOT / ".venv" / "bin" / "faqbot"
 EVAL_CASES = ROOT / "tests" / "data" / "eval_cases.yml"
 STOCK_CASES = ROOT / "tests" / "data" / "stock_cases.yml"
+DEV_CASES = ROOT / "tests" / "data" / "faq_dev.yml"
+STOCK_DEV_CASES = ROOT / "tests" / "data" / "stock_dev.yml"
 
 
-def engine(faq: list[str]) -> bool:
+def engine(cases: Path, faq: list[str]) -> bool:
     """Run the FAQ engine's own evaluation; True when it ran."""
-    print(f"== FAQ engine: faqbot faq eval {EVAL_CASES.relative_to(ROOT)} {' '.join(faq)}")
+    print(f"== FAQ engine: faqbot faq eval {cases.relative_to(ROOT)} {' '.join(faq)}")
     sys.stdout.flush()
-    command = [str(FAQBOT), "faq", "eval", str(EVAL_CASES), *faq]
+    command = [str(FAQBOT), "faq", "eval", str(cases), *faq]
     return subprocess.run(command, cwd=ROOT).returncode == 0
 
 
@@ -63,7 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json-dir", type=Path, help="also keep each e2e report's JSON here")
     parser.add_argument("--sparse", action="store_true", help="on a 2-phrasing copy of the FAQ")
+    parser.add_argument(
+        "--dev", action="store_true", help="the development sets (for choosing settings)"
+    )
     args = parser.parse_args(argv)
+    cases, stock_cases = (DEV_CASES, STOCK_DEV_CASES) if args.dev else (EVAL_CASES, STOCK_CASES)
     with tempfile.TemporaryDirectory(prefix="faqbot-e2e-") as state:
         faq_dir: Path | None = None
         if args.sparse:
@@ -72,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             if made.returncode != 0:
                 return 1
         faq = ["--faq", str(faq_dir)] if faq_dir else []
-        ok = engine(faq)
+        ok = engine(cases, faq)
         stack = Stack(
             free_port(),
             free_port(),
@@ -89,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: the stack did not start: {exc}", file=sys.stderr)
             return 1
         try:
-            ok = end_to_end(stack, EVAL_CASES, False, args.json_dir, faq) and ok
-            ok = end_to_end(stack, STOCK_CASES, True, args.json_dir, []) and ok
+            ok = end_to_end(stack, cases, False, args.json_dir, faq) and ok
+            ok = end_to_end(stack, stock_cases, True, args.json_dir, []) and ok
         finally:
             stack.stop()
     return 0 if ok else 1

@@ -54,7 +54,9 @@ class FaqIndex:
         self.rows = self._index_rows(faq)
         self._restorer = DiacriticRestorer(_texts_by_language(faq))
         self._lexical = LexicalScorer(
-            [LexicalRow(row.entry, row.lang, row.text) for row in self.rows], len(faq.entries)
+            [LexicalRow(row.entry, row.lang, row.text) for row in self.rows],
+            len(faq.entries),
+            settings.lexical_terms,
         )
         if not self.rows:
             raise ValueError("the FAQ has no questions to index")

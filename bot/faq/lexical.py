@@ -1,14 +1,18 @@
-"""BM25 over each entry's own-language texts, with Snowball stems: a lexical signal for fi and sv.
+"""BM25 over each entry's own-language texts: a lexical signal for fi and sv.
 
 Finnish and Swedish build long compounds and inflect heavily ("palautuksen", "rabattkoden"), and
-e5-small splits those into many sub-words; the stems still match the FAQ's wording. Added to the
-embedding score with a small per-language weight (``retrieval.lexical_weight``): on the shipped
-FAQ it lifted leave-one-question-out top-1 fi .748 → .817 and sv .841 → .876, while English,
-where e5 is strongest, got nothing from it (weight 0).
+e5-small splits those into many sub-words; their base forms still match the FAQ's wording. Words
+are lemmatised with simplemma ("palautuspaketin" -> palautuspaketti, "ångerrätten" -> ångerrätt;
+Snowball stems for English, or for all with ``lexical_terms: stems``) and, with ``+split``, a
+compound is also split into two parts that the FAQ itself uses ("palautusaika" -> palautus,
+aika), so a sparse FAQ's few words go further. Added to the embedding score with a small
+per-language weight (``retrieval.lexical_weight``); English, where e5 is strongest, gets none.
+Figures: README, "What was tried".
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -16,12 +20,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import simplemma
 import snowballstemmer
 
 from bot.language import WORD
 
 _STEMMERS = {"fi": "finnish", "sv": "swedish", "en": "english"}
 _K1, _B = 1.2, 0.75  # the usual BM25 constants
+_SPLIT_LANGS = ("fi", "sv")  # compounding languages simplemma has lemmas for
+_PART = 3  # shortest compound part
+_LONGEST_COMPOUND = 40
+
+
+@functools.lru_cache(maxsize=65536)
+def _lemma(word: str, lang: str) -> str:
+    return str(simplemma.lemmatize(word, lang=lang)).lower()
 
 
 @dataclass(frozen=True)
@@ -36,11 +49,20 @@ class LexicalRow:
 class LexicalScorer:
     """Scores every entry against a question by BM25 over the entry's texts in its language."""
 
-    def __init__(self, rows: Sequence[LexicalRow], entries: int) -> None:
+    def __init__(self, rows: Sequence[LexicalRow], entries: int, mode: str = "stems") -> None:
         self._entries = entries
+        self._lemmas = mode.startswith("lemmas")
         self._stemmers: dict[str, Any] = {
             lang: snowballstemmer.stemmer(name) for lang, name in _STEMMERS.items()
         }
+        self._vocab: dict[str, set[str]] = {}
+        self._words: dict[str, set[str]] = {}
+        if mode.endswith("+split"):  # the FAQ's own words are the parts compounds split into
+            for row in rows:
+                if row.lang in _SPLIT_LANGS:
+                    words = [w for w in WORD.findall(row.text.lower()) if len(w) >= _PART]
+                    self._words.setdefault(row.lang, set()).update(words)
+                    self._vocab.setdefault(row.lang, set()).update(self._base(words, row.lang))
         self._row_terms = [Counter(self.terms(row.text, row.lang)) for row in rows]
         self._rows = list(rows)
         self._docs: dict[str, list[Counter[str]]] = {
@@ -53,10 +75,36 @@ class LexicalScorer:
         }
 
     def terms(self, text: str, lang: str) -> list[str]:
-        """The stemmed words of ``text``."""
-        stemmer = self._stemmers.get(lang)
+        """The stemmed (or lemmatised) words of ``text``, plus the parts of its compounds."""
         words = WORD.findall(text.lower())
+        terms = self._base(words, lang)
+        vocab = self._vocab.get(lang)
+        if vocab:
+            terms = terms + [part for word in words for part in self._split(word, lang, vocab)]
+        return terms
+
+    def _base(self, words: list[str], lang: str) -> list[str]:
+        if self._lemmas and lang in _SPLIT_LANGS:
+            return [_lemma(word, lang) for word in words]
+        stemmer = self._stemmers.get(lang)
         return stemmer.stemWords(words) if stemmer else words
+
+    def _split(self, word: str, lang: str, vocab: set[str]) -> list[str]:
+        """The two parts of a compound when both are the FAQ's words ("palautus|aika"), the
+        longest known first part winning; Swedish may link them with an s ("leverans|tid")."""
+        words = self._words.get(lang, set())
+        if len(word) > _LONGEST_COMPOUND:  # no real word: and splitting costs len(word) ** 2
+            return []
+        for cut in range(len(word) - _PART, _PART - 1, -1):
+            head, tail = word[:cut], word[cut:]
+            if lang == "sv" and head.endswith("s") and head[:-1] in words:
+                head = head[:-1]
+            if head not in words:
+                continue
+            base = self._base([head, tail], lang)
+            if base[1] in vocab or tail in words:
+                return base
+        return []
 
     def scores(self, text: str, lang: str, leave_out: int | None = None) -> np.ndarray:
         """BM25 of ``text`` against every entry, divided by the best (0 … 1; all 0 when no

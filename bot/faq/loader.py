@@ -21,6 +21,7 @@ class FaqEntry:
     answer: dict[Language, str]
     handoff: bool
     source: str  # "file:line:col" of the entry
+    live_order: bool = False  # answered by the live order status (see schema)
 
     def first_question(self, lang: str) -> str:
         """The entry's first question in ``lang``, else in any language (for button titles)."""
@@ -82,6 +83,7 @@ def load_faq(faq_dir: Path) -> Faq:
                     questions={lang: tuple(qs) for lang, qs in raw.questions.items()},
                     answer=dict(raw.answer),
                     handoff=raw.handoff,
+                    live_order=raw.live_order,
                     source=where,
                 )
             )

@@ -20,6 +20,9 @@ class FaqEntryModel(BaseModel):
     questions: dict[Language, Annotated[list[Text], Field(min_length=1)]]
     answer: dict[Language, Text]
     handoff: bool = False
+    # the entry answers a question about the shopper's own order ("where is my order?"): with
+    # the shop connected, such a question gets the live order status (asks for the order number)
+    live_order: bool = False
 
     @model_validator(mode="after")
     def _not_empty(self) -> FaqEntryModel:

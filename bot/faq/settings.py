@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +28,9 @@ class RetrievalSettings(BaseModel):
     restore_diacritics: bool = True
     # score += weight[question's language] * BM25 over the entry's texts in it (bot/lexical.py)
     lexical_weight: dict[Language, Unit] = {"fi": 0.02, "sv": 0.02, "en": 0.0}
+    # the lexical signal's words: Snowball "stems", simplemma "lemmas", and "+split" to also
+    # split compounds into parts the FAQ itself uses ("palautusaika" -> palautus, aika)
+    lexical_terms: Literal["stems", "lemmas", "stems+split", "lemmas+split"] = "lemmas+split"
 
 
 THRESHOLDS = ("answer_threshold", "answer_margin", "clarify_threshold")

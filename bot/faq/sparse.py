@@ -46,6 +46,8 @@ def write_sparse_faq(faq_dir: Path, out_dir: Path, phrasings: int = DEFAULT_PHRA
         }
         if entry.handoff:
             written["handoff"] = True
+        if entry.live_order:
+            written["live_order"] = True
         by_topic.setdefault(entry.topic, []).append(written)
     for topic, entries in by_topic.items():
         document = {"topic": topic, "entries": entries}

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from actions import runtime
-from actions.routing import ActionAnswerFaq, ActionCheckStock
+from actions.routing import (
+    ActionAnswerFaq,
+    ActionCheckStock,
+    ActionOrderQuestion,
+    ActionRequestHuman,
+)
+from actions.small_talk import ActionSmallTalk
 from actions.texts import variation
 from bot.errors import ShopUnavailable
+from bot.faq.service import FaqService
 from bot.shop.models import Product
 from bot.shop.service import Found, Wish
+from handoff.desk import HandoffDesk
 from tests.actions.conftest import DOMAIN, run, tracker
 
 TENT = Product("tent", "T-1", {"fi": "Teltta", "sv": "Tält", "en": "Tent"}, {})
@@ -94,3 +103,77 @@ def test_a_shop_system_that_does_not_answer_offers_a_person() -> None:
 def test_a_product_named_without_a_stock_cue_keeps_the_faq_s_reply() -> None:
     messages, _ = run(ActionAnswerFaq(), tracker("do you repair tents", "ask_faq", language="en"))
     assert messages[0]["text"] != variation(DOMAIN, "utter_stock_which_product", "en")["text"]
+
+
+LIVE_ORDER_ENTRY = """\
+topic: orders
+entries:
+  - id: order_tracking
+    questions:
+      en: ["How can I track my order?"]
+    answer:
+      en: "We e-mail you a tracking link when your parcel leaves."
+    live_order: true
+"""
+
+
+def _followups(events: list[dict[str, Any]]) -> list[str]:
+    return [e["name"] for e in events if e.get("event") == "followup"]
+
+
+def test_an_order_question_with_an_order_number_goes_to_the_order_form() -> None:
+    messages, events = run(
+        ActionOrderQuestion(), tracker("where is order 100234 with the stove", "order_status")
+    )
+    assert messages == []
+    assert _followups(events) == ["order_status_form"]
+
+
+def test_a_product_taken_for_an_order_question_gets_its_stock() -> None:
+    # "gore-tex juoksukengät 42": the size looked like an order to Rasa
+    messages, events = run(
+        ActionOrderQuestion(), tracker("stove 42", "order_status", language="en")
+    )
+    assert _followups(events) == []
+    assert messages[0]["text"] == variation(DOMAIN, "utter_shop_unavailable", "en")["text"]
+
+
+def test_faq_questions_leave_the_order_form_only_when_the_faq_marks_its_live_order_entries(
+    service: FaqService, faq_dir: Path
+) -> None:
+    question = tracker("How long does delivery take?", "order_status", language="en")
+    _, events = run(ActionOrderQuestion(), question)
+    assert _followups(events) == ["order_status_form"]  # no entry marked: the form keeps them
+    (faq_dir / "orders.yml").write_text(LIVE_ORDER_ENTRY, encoding="utf-8")
+    assert service.reload_if_changed()
+    messages, events = run(ActionOrderQuestion(), question)
+    assert _followups(events) == []
+    assert messages[0]["text"] == "Delivery takes 1-3 working days."
+    _, events = run(
+        ActionOrderQuestion(), tracker("How can I track my order?", "order_status", language="en")
+    )
+    assert _followups(events) == ["order_status_form"]  # the live status answers that one
+
+
+def test_a_product_or_faq_question_taken_for_a_request_for_a_person_is_answered(
+    desk: HandoffDesk,
+) -> None:
+    messages, _ = run(ActionRequestHuman(), tracker("stove", "request_human", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_shop_unavailable", "en")["text"]
+    messages, _ = run(
+        ActionRequestHuman(),
+        tracker("How long does delivery take?", "request_human", language="en"),
+    )
+    assert messages[0]["text"] == "Delivery takes 1-3 working days."
+    assert desk.store.list_tickets() == []
+
+
+def test_the_words_of_a_request_for_a_person_always_escalate(desk: HandoffDesk) -> None:
+    for text in ("I want to talk to a person about the stove", "hmm"):
+        run(ActionRequestHuman(), tracker(text, "request_human", language="en"))
+    assert len(desk.store.list_tickets()) == 1  # same sender: one ticket, found again
+
+
+def test_a_product_filed_as_small_talk_gets_its_stock() -> None:
+    messages, _ = run(ActionSmallTalk(), tracker("stove", "thanks", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_shop_unavailable", "en")["text"]

@@ -64,7 +64,10 @@ def test_a_no_that_asks_a_new_question_gets_that_question_answered() -> None:
     messages, events = run(
         ActionSmallTalk(),
         tracker(
-            "no, but how long does delivery take?", "deny", language="en", awaiting_answer="feedback"
+            "no, but how long does delivery take?",
+            "deny",
+            language="en",
+            awaiting_answer="feedback",
         ),
     )
     assert _texts(messages)[0] == "Delivery takes 1-3 working days."

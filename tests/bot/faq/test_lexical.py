@@ -46,3 +46,32 @@ def test_rarer_words_weigh_more() -> None:
     )
     scores = scorer.scores("order refund", "en")
     assert scores[1] == 1.0 and scores[0] < 0.5 and scores[0] == scores[2]
+
+
+def test_lemmas_match_inflections_snowball_misses() -> None:
+    rows = [
+        LexicalRow(0, "sv", "hur lång är ångerrätt"),
+        LexicalRow(1, "sv", "hur lång är leveranstiden"),
+        LexicalRow(0, "fi", "miten palautuspaketti lähetetään"),
+        LexicalRow(1, "fi", "miten lahjakortti toimii"),
+    ]
+    lemmas = LexicalScorer(rows, entries=2, mode="lemmas")
+    assert lemmas.scores("och ångerrätten?", "sv").tolist() == [1.0, 0.0]
+    assert lemmas.scores("palautuspaketin osoite", "fi").tolist() == [1.0, 0.0]
+
+
+def test_compounds_split_into_the_faq_s_own_words() -> None:
+    rows = [
+        LexicalRow(0, "fi", "kauanko palautus kestää"),
+        LexicalRow(0, "fi", "mikä on aika palauttaa"),
+        LexicalRow(1, "fi", "paljonko toimitus maksaa"),
+        LexicalRow(1, "fi", "mitä kulut ovat"),
+        LexicalRow(0, "sv", "hur lång är leverans tid"),
+        LexicalRow(1, "sv", "vad kostar frakten"),
+    ]
+    split = LexicalScorer(rows, entries=2, mode="lemmas+split")
+    plain = LexicalScorer(rows, entries=2, mode="lemmas")
+    assert split.scores("toimituskulut?", "fi").tolist() == [0.0, 1.0]
+    assert plain.scores("toimituskulut?", "fi").tolist() == [0.0, 0.0]
+    assert split.scores("leveranstiden", "sv")[0] == 1.0  # linking s: leverans|tid
+    assert split.terms("x" * 100_000, "fi") == ["x" * 100_000]  # no split work on non-words
