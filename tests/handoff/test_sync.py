@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from bot.conversation import Sender
 from handoff.desk import Escalation, HandoffDesk
 from handoff.errors import RasaUnavailable
 from handoff.store import Store
@@ -45,10 +47,10 @@ def test_escalation_texts_are_stored_whatever_unicode_they_hold(
     store: Store, fake_rasa: FakeRasa, clock: Clock
 ) -> None:
     desk = make_desk(store, fake_rasa, clock, when_no_agent_online="queue")
-    transcript = [("shopper", "kysymys\ud800\x00", clock.now)]
+    transcript: list[tuple[Sender, str, datetime]] = [("shopper", "kysymys\ud800\x00", clock.now)]
     request = Escalation(
-        "c1", "rest", "fi", "low_confidence", transcript=transcript, question="mikä\x00?"
-    )  # type: ignore[arg-type]
+        "c1", "rest", "fi", "not_helped", transcript=transcript, question="mikä\x00?"
+    )
     ticket_id = desk.escalate(request).ticket_id
     assert texts(store, ticket_id) == ["kysymys\ufffd"]
     assert store.ticket(ticket_id).question == "mikä?"
