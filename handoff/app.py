@@ -116,7 +116,7 @@ def status_for(exc: HandoffError) -> int:
     return 500
 
 
-STORAGE_DOWN = "the ticket database does not answer; try again in a moment"
+STORAGE_DOWN = "the ticket database does not answer; try again soon"
 
 
 async def _handoff_error(_request: Request, exc: HandoffError) -> JSONResponse:
