@@ -33,7 +33,7 @@ from handoff.errors import (
     StorageError,
     UnknownConversation,
 )
-from handoff.logs import install_redaction, redact
+from handoff.logs import FailureLog, install_redaction, redact
 from handoff.outbox import OutboxWorker
 from handoff.store import Store
 
@@ -92,6 +92,7 @@ def create_app(
     app.state.throttle = LoginThrottle()
     app.state.presence = Presence(store)
     app.state.api_token = os.environ.get("FAQBOT_HANDOFF_API_TOKEN", "")
+    app.state.failures = FailureLog(log)
 
     app.add_exception_handler(HandoffError, _handoff_error)  # type: ignore[arg-type]
     app.middleware("http")(_security_headers)
@@ -119,10 +120,11 @@ def status_for(exc: HandoffError) -> int:
 STORAGE_DOWN = "the ticket database does not answer; try again soon"
 
 
-async def _handoff_error(_request: Request, exc: HandoffError) -> JSONResponse:
+async def _handoff_error(request: Request, exc: HandoffError) -> JSONResponse:
     detail = redact(str(exc))
     if isinstance(exc, StorageError):  # the details (URL, SQL) are for the log, not callers
-        log.error("%s: %s", STORAGE_DOWN, detail)
+        failures: FailureLog = request.app.state.failures
+        failures.failed("API", detail)  # consoles poll: not once per request
         detail = STORAGE_DOWN
     return JSONResponse({"detail": detail}, status_code=status_for(exc))
 
