@@ -4,14 +4,14 @@ Agents authenticate with a session cookie (HttpOnly, SameSite=Strict) and send t
 CSRF token in ``X-CSRF-Token`` with every change. Integrations (a partner contact center)
 use ``Authorization: Bearer $FAQBOT_HANDOFF_API_TOKEN`` instead. The routes are in
 :mod:`handoff.api`; this module wires them, the error answers, the security headers and the
-background thread.
+background threads (:mod:`handoff.background`). The service starts even when the ticket
+database does not answer: ``/health`` says so and API calls answer 503 until it does.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 
 from handoff.api import console, conversations, integrations, service
 from handoff.auth import LoginThrottle, Presence, Sessions
+from handoff.background import Schema, background_loops
 from handoff.config import HandoffSettings
 from handoff.desk import HandoffDesk
 from handoff.errors import (
@@ -32,6 +33,7 @@ from handoff.errors import (
     StorageError,
     UnknownConversation,
 )
+from handoff.logs import FailureLog, install_redaction, redact
 from handoff.outbox import OutboxWorker
 from handoff.store import Store
 
@@ -49,54 +51,31 @@ _SECURITY_HEADERS = {
 }
 
 
-class BackgroundLoop:
-    """Reads shopper messages from Rasa and delivers the outbox, in one daemon thread."""
-
-    def __init__(self, desk: HandoffDesk, worker: OutboxWorker, interval: float = 0.5) -> None:
-        self.desk, self.worker, self.interval = desk, worker, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="handoff-sync", daemon=True)
-
-    def start(self) -> None:
-        """Start the thread."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop and wait for the thread."""
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.desk.sync_from_rasa()
-                self.worker.run_once()
-            except HandoffError as exc:
-                log.warning("background sync: %s", exc)
-            except Exception:  # the loop must survive anything and keep syncing
-                log.exception("background sync failed")
-            self._stop.wait(self.interval)
-
-
 def create_app(
     settings: HandoffSettings,
     desk: HandoffDesk | None = None,
     worker: OutboxWorker | None = None,
     background: bool = True,
 ) -> FastAPI:
-    """The FastAPI application; ``background`` starts the sync/outbox thread."""
+    """The FastAPI application; ``background`` starts the sync and outbox threads."""
     store = desk.store if desk else Store(settings.database_url)
     desk = desk or HandoffDesk(settings, store)
     worker = worker or OutboxWorker(settings, store)
 
+    schema = Schema(store)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        store.create_schema()
-        loop = BackgroundLoop(desk, worker) if background else None
-        if loop:
+        install_redaction(("", "uvicorn", "uvicorn.error", "uvicorn.access"))
+        try:
+            schema.ensure()
+        except StorageError as exc:
+            log.error("%s; starting anyway: the tables are created once it answers", exc)
+        loops = background_loops(desk, worker, schema) if background else []
+        for loop in loops:
             loop.start()
         yield
-        if loop:
+        for loop in loops:
             loop.stop()
 
     app = FastAPI(
@@ -113,6 +92,7 @@ def create_app(
     app.state.throttle = LoginThrottle()
     app.state.presence = Presence(store)
     app.state.api_token = os.environ.get("FAQBOT_HANDOFF_API_TOKEN", "")
+    app.state.failures = FailureLog(log)
 
     app.add_exception_handler(HandoffError, _handoff_error)  # type: ignore[arg-type]
     app.middleware("http")(_security_headers)
@@ -137,8 +117,16 @@ def status_for(exc: HandoffError) -> int:
     return 500
 
 
-async def _handoff_error(_request: Request, exc: HandoffError) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
+STORAGE_DOWN = "the ticket database does not answer; try again soon"
+
+
+async def _handoff_error(request: Request, exc: HandoffError) -> JSONResponse:
+    detail = redact(str(exc))
+    if isinstance(exc, StorageError):  # the details (URL, SQL) are for the log, not callers
+        failures: FailureLog = request.app.state.failures
+        failures.failed("API", detail)  # consoles poll: not once per request
+        detail = STORAGE_DOWN
+    return JSONResponse({"detail": detail}, status_code=status_for(exc))
 
 
 async def _security_headers(request: Request, call_next: Any) -> Response:

@@ -100,6 +100,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = load_handoff_settings()
-    Store(settings.database_url).create_schema()  # a bad DATABASE_URL fails here, clearly
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    # a malformed URL fails here, clearly; a database that does not answer yet does not:
+    # the service starts, /health reports it, and the tables are created once it answers
+    Store(settings.database_url)
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, log_level="warning", log_config=None
+    )
     return 0

@@ -4,7 +4,8 @@ The action server calls :meth:`HandoffDesk.escalate` and :meth:`HandoffDesk.leav
 the handoff service calls everything else. Both share the database, so an escalation is
 stored even while the handoff service is down, and deliveries to helpdesk backends go
 through the persisted outbox. Every change of a ticket's state goes through the desk, with
-its rules: who may claim, reply to and close which chat.
+its rules: who may claim, reply to and close which chat. A ticket change and the outbox row
+telling its backend are written in one transaction.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from bot.responses import fill, load_responses, pick_variation
 from handoff.config import CONSOLE, HandoffSettings
 from handoff.delivery import Delivery, MessengerDelivery, RasaDelivery
 from handoff.errors import InvalidTransition, RasaUnavailable, UnknownConversation
+from handoff.logs import FailureLog
 from handoff.messenger import CHANNEL as MESSENGER
 from handoff.messenger import MessengerClient
 from handoff.rasa import RasaClient, bot_message, resume_events, set_slot
@@ -97,6 +99,7 @@ class HandoffDesk:
         self.clock = clock
         self._messenger = messenger
         self._responses: dict[str, Any] | None = None
+        self.failures = FailureLog(log)  # what the background sync reports, not every pass
 
     @property
     def rasa(self) -> RasaClient:
@@ -123,21 +126,22 @@ class HandoffDesk:
         if existing is not None:
             return self._outcome(existing, already_open=True)
         status, backend = self._route()
-        ticket = self.store.create_ticket(
-            conversation_id=request.conversation_id,
-            channel=request.channel,
-            language=request.language,
-            status=status,
-            reason=request.reason,
-            backend=backend,
-            candidates=request.candidates,
-            transcript=request.transcript,
-            events_seen=request.events_seen,
-            paused=status != STATUS_OFFLINE,
-            question=request.question,
-        )
-        if backend != CONSOLE:
-            self._enqueue(ticket, "handoff.requested")
+        with self.store.atomic():
+            ticket = self.store.create_ticket(
+                conversation_id=request.conversation_id,
+                channel=request.channel,
+                language=request.language,
+                status=status,
+                reason=request.reason,
+                backend=backend,
+                candidates=request.candidates,
+                transcript=request.transcript,
+                events_seen=request.events_seen,
+                paused=status != STATUS_OFFLINE,
+                question=request.question,
+            )
+            if backend != CONSOLE:
+                self._enqueue(ticket, "handoff.requested")
         log.info("ticket %d: %s via %s (%s)", ticket.id, status, backend, request.reason)
         return self._outcome(ticket)
 
@@ -194,8 +198,9 @@ class HandoffDesk:
         ticket = self.store.open_ticket_for(conversation_id)
         if ticket is None or ticket.status != STATUS_OFFLINE:
             raise InvalidTransition(f"conversation {conversation_id} has no offline ticket")
-        self.store.add_message(ticket.id, SENDER_SHOPPER, question)
-        return self.store.update_ticket(ticket.id, email=email, question=question)
+        with self.store.atomic():
+            self.store.add_message(ticket.id, SENDER_SHOPPER, question)
+            return self.store.update_ticket(ticket.id, email=email, question=question)
 
     # agents (handoff service) ---------------------------------------------------------------
 
@@ -320,12 +325,14 @@ class HandoffDesk:
                     set_slot(SLOT_SATISFACTION_ASKED, True),
                 ],
             )
-            self.store.add_message(ticket_id, SENDER_SYSTEM, back, author=by)
-        closed = self.store.update_ticket(
-            ticket_id, status=STATUS_CLOSED, closed_at=self.clock(), paused=False
-        )
-        if ticket.backend != CONSOLE:
-            self._enqueue(closed, "handoff.closed")
+        with self.store.atomic():
+            if ticket.paused:
+                self.store.add_message(ticket_id, SENDER_SYSTEM, back, author=by)
+            closed = self.store.update_ticket(
+                ticket_id, status=STATUS_CLOSED, closed_at=self.clock(), paused=False
+            )
+            if ticket.backend != CONSOLE:
+                self._enqueue(closed, "handoff.closed")
         return closed
 
     def ticket_at_helpdesk(self, backend: str, external_id: str) -> Ticket | None:
@@ -350,32 +357,49 @@ class HandoffDesk:
     # background work ------------------------------------------------------------------------
 
     def sync_from_rasa(self) -> list[Message]:
-        """Read what shoppers wrote while paused from Rasa into their tickets (and backends)."""
+        """Read what shoppers wrote while paused from Rasa into their tickets (and backends).
+
+        Each ticket on its own: one that fails (logged, not on every pass) is tried again on
+        the next pass and never keeps the others from being read. Only a Rasa that does not
+        answer at all ends the pass.
+        """
         new: list[Message] = []
         for ticket in self.store.list_tickets((STATUS_QUEUED, STATUS_ACTIVE, STATUS_OVERFLOW)):
             if not ticket.paused:
                 continue
+            key = f"ticket {ticket.id} (conversation {ticket.conversation_id!r})"
             try:
-                events = self.rasa.tracker(ticket.conversation_id).get("events") or []
-            except UnknownConversation as exc:  # one bad conversation must not stall the rest
-                log.warning("cannot read conversation %s: %s", ticket.conversation_id, exc)
-                continue
+                new.extend(self._sync_ticket(ticket))
             except RasaUnavailable as exc:
-                log.warning("cannot read conversation %s: %s", ticket.conversation_id, exc)
-                break
-            if len(events) <= ticket.events_seen:
-                continue
-            texts = [
-                (str(event["text"]), _event_time(event))
-                for event in events[ticket.events_seen :]
-                if event.get("event") == "user" and (event.get("text") or "").strip()
-            ]
+                if not exc.reachable:
+                    self.failures.failed("Rasa", str(exc))
+                    break
+                self.failures.failed(key, str(exc))
+            except UnknownConversation as exc:
+                self.failures.failed(key, str(exc))
+            except Exception as exc:  # whatever one ticket holds, the others go on
+                self.failures.failed(key, f"{type(exc).__name__}: {exc}", traceback=True)
+            else:
+                self.failures.ok("Rasa")
+                self.failures.ok(key)
+        return new
+
+    def _sync_ticket(self, ticket: Ticket) -> list[Message]:
+        """Store the ticket's new shopper messages and their outbox rows, in one transaction."""
+        events = self.rasa.tracker(ticket.conversation_id).get("events") or []
+        if len(events) <= ticket.events_seen:
+            return []
+        texts = [
+            (str(event["text"]), _event_time(event))
+            for event in events[ticket.events_seen :]
+            if event.get("event") == "user" and (event.get("text") or "").strip()
+        ]
+        with self.store.atomic():
             stored = self.store.record_shopper_messages(ticket.id, texts, len(events))
             if ticket.backend != CONSOLE:
                 for message in stored:
                     self._enqueue(ticket, "handoff.message", message)
-            new.extend(stored)
-        return new
+        return stored
 
     def payload(self, ticket: Ticket, event: str, message: Message | None = None) -> dict[str, Any]:
         """The JSON document backends receive: the ticket with its transcript (no notes)."""

@@ -25,7 +25,14 @@ class InvalidTransition(HandoffError):
 
 
 class RasaUnavailable(HandoffError):
-    """The Rasa server did not answer, or refused the request."""
+    """The Rasa server did not answer, or refused the request.
+
+    ``reachable`` is False when it did not answer at all (every other call fails too).
+    """
+
+    def __init__(self, message: str, *, reachable: bool = True) -> None:
+        super().__init__(message)
+        self.reachable = reachable
 
 
 class BackendError(HandoffError):

@@ -11,6 +11,7 @@ import requests
 from bot.conversation import FROM_AGENT, META_AGENT, META_FROM
 from handoff.errors import HandoffConfigError, RasaUnavailable, UnknownConversation
 from handoff.http import request
+from handoff.logs import REDACTED, redact
 
 Event = dict[str, Any]
 
@@ -34,14 +35,26 @@ class RasaClient:
         try:
             response = request(method, url, params=params, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
-            raise RasaUnavailable(f"Rasa at {self.base_url} does not answer: {exc}") from exc
+            # ``from None``: the cause's text holds the whole URL, with ``?token=``
+            raise RasaUnavailable(
+                self._scrub(f"Rasa at {self.base_url} does not answer {method} {path}: {exc}"),
+                reachable=False,
+            ) from None
         if response.status_code == 404:
             raise UnknownConversation(f"Rasa does not know {path}")
         if response.status_code >= 400:
             raise RasaUnavailable(
-                f"Rasa refused {method} {path}: HTTP {response.status_code} {response.text[:300]}"
+                self._scrub(
+                    f"Rasa refused {method} {path}: HTTP {response.status_code} "
+                    f"{response.text[:300]}"
+                )
             )
         return response.json() if response.content else None
+
+    def _scrub(self, text: str) -> str:
+        """Never let the token (a query parameter: Rasa reads it nowhere else) reach logs or
+        API answers."""
+        return redact(text.replace(self.token, REDACTED))
 
     def tracker(self, conversation_id: str) -> dict[str, Any]:
         """The conversation's tracker with all events since its last restart."""

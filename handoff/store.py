@@ -1,13 +1,16 @@
 """Tickets, their messages, agents, sessions and the outbox, in SQLite or PostgreSQL.
 
-SQLAlchemy Core over one engine; every public method is one transaction. Times are stored as
-UTC. SQLite runs in WAL mode with a busy timeout, because the action server (escalations) and
-the handoff service (everything else) write to the same file.
+SQLAlchemy Core over one engine; every public method is one transaction, and the methods
+called within :meth:`Store.atomic` are one together (a ticket change and its outbox row). Times
+are stored as UTC. Text columns store whatever Unicode shoppers send (:func:`clean_text`).
+SQLite runs in WAL mode with a busy timeout, because the action server (escalations) and the
+handoff service (everything else) write to the same file.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,8 +31,31 @@ from bot.conversation import (
     Sender,
     TicketStatus,
 )
-from handoff.errors import StorageError, UnknownConversation
+from handoff.errors import HandoffConfigError, StorageError, UnknownConversation
 from handoff.tickets import Message, Ticket
+
+
+def clean_text(text: str) -> str:
+    """``text`` as every database stores it: lone surrogates become U+FFFD, NULs are dropped.
+
+    JSON may carry both (``"\\ud800"``, ``"\\u0000"``); UTF-8 has no lone surrogates and
+    PostgreSQL's text no NUL. A surrogate pair split over two code points is joined.
+    """
+    if not text.isascii():
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text.replace("\x00", "")
+
+
+class SafeText(sa.types.TypeDecorator[str]):
+    """``Text`` that stores any ``str``, cleaned by :func:`clean_text` on the way in."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> str | None:
+        """Clean what is written (and compared)."""
+        return None if value is None else clean_text(value)
+
 
 metadata = sa.MetaData()
 
@@ -46,8 +72,8 @@ tickets = sa.Table(
     sa.Column("external_id", sa.String(255)),
     sa.Column("agent", sa.String(64)),
     sa.Column("email", sa.String(320)),
-    sa.Column("question", sa.Text),
-    sa.Column("candidates", sa.Text, nullable=False, default="[]"),
+    sa.Column("question", SafeText),
+    sa.Column("candidates", SafeText, nullable=False, default="[]"),
     sa.Column("events_seen", sa.Integer, nullable=False, default=0),
     # whether the Rasa conversation is paused for this ticket (resumed when it is closed)
     sa.Column("paused", sa.Boolean, nullable=False, default=False),
@@ -63,7 +89,7 @@ messages = sa.Table(
     sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), nullable=False, index=True),
     sa.Column("sender", sa.String(16), nullable=False),  # a bot.conversation.Sender
     sa.Column("author", sa.String(64)),
-    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("text", SafeText, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -92,12 +118,12 @@ outbox = sa.Table(
     sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), nullable=False),
     sa.Column("backend", sa.String(64), nullable=False),
     sa.Column("event", sa.String(64), nullable=False),
-    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("payload", SafeText, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("delivered_at", sa.DateTime(timezone=True)),
     sa.Column("failed_at", sa.DateTime(timezone=True)),
-    sa.Column("last_error", sa.Text),
+    sa.Column("last_error", SafeText),
 )
 
 
@@ -164,7 +190,7 @@ def create_db_engine(url: str) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 15})
+        engine = sa.create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -176,7 +202,8 @@ def create_db_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):  # psycopg 3 is the installed driver
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return sa.create_engine(url, pool_pre_ping=True)
+    # hide_parameters: errors (logged, and in API answers) never show the values, e.g. tokens
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Store:
@@ -184,7 +211,11 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = create_db_engine(url)
+        try:
+            self.engine = create_db_engine(url)
+        except (sa.exc.ArgumentError, ValueError, ImportError) as exc:  # never shows the URL
+            raise HandoffConfigError(f"the database URL is not usable: {exc}") from None
+        self._local = threading.local()  # the open transaction of this thread, if any
 
     def create_schema(self) -> None:
         """Create missing tables (idempotent)."""
@@ -198,12 +229,32 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One transaction; database errors become :class:`StorageError`."""
+        """One transaction (within :meth:`atomic`, the atomic one); database errors become
+        :class:`StorageError`."""
+        current: Connection | None = getattr(self._local, "connection", None)
+        if current is not None:
+            yield current
+            return
         try:
             with self.engine.begin() as conn:
-                yield conn
+                self._local.connection = conn
+                try:
+                    yield conn
+                finally:
+                    self._local.connection = None
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"database error ({self._safe_url()}): {exc}") from exc
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """The store calls of this thread within are one transaction: all their writes are
+        committed at the end, or none when an exception leaves the block.
+
+        Raises:
+            StorageError: the database failed (nothing was written).
+        """
+        with self.transaction():
+            yield
 
     def ping(self) -> bool:
         """Whether the database answers."""
@@ -386,7 +437,7 @@ class Store:
                     ticket_id=ticket_id, sender=sender, author=author, text=text, at=moment
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
-        return Message(int(message_id), ticket_id, sender, text, moment, author)
+        return Message(int(message_id), ticket_id, sender, clean_text(text), moment, author)
 
     def record_shopper_messages(
         self, ticket_id: int, texts: list[tuple[str, datetime]], events_seen: int
@@ -400,7 +451,9 @@ class Store:
                         ticket_id=ticket_id, sender=SENDER_SHOPPER, text=text, at=at
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
-                stored.append(Message(int(message_id), ticket_id, SENDER_SHOPPER, text, at))
+                stored.append(
+                    Message(int(message_id), ticket_id, SENDER_SHOPPER, clean_text(text), at)
+                )
             conn.execute(
                 tickets.update().where(tickets.c.id == ticket_id).values(events_seen=events_seen)
             )
