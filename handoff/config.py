@@ -33,6 +33,23 @@ class OverflowSettings(BaseModel):
     hours: OpeningHours | None = None
 
 
+class LimitSettings(BaseModel):
+    """Caps that keep floods from anonymous senders out (README "Human handoff")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # request bodies; webhooks of helpdesk backends carry whole conversations
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
+    max_webhook_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
+    # new tickets per conversation and per client (its IP when the channel passes one)
+    tickets_per_sender: Annotated[int, Field(ge=1)] = 3
+    tickets_per_client: Annotated[int, Field(ge=1)] = 10
+    ticket_window_minutes: Annotated[float, Field(gt=0)] = 10
+    # new tickets of all shoppers together; over it shoppers get the phone and email instead
+    burst_tickets: Annotated[int, Field(ge=1)] = 30
+    burst_seconds: Annotated[float, Field(gt=0)] = 60
+
+
 class HandoffSettings(BaseModel):
     """Everything configurable about escalation and the agent side."""
 
@@ -53,6 +70,10 @@ class HandoffSettings(BaseModel):
     overflow: OverflowSettings | None = None
     backends: dict[str, BackendConfig] = Field(default_factory=dict)
     session_hours: Annotated[float, Field(gt=0)] = 12
+    # the session cookie's Secure flag: "auto" sets it unless the console is reached over plain
+    # http on this machine (http://127.0.0.1, localhost); "always" and "never" force it
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+    limits: LimitSettings = Field(default_factory=LimitSettings)
 
     @model_validator(mode="after")
     def _backends_exist(self) -> HandoffSettings:
