@@ -1,8 +1,8 @@
 """Handoff settings: ``handoff.yml`` at the project root (``$FAQBOT_HANDOFF_CONFIG``).
 
 Environment variables override what differs between machines: ``FAQBOT_DATABASE_URL``,
-``RASA_URL`` and ``RASA_AUTH_TOKEN``. Secrets are never in the file; backends name the
-environment variable that holds theirs.
+``RASA_URL``, ``RASA_AUTH_TOKEN`` and ``FAQBOT_SECURE_COOKIES`` (1, 0 or auto). Secrets are
+never in the file; backends name the environment variable that holds theirs.
 """
 
 from __future__ import annotations
@@ -111,6 +111,14 @@ def load_handoff_settings(path: Path | None = None) -> HandoffSettings:
         updates["database_url"] = url
     if url := os.environ.get("RASA_URL"):
         updates["rasa_url"] = url
+    secure = os.environ.get("FAQBOT_SECURE_COOKIES", "").strip().lower()
+    if secure:
+        choices = {"1": "always", "0": "never", "always": "always", "never": "never"}
+        if secure not in {**choices, "auto": "auto"}:
+            raise HandoffConfigError(
+                f"FAQBOT_SECURE_COOKIES={secure!r}: use 1 (always), 0 (never) or auto"
+            )
+        updates["secure_cookies"] = choices.get(secure, "auto")
     if not settings.domain_file.is_absolute():
         updates["domain_file"] = (base / settings.domain_file).resolve()
     settings = settings.model_copy(update=updates)

@@ -463,6 +463,16 @@ class Store:
             ).scalar_one_or_none()
         return str(value) if value is not None else None
 
+    def replace_password_hash(self, name: str, old: str, new: str) -> bool:
+        """Swap ``old`` for ``new`` (a rehash at login); False if the password changed meanwhile."""
+        with self.transaction() as conn:
+            done = conn.execute(
+                agents.update()
+                .where(agents.c.name == name, agents.c.password_hash == old)
+                .values(password_hash=new)
+            )
+        return bool(done.rowcount)
+
     def list_agents(self) -> list[str]:
         """All agent names."""
         with self.transaction() as conn:
