@@ -26,9 +26,10 @@ def conversations(
     desk: DeskDep,
     presence: PresenceDep,
     status: StatusFilter = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int | None, Query(ge=1, description="default: all of them")] = None,
 ) -> QueueOut:
-    """Escalated conversations by state (default: all open ones), offline first."""
+    """Escalated conversations by state (default: all open ones, however many), offline
+    first."""
     wanted = _statuses(status, OPEN_STATUSES)
     if not who.integration:
         presence.seen(who.agent)  # the console polls: this is how we know who is online
