@@ -35,7 +35,7 @@ from bot.conversation import (
     Sender,
 )
 from handoff.desk import Escalation, Outcome
-from handoff.errors import HandoffError
+from handoff.errors import HandoffError, TooManyEscalations
 from handoff.store import utcnow
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,10 @@ async def escalate(
     ]
     try:
         outcome = await asyncio.to_thread(get_desk().escalate, request)
+    except TooManyEscalations as exc:  # a flood limit: a real shopper still gets our contacts
+        log.warning("no ticket for %s: %s", tracker.sender_id, exc)
+        say(dispatcher, domain, "utter_handoff_unavailable", lang, handoff=HANDOFF_NONE)
+        return reset
     except HandoffError as exc:  # never a dead end: give the contacts instead
         log.error("escalation of %s failed: %s", tracker.sender_id, exc)
         say(dispatcher, domain, "utter_handoff_unavailable", lang, handoff=HANDOFF_NONE)

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from handoff.api import console, conversations, integrations, service
 from handoff.auth import LoginThrottle, Presence, Sessions
 from handoff.background import Schema, background_loops
+from handoff.bodylimit import BodyLimit
 from handoff.config import HandoffSettings
 from handoff.desk import HandoffDesk
 from handoff.errors import (
@@ -95,7 +96,11 @@ def create_app(
     app.state.failures = FailureLog(log)
 
     app.add_exception_handler(HandoffError, _handoff_error)  # type: ignore[arg-type]
-    app.middleware("http")(_security_headers)
+    limits = settings.limits
+    app.add_middleware(
+        BodyLimit, max_bytes=limits.max_body_bytes, webhook_bytes=limits.max_webhook_body_bytes
+    )
+    app.middleware("http")(_security_headers)  # added last: around everything, 413s included
     for module in (service, console, conversations, integrations):
         app.include_router(module.router)
     app.mount("/static", console.static_files(), name="static")

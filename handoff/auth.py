@@ -1,5 +1,5 @@
 """Agent passwords (scrypt), login sessions (random tokens, stored hashed), login throttling
-and presence (whose console is open)."""
+(back-off per name and address, a cap per address) and presence (whose console is open)."""
 
 from __future__ import annotations
 
@@ -9,44 +9,76 @@ import hmac
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from handoff.errors import AuthError
 from handoff.store import Store
 
-# scrypt parameters (RFC 7914 recommends N=2**14..2**20 for interactive logins); stored per hash
-_N, _R, _P = 2**14, 8, 1
+# OWASP's Password Storage Cheat Sheet: scrypt with N=2**17, r=8 (1024-byte blocks), p=1 at least.
+# Stored per hash; a login with an older hash rehashes it with these.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 MIN_PASSWORD_LENGTH = 10
-LOGIN_FAILURES_ALLOWED = 5
-LOGIN_WINDOW_SECONDS = 300.0
+# one scrypt run needs 128 * N * r bytes (128 MiB): at most this many run at once, so a burst of
+# logins queues instead of exhausting memory
+SCRYPT_AT_ONCE = 2
+_scrypt_slots = threading.BoundedSemaphore(SCRYPT_AT_ONCE)
+_MAX_N, _MAX_R, _MAX_P = 2**20, 32, 16  # a stored hash beyond these is refused, not computed
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    """scrypt with room for its memory (OpenSSL's default cap is 32 MiB)."""
+    if not (1 < n <= _MAX_N and 0 < r <= _MAX_R and 0 < p <= _MAX_P):
+        raise ValueError("scrypt parameters out of range")
+    with _scrypt_slots:
+        return hashlib.scrypt(
+            password.encode(),
+            salt=salt,
+            n=n,
+            r=r,
+            p=p,
+            dklen=dklen,
+            maxmem=128 * r * (n + p + 2) + 1024 * 1024,
+        )
+
+
+def _encode(n: int, r: int, p: int, salt: bytes, digest: bytes) -> str:
+    encode = base64.urlsafe_b64encode
+    return f"scrypt${n}${r}${p}${encode(salt).decode()}${encode(digest).decode()}"
 
 
 def hash_password(password: str) -> str:
     """``scrypt$N$r$p$salt$hash`` with a random 16-byte salt."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    encode = base64.urlsafe_b64encode
-    return f"scrypt${_N}${_R}${_P}${encode(salt).decode()}${encode(digest).decode()}"
+    digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, 32)
+    return _encode(SCRYPT_N, SCRYPT_R, SCRYPT_P, salt, digest)
 
 
 def check_password(password: str, stored: str) -> bool:
-    """Constant-time comparison against a stored hash."""
+    """Constant-time comparison against a stored hash (one scrypt run)."""
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
         expected = base64.urlsafe_b64decode(digest)
-        actual = hashlib.scrypt(
-            password.encode(),
-            salt=base64.urlsafe_b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
+        actual = _scrypt(
+            password, base64.urlsafe_b64decode(salt), int(n), int(r), int(p), len(expected)
         )
     except ValueError:
         return False
     return hmac.compare_digest(actual, expected)
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a stored hash uses other parameters than :data:`SCRYPT_N` etc. (older, weaker)."""
+    return stored.split("$")[:4] != ["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P)]
+
+
+def _no_such_agent() -> str:
+    """A hash with today's parameters that no password matches: checking it costs what
+    checking a real agent's password costs, so timing does not tell which names exist."""
+    return _encode(SCRYPT_N, SCRYPT_R, SCRYPT_P, secrets.token_bytes(16), secrets.token_bytes(32))
 
 
 def _token_hash(token: str) -> str:
@@ -67,10 +99,12 @@ class Sessions:
             AuthError: for an unknown agent or a wrong password (the same message for both).
         """
         stored = self.store.agent_password_hash(name)
-        # hash even for unknown names, so timing does not tell which names exist
-        ok = check_password(password, stored or hash_password("x" * MIN_PASSWORD_LENGTH))
+        # exactly one scrypt run whether or not the name exists
+        ok = check_password(password, stored or _no_such_agent())
         if stored is None or not ok:
             raise AuthError("wrong name or password")
+        if needs_rehash(stored):  # the password is at hand only now: upgrade the old hash
+            self.store.replace_password_hash(name, stored, hash_password(password))
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         self.store.create_session(_token_hash(token), name, csrf, self.hours)
         return token, csrf
@@ -91,30 +125,86 @@ class Sessions:
         self.store.delete_session(_token_hash(token))
 
 
-class LoginThrottle:
-    """Refuse logins for a name after repeated failures (per process)."""
+@dataclass
+class _Failures:
+    count: int = 0
+    last: float = 0.0
 
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+class LoginThrottle:
+    """Slow down password guessing without locking the real agent out (per process).
+
+    Failures count per (name, client address): the first ``free`` cost nothing, each further
+    one doubles the wait before that pair may try again (from 1 s up to ``max_delay``), and
+    a success forgets them. An agent logging in from another address is never affected. Per
+    client address, ``per_client`` failures within ``window`` seconds, whatever the names,
+    block that address until the oldest ages out. Memory is bounded: at most ``max_entries``
+    pairs and addresses each (the least recently failed go first), and entries expire.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        free: int = 5,
+        max_delay: float = 900.0,
+        per_client: int = 30,
+        window: float = 600.0,
+        max_entries: int = 10_000,
+    ) -> None:
+        self.clock, self.free, self.max_delay = clock, free, max_delay
+        self.per_client, self.window, self.max_entries = per_client, window, max_entries
+        self._pairs: OrderedDict[tuple[str, str], _Failures] = OrderedDict()
+        self._clients: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def blocked(self, name: str) -> bool:
-        """Whether ``name`` failed too often recently."""
+    def __len__(self) -> int:
+        """Entries held (pairs and client addresses), for memory checks."""
         with self._lock:
-            recent = self._failures[name]
-            while recent and recent[0] < time.monotonic() - LOGIN_WINDOW_SECONDS:
-                recent.popleft()
-            return len(recent) >= LOGIN_FAILURES_ALLOWED
+            return len(self._pairs) + len(self._clients)
 
-    def failed(self, name: str) -> None:
-        """Count a failure."""
+    def wait_seconds(self, name: str, client: str) -> float:
+        """How long ``client`` must wait before trying ``name`` again (0: go ahead)."""
+        now = self.clock()
         with self._lock:
-            self._failures[name].append(time.monotonic())
+            self._expire(now)
+            waits = [0.0]
+            failures = self._pairs.get((name, client))
+            if failures is not None and failures.count >= self.free:
+                delay = min(self.max_delay, 2.0 ** (failures.count - self.free))
+                waits.append(failures.last + delay - now)
+            recent = self._clients.get(client)
+            if recent is not None and len(recent) >= self.per_client:
+                waits.append(recent[0] + self.window - now)
+            return max(waits)
 
-    def succeeded(self, name: str) -> None:
-        """Forget failures."""
+    def failed(self, name: str, client: str) -> None:
+        """Count a failed login."""
+        now = self.clock()
         with self._lock:
-            self._failures.pop(name, None)
+            failures = self._pairs.pop((name, client), None) or _Failures()
+            failures.count, failures.last = failures.count + 1, now
+            self._pairs[(name, client)] = failures
+            recent = self._clients.pop(client, None) or deque(maxlen=self.per_client)
+            recent.append(now)
+            self._clients[client] = recent
+            while len(self._pairs) > self.max_entries:
+                self._pairs.popitem(last=False)
+            while len(self._clients) > self.max_entries:
+                self._clients.popitem(last=False)
+
+    def succeeded(self, name: str, client: str) -> None:
+        """Forget the pair's failures (the address's count across names stays)."""
+        with self._lock:
+            self._pairs.pop((name, client), None)
+
+    def _expire(self, now: float) -> None:
+        """Drop entries whose last failure is older than any wait they could still cause."""
+        keep = max(self.window, self.max_delay)
+        while self._pairs and next(iter(self._pairs.values())).last < now - keep:
+            self._pairs.popitem(last=False)
+        while self._clients and next(iter(self._clients.values()))[-1] < now - self.window:
+            self._clients.popitem(last=False)
 
 
 class Presence:

@@ -1,8 +1,8 @@
 """Handoff settings: ``handoff.yml`` at the project root (``$FAQBOT_HANDOFF_CONFIG``).
 
 Environment variables override what differs between machines: ``FAQBOT_DATABASE_URL``,
-``RASA_URL`` and ``RASA_AUTH_TOKEN``. Secrets are never in the file; backends name the
-environment variable that holds theirs.
+``RASA_URL``, ``RASA_AUTH_TOKEN`` and ``FAQBOT_SECURE_COOKIES`` (1, 0 or auto). Secrets are
+never in the file; backends name the environment variable that holds theirs.
 """
 
 from __future__ import annotations
@@ -33,6 +33,23 @@ class OverflowSettings(BaseModel):
     hours: OpeningHours | None = None
 
 
+class LimitSettings(BaseModel):
+    """Caps that keep floods from anonymous senders out (README "Human handoff")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # request bodies; webhooks of helpdesk backends carry whole conversations
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
+    max_webhook_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
+    # new tickets per conversation and per client (its IP when the channel passes one)
+    tickets_per_sender: Annotated[int, Field(ge=1)] = 3
+    tickets_per_client: Annotated[int, Field(ge=1)] = 10
+    ticket_window_minutes: Annotated[float, Field(gt=0)] = 10
+    # new tickets of all shoppers together; over it shoppers get the phone and email instead
+    burst_tickets: Annotated[int, Field(ge=1)] = 30
+    burst_seconds: Annotated[float, Field(gt=0)] = 60
+
+
 class HandoffSettings(BaseModel):
     """Everything configurable about escalation and the agent side."""
 
@@ -53,6 +70,10 @@ class HandoffSettings(BaseModel):
     overflow: OverflowSettings | None = None
     backends: dict[str, BackendConfig] = Field(default_factory=dict)
     session_hours: Annotated[float, Field(gt=0)] = 12
+    # the session cookie's Secure flag: "auto" sets it unless the console is reached over plain
+    # http on this machine (http://127.0.0.1, localhost); "always" and "never" force it
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+    limits: LimitSettings = Field(default_factory=LimitSettings)
 
     @model_validator(mode="after")
     def _backends_exist(self) -> HandoffSettings:
@@ -90,6 +111,14 @@ def load_handoff_settings(path: Path | None = None) -> HandoffSettings:
         updates["database_url"] = url
     if url := os.environ.get("RASA_URL"):
         updates["rasa_url"] = url
+    secure = os.environ.get("FAQBOT_SECURE_COOKIES", "").strip().lower()
+    if secure:
+        choices = {"1": "always", "0": "never", "always": "always", "never": "never"}
+        if secure not in {**choices, "auto": "auto"}:
+            raise HandoffConfigError(
+                f"FAQBOT_SECURE_COOKIES={secure!r}: use 1 (always), 0 (never) or auto"
+            )
+        updates["secure_cookies"] = choices.get(secure, "auto")
     if not settings.domain_file.is_absolute():
         updates["domain_file"] = (base / settings.domain_file).resolve()
     settings = settings.model_copy(update=updates)

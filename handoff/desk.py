@@ -41,7 +41,12 @@ from bot.conversation import (
 from bot.responses import fill, load_responses, pick_variation
 from handoff.config import CONSOLE, HandoffSettings
 from handoff.delivery import Delivery, MessengerDelivery, RasaDelivery
-from handoff.errors import InvalidTransition, RasaUnavailable, UnknownConversation
+from handoff.errors import (
+    InvalidTransition,
+    RasaUnavailable,
+    TooManyEscalations,
+    UnknownConversation,
+)
 from handoff.logs import FailureLog
 from handoff.messenger import CHANNEL as MESSENGER
 from handoff.messenger import MessengerClient
@@ -68,6 +73,8 @@ class Escalation:
     transcript: list[tuple[Sender, str, datetime]] = field(default_factory=list)
     events_seen: int = 0
     question: str | None = None
+    # who is asking, for the flood limits: the client's IP when the channel passes one
+    client: str | None = None
 
 
 @dataclass
@@ -121,10 +128,14 @@ class HandoffDesk:
         """Store a ticket and decide: queue, overflow to the partner, or offline.
 
         A conversation with an open ticket keeps it (asking twice does not queue twice).
+
+        Raises:
+            TooManyEscalations: a new ticket would pass a limit of ``settings.limits``.
         """
         existing = self.store.open_ticket_for(request.conversation_id)
         if existing is not None:
             return self._outcome(existing, already_open=True)
+        self._within_limits(request)
         status, backend = self._route()
         with self.store.atomic():
             ticket = self.store.create_ticket(
@@ -144,6 +155,27 @@ class HandoffDesk:
                 self._enqueue(ticket, "handoff.requested")
         log.info("ticket %d: %s via %s (%s)", ticket.id, status, backend, request.reason)
         return self._outcome(ticket)
+
+    def _within_limits(self, request: Escalation) -> None:
+        """Refuse a new ticket over a sliding-window limit; otherwise log it as counted.
+
+        Raises:
+            TooManyEscalations: which limit was reached.
+        """
+        limits, now = self.settings.limits, self.clock()
+        window = now - timedelta(minutes=limits.ticket_window_minutes)
+        burst = now - timedelta(seconds=limits.burst_seconds)
+        sender, client = request.conversation_id, request.client or request.conversation_id
+        store = self.store
+        if store.escalations_since(window, sender=sender) >= limits.tickets_per_sender:
+            raise TooManyEscalations(f"conversation {sender} asked for a person too often")
+        if store.escalations_since(window, client=client) >= limits.tickets_per_client:
+            raise TooManyEscalations(f"client {client} asked for a person too often")
+        if store.escalations_since(burst) >= limits.burst_tickets:
+            raise TooManyEscalations(
+                f"more than {limits.burst_tickets} new tickets within {limits.burst_seconds:g} s"
+            )
+        store.log_escalation(sender, client, now, forget_before=min(window, burst))
 
     def _route(self) -> tuple[OpenStatus, str]:
         now = self.clock()

@@ -24,6 +24,11 @@ class InvalidTransition(HandoffError):
     """The ticket is not in a state that allows this (e.g. replying to a closed chat)."""
 
 
+class TooManyEscalations(HandoffError):
+    """A new ticket would pass a flood limit (per conversation, per client or for everyone);
+    the shopper gets the phone number and email address instead."""
+
+
 class RasaUnavailable(HandoffError):
     """The Rasa server did not answer, or refused the request.
 

@@ -1,4 +1,5 @@
-"""Tickets, their messages, agents, sessions and the outbox, in SQLite or PostgreSQL.
+"""Tickets, their messages, agents, sessions, the outbox and the escalation log, in SQLite or
+PostgreSQL.
 
 SQLAlchemy Core over one engine; every public method is one transaction, and the methods
 called within :meth:`Store.atomic` are one together (a ticket change and its outbox row). Times
@@ -124,6 +125,17 @@ outbox = sa.Table(
     sa.Column("delivered_at", sa.DateTime(timezone=True)),
     sa.Column("failed_at", sa.DateTime(timezone=True)),
     sa.Column("last_error", SafeText),
+)
+
+# one row per ticket created, for the flood limits of escalations (rows older than the longest
+# window are pruned as new ones come)
+escalation_log = sa.Table(
+    "escalation_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sender", sa.String(255), nullable=False, index=True),
+    sa.Column("client", sa.String(255), nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
 
@@ -346,17 +358,20 @@ class Store:
         return _ticket(row) if row else None
 
     def list_tickets(
-        self, statuses: tuple[str, ...] = OPEN_STATUSES, limit: int = 200
+        self, statuses: tuple[str, ...] = OPEN_STATUSES, limit: int | None = None
     ) -> list[Ticket]:
-        """Tickets in these states (unknown ones match nothing); offline first, then oldest."""
+        """Tickets in these states (unknown ones match nothing); offline first, then oldest.
+
+        Without ``limit`` all of them: the console and the Rasa sync must see every open one.
+        """
         order = sa.case((tickets.c.status == STATUS_OFFLINE, 0), else_=1)
+        query = (
+            sa.select(tickets)
+            .where(tickets.c.status.in_(statuses))
+            .order_by(order, tickets.c.created_at, tickets.c.id)
+        )
         with self.transaction() as conn:
-            rows = conn.execute(
-                sa.select(tickets)
-                .where(tickets.c.status.in_(statuses))
-                .order_by(order, tickets.c.created_at, tickets.c.id)
-                .limit(limit)
-            ).all()
+            rows = conn.execute(query if limit is None else query.limit(limit)).all()
         return [_ticket(row) for row in rows]
 
     def update_ticket(self, ticket_id: int, **values: Any) -> Ticket:
@@ -516,6 +531,16 @@ class Store:
             ).scalar_one_or_none()
         return str(value) if value is not None else None
 
+    def replace_password_hash(self, name: str, old: str, new: str) -> bool:
+        """Swap ``old`` for ``new`` (a rehash at login); False if the password changed meanwhile."""
+        with self.transaction() as conn:
+            done = conn.execute(
+                agents.update()
+                .where(agents.c.name == name, agents.c.password_hash == old)
+                .values(password_hash=new)
+            )
+        return bool(done.rowcount)
+
     def list_agents(self) -> list[str]:
         """All agent names."""
         with self.transaction() as conn:
@@ -666,3 +691,26 @@ class Store:
                 )
             ).one()
         return {"pending": int(rows[0]), "delivered": int(rows[1]), "failed": int(rows[2])}
+
+    # escalation log ------------------------------------------------------------------------
+
+    def log_escalation(
+        self, sender: str, client: str, at: datetime, forget_before: datetime
+    ) -> None:
+        """Note a new ticket of ``sender`` from ``client``; drop entries older than needed."""
+        with self.transaction() as conn:
+            conn.execute(escalation_log.delete().where(escalation_log.c.at < forget_before))
+            conn.execute(escalation_log.insert().values(sender=sender, client=client, at=at))
+
+    def escalations_since(
+        self, since: datetime, *, sender: str | None = None, client: str | None = None
+    ) -> int:
+        """Tickets created since ``since``, of ``sender`` or ``client`` when given."""
+        query = sa.select(sa.func.count()).select_from(escalation_log)
+        query = query.where(escalation_log.c.at >= since)
+        if sender is not None:
+            query = query.where(escalation_log.c.sender == sender)
+        if client is not None:
+            query = query.where(escalation_log.c.client == client)
+        with self.transaction() as conn:
+            return int(conn.execute(query).scalar_one())

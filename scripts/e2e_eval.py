@@ -24,7 +24,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from stack import ROOT, Stack, free_port
+from stack import ROOT, Stack, free_port, measurement_config
 
 from bot.e2e.evaluation import format_table
 
@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(state) / "logs",
             Path(state) / "tracker.db",
             database_url=f"sqlite:///{Path(state) / 'handoff.db'}",  # never the dev tickets
+            handoff_config=measurement_config(Path(state)),
             faq_dir=faq_dir,
         )
         print("\n== starting the action server and Rasa", flush=True)

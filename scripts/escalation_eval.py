@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stack import ROOT, Stack, auth_token, free_port
+from stack import ROOT, Stack, auth_token, free_port, measurement_config
 
 from bot.errors import EvalCasesError, FaqValidationError
 from bot.faq.evaluation import load_cases
@@ -153,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                 Path(state) / "logs",
                 Path(state) / "tracker.db",
                 database_url=f"sqlite:///{Path(state) / 'handoff.db'}",  # never the dev tickets
+                handoff_config=measurement_config(Path(state)),
             )
             stack.start()
         try:

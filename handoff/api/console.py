@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import math
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -25,8 +25,18 @@ CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
 router = APIRouter()
 
 
-@router.post("/api/login", response_model=SessionInfo, tags=["console"])
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+FORWARDED = ("forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host")
+
+
+@router.post(
+    "/api/login",
+    response_model=SessionInfo,
+    tags=["console"],
+    responses={429: {"description": "too many failed logins; see Retry-After"}},
+)
 def login(
+    request: Request,
     body: LoginRequest,
     response: Response,
     sessions: SessionsDep,
@@ -35,25 +45,46 @@ def login(
     settings: SettingsDep,
 ) -> SessionInfo:
     """Log an agent in; sets the session cookie."""
-    if throttle.blocked(body.name):
-        raise HTTPException(429, "too many failed logins; wait five minutes")
+    client = request.client.host if request.client else "unknown"
+    wait = throttle.wait_seconds(body.name, client)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        raise HTTPException(
+            429,
+            f"too many failed logins; try again in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+        )
     try:
         token, csrf = sessions.login(body.name, body.password)
     except AuthError:
-        throttle.failed(body.name)
+        throttle.failed(body.name, client)
         raise
-    throttle.succeeded(body.name)
+    throttle.succeeded(body.name, client)
     response.set_cookie(
         COOKIE,
         token,
         httponly=True,
         samesite="strict",
-        secure=os.environ.get("FAQBOT_SECURE_COOKIES") == "1",
+        secure=secure_cookie(request, settings.secure_cookies),
         max_age=int(settings.session_hours * 3600),
         path="/",
     )
     presence.seen(body.name)
     return SessionInfo(agent=body.name, csrf_token=csrf)
+
+
+def secure_cookie(request: Request, setting: str) -> bool:
+    """Whether the session cookie gets the Secure flag.
+
+    ``auto`` sets it except for a direct plain-http request to this machine (``make run`` on
+    http://127.0.0.1), where browsers would otherwise have no cookie to send back; anything
+    reached by a public name, over https or through a proxy gets it.
+    """
+    if setting != "auto":
+        return setting == "always"
+    direct = not any(request.headers.get(name) for name in FORWARDED)
+    local = request.url.scheme == "http" and request.url.hostname in LOOPBACK
+    return not (direct and local)
 
 
 @router.get("/api/session", response_model=SessionInfo, tags=["console"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 
 from bot.conversation import OPEN_STATUSES, STATUSES, TicketStatus
 from handoff.api.dependencies import Caller, DeskDep, PresenceDep, StoreDep, Who
@@ -18,6 +18,8 @@ from handoff.store import Store
 router = APIRouter(tags=["conversations"])
 
 StatusFilter = Annotated[str | None, Query(description="comma-separated states")]
+# ids are database integers (32-bit in PostgreSQL): larger ones are a clear 422, not a crash
+TicketId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/api/conversations", response_model=QueueOut)
@@ -26,9 +28,10 @@ def conversations(
     desk: DeskDep,
     presence: PresenceDep,
     status: StatusFilter = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int | None, Query(ge=1, description="default: all of them")] = None,
 ) -> QueueOut:
-    """Escalated conversations by state (default: all open ones), offline first."""
+    """Escalated conversations by state (default: all open ones, however many), offline
+    first."""
     wanted = _statuses(status, OPEN_STATUSES)
     if not who.integration:
         presence.seen(who.agent)  # the console polls: this is how we know who is online
@@ -54,13 +57,13 @@ def all_tickets(
 
 
 @router.get("/api/conversations/{ticket_id}", response_model=TicketDetail)
-def conversation(ticket_id: int, _who: Who, store: StoreDep, after: int = 0) -> TicketDetail:
+def conversation(ticket_id: TicketId, _who: Who, store: StoreDep, after: int = 0) -> TicketDetail:
     """A ticket with its transcript; ``after`` returns only newer lines (for live updates)."""
     return _detail(store, ticket_id, after)
 
 
 @router.post("/api/conversations/{ticket_id}/claim", response_model=TicketOut)
-def claim(ticket_id: int, who: Who, desk: DeskDep) -> TicketOut:
+def claim(ticket_id: TicketId, who: Who, desk: DeskDep) -> TicketOut:
     """Take a waiting conversation; the shopper is told a person joined.
 
     Overflow tickets are with the partner: only the integration API can claim them.
@@ -69,20 +72,20 @@ def claim(ticket_id: int, who: Who, desk: DeskDep) -> TicketOut:
 
 
 @router.post("/api/conversations/{ticket_id}/reply", response_model=MessageOut)
-def reply(ticket_id: int, body: TextRequest, who: Who, desk: DeskDep) -> MessageOut:
+def reply(ticket_id: TicketId, body: TextRequest, who: Who, desk: DeskDep) -> MessageOut:
     """Send a message to the shopper's chat window."""
     sent = desk.reply(ticket_id, _author(who, body), body.text, integration=who.integration)
     return MessageOut.of(sent)
 
 
 @router.post("/api/conversations/{ticket_id}/note", response_model=MessageOut)
-def note(ticket_id: int, body: TextRequest, who: Who, desk: DeskDep) -> MessageOut:
+def note(ticket_id: TicketId, body: TextRequest, who: Who, desk: DeskDep) -> MessageOut:
     """Leave an internal note (never shown to the shopper)."""
     return MessageOut.of(desk.note(ticket_id, _author(who, body), body.text))
 
 
 @router.post("/api/conversations/{ticket_id}/close", response_model=TicketOut)
-def close(ticket_id: int, who: Who, desk: DeskDep) -> TicketOut:
+def close(ticket_id: TicketId, who: Who, desk: DeskDep) -> TicketOut:
     """Close the ticket and hand the chat back to the bot (another agent's chat: no)."""
     return TicketOut.of(desk.close(ticket_id, by=who.agent, integration=who.integration))
 
@@ -105,7 +108,7 @@ def _statuses(given: str | None, default: tuple[TicketStatus, ...]) -> tuple[str
     return wanted
 
 
-def _detail(store: Store, ticket_id: int, after: int) -> TicketDetail:
+def _detail(store: Store, ticket_id: TicketId, after: int) -> TicketDetail:
     ticket = store.ticket(ticket_id)
     lines = store.messages(ticket_id, after)
     return TicketDetail.of(

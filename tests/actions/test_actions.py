@@ -8,13 +8,14 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions.faq import ActionChooseFaq
+from actions.handoff import ActionEscalate
 from actions.language import ActionDetectLanguage, ActionSwitchLanguage
 from actions.routing import ActionAnswerFaq
 from actions.satisfaction import ActionAskSatisfaction, ActionStoreSatisfaction
 from actions.texts import variation
 from actions.yes_no import ActionReplyYesNo
 from bot.faq.service import FaqService
-from handoff.desk import HandoffDesk
+from handoff.desk import Escalation, HandoffDesk
 from tests.actions.conftest import DOMAIN, run, slot_events, tracker
 
 
@@ -249,3 +250,16 @@ def test_first_message_without_clues_takes_the_chat_windows_language() -> None:
     assert slot_events(events) == {"language": "fi"}  # faqbot.yml's default_language
     _, events = run(ActionDetectLanguage(), first("do you deliver to Norway?", {"language": "sv"}))
     assert slot_events(events) == {"language": "en"}  # what the shopper writes wins
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_over_the_flood_limit_the_shopper_gets_our_contacts(desk: HandoffDesk, lang: str) -> None:
+    limits = desk.settings.limits.model_copy(update={"burst_tickets": 1})
+    desk.settings = desk.settings.model_copy(update={"limits": limits})
+    desk.escalate(Escalation("first", "socketio", "fi", "explicit_request"))
+    messages, events = run(
+        ActionEscalate(), tracker("/request_human", "request_human", language=lang)
+    )
+    assert messages[0]["text"] == variation(DOMAIN, "utter_handoff_unavailable", lang)["text"]
+    assert "handoff" not in slot_events(events)
+    assert [t.conversation_id for t in desk.store.list_tickets()] == ["first"]

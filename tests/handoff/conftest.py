@@ -9,11 +9,26 @@ from typing import Any
 
 import pytest
 
+from handoff import auth
 from handoff.config import HandoffSettings
 from handoff.desk import HandoffDesk
 from handoff.store import Store, metadata
 
 ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_SCRYPT_N = auth.SCRYPT_N
+
+
+@pytest.fixture(autouse=True)
+def quick_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash with N=2**12 so logins in tests take milliseconds; ``real_scrypt`` undoes it."""
+    monkeypatch.setattr(auth, "SCRYPT_N", 2**12)
+
+
+@pytest.fixture
+def real_scrypt(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The production scrypt cost (N=2**17), for the tests of the parameters themselves."""
+    monkeypatch.setattr(auth, "SCRYPT_N", PRODUCTION_SCRYPT_N)
+    return PRODUCTION_SCRYPT_N
 
 
 def postgres_url() -> str | None:

@@ -371,7 +371,8 @@ def test_api_answers_502_when_messenger_refuses(
 ) -> None:
     store.add_agent("anna", hash_password("a long password"))
     ticket_id = messenger_ticket(desk, clock.now)
-    with TestClient(create_app(desk.settings, desk, background=False)) as api:
+    app = create_app(desk.settings, desk, background=False)
+    with TestClient(app, base_url="https://testserver") as api:
         login = api.post("/api/login", json={"name": "anna", "password": "a long password"})
         api.headers["X-CSRF-Token"] = login.json()["csrf_token"]
         assert api.post(f"/api/conversations/{ticket_id}/claim").status_code == 200

@@ -15,6 +15,7 @@ from tests.handoff.conftest import Clock, FakeRasa, make_desk
 
 PASSWORD = "a long password"
 API_TOKEN = "integration-token"
+BASE_URL = "https://testserver"
 
 
 @pytest.fixture
@@ -29,7 +30,8 @@ def desk(
 
 def client_for(desk: HandoffDesk, agent: str | None = "anna") -> TestClient:
     """A client of the app, logged in as ``agent`` with its CSRF token (None: anonymous)."""
-    client = TestClient(create_app(desk.settings, desk, background=False))
+    # https, as in production: the session cookie is Secure
+    client = TestClient(create_app(desk.settings, desk, background=False), base_url=BASE_URL)
     if agent:
         response = client.post("/api/login", json={"name": agent, "password": PASSWORD})
         assert response.status_code == 200
