@@ -15,7 +15,7 @@ _DECLINE = re.compile(
     r"|no|nope|nah|no thanks?|no thank you|not now|never ?mind|forget (?:it|about it)|skip(?: it)?"
     r"|ei|eipa|ei kiitos|ei tarvitse|ei tarvii|en halua|ei sittenkaan|antaa olla|unohda(?: se)?"
     r"|nej|nej tack|inte nu|behovs inte|glom det|strunta i det|lat bli)"
-    r"\s*[.!]*\s*$"
+    r"\s*+[.!]*+\s*+$"  # possessive: a long run of spaces is not split every way
 )
 
 
