@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -28,9 +29,13 @@ class ActionDetectLanguage(Action):
     def name(self) -> str:
         return "action_detect_language"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        # in a thread, like the FAQ's search: rasa-sdk runs actions on its one event loop
+        return await asyncio.to_thread(self._events, tracker)
+
+    def _events(self, tracker: Tracker) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         chosen = latest_message_language(tracker)
         changed = chosen != tracker.get_slot(SLOT_LANGUAGE)

@@ -153,7 +153,7 @@ async def answer_shop_question(
     try:
         shop = get_shop()
         found = await asyncio.to_thread(shop.search, message, lang)
-        wish = shop.wish(message)
+        wish = await asyncio.to_thread(shop.wish, message)
         # a product found beats the FAQ's buttons or fallback when the message reads like a
         # stock question: Rasa said so, it names a size, colour or store, or it names one
         # product clearly and the FAQ has nothing

@@ -136,3 +136,12 @@ META_HANDOFF: Final = "handoff"  # the HandoffState after this message
 META_LANGUAGE: Final = "language"  # the language the bot speaks in the conversation
 
 FROM_AGENT: Final = "agent"
+
+# -- button payloads ---------------------------------------------------------------------------
+
+# The intents the bot's own buttons send as "/intent" or "/intent{...}" (domain.yml responses,
+# the FAQ's and the shop's choice buttons). Only these pass the channels as intents; any other
+# text starting with "/" is what a shopper typed ("/help", "/restart") and is read as text.
+BUTTON_INTENTS: Final[frozenset[str]] = frozenset(
+    {"affirm", "deny", "stop", "request_human", "rate", "choose_faq", "choose_product"}
+)

@@ -15,7 +15,7 @@ _DECLINE = re.compile(
     r"|no|nope|nah|no thanks?|no thank you|not now|never ?mind|forget (?:it|about it)|skip(?: it)?"
     r"|ei|eipa|ei kiitos|ei tarvitse|ei tarvii|en halua|ei sittenkaan|antaa olla|unohda(?: se)?"
     r"|nej|nej tack|inte nu|behovs inte|glom det|strunta i det|lat bli)"
-    r"\s*[.!]*\s*$"
+    r"\s*+[.!]*+\s*+$"  # possessive: a long run of spaces is not split every way
 )
 
 
@@ -25,7 +25,7 @@ def declines(text: str) -> bool:
 
 
 _LEADING_REPLY = re.compile(
-    r"^\s*(?:no|nope|nah|yes|yeah|yep|sure|ok(?:ay)?|thank you|thanks?"
+    r"\s*(?:no|nope|nah|yes|yeah|yep|sure|ok(?:ay)?|thank you|thanks?"
     r"|ei|eip[aä]|en|joo|juu|kyll[aä]|jep|kiitos"
     r"|nej|ja|jo|javisst|visst|tack)\b[\s,.!:;-]*"
 )
@@ -38,8 +38,9 @@ def beyond_yes_or_no(text: str) -> str:
     rest = text or ""
     if declines(rest):
         return ""
-    while match := _LEADING_REPLY.match(rest.lower()):  # "no thanks", "joo kiitos"
-        if not match.end():
-            break
-        rest = rest[match.end() :]
+    lowered, start = rest.lower(), 0
+    if len(lowered) == len(rest):  # (lower() can change a length: then no yes/no is stripped)
+        while (match := _LEADING_REPLY.match(lowered, start)) and match.end() > start:
+            start = match.end()  # "no thanks", "joo kiitos"
+        rest = rest[start:]
     return "" if declines(rest) or not rest.strip(" ,.!?") else rest.strip()

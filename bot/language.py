@@ -188,6 +188,8 @@ _TYPO_TARGETS: dict[str, frozenset[str]] = {
     lang: frozenset(w for w in folded if len(w) >= 5) for lang, folded in FOLDED_WORDS.items()
 }
 _ALL_FOLDED = frozenset().union(*FOLDED_WORDS.values())
+# the longest stem: a longer beginning of a word cannot be one, so only this many are tried
+_LONGEST_STEM = max(len(stem) for stems in FOLDED_STEMS.values() for stem in stems)
 
 WORD = re.compile(r"[^\W\d_]+")  # a run of letters: what counts as a word everywhere in bot/
 _SENTENCE_ENDS = frozenset(".!?:;\n")
@@ -310,7 +312,7 @@ def _word_evidence(token: str) -> dict[str, float]:
         return evidence
     for lang in LANGUAGES:
         stems = FOLDED_STEMS[lang]
-        if any(folded[:k] in stems for k in range(4, len(folded) + 1)):
+        if any(folded[:k] in stems for k in range(4, min(len(folded), _LONGEST_STEM) + 1)):
             evidence[lang] += _W_STEM
             matched = True
     if matched or len(folded) < 4:

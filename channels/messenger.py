@@ -40,6 +40,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.shopper_text import shopper_text
 from handoff.messenger import (
     DEFAULT_GRAPH_URL,
     DEFAULT_GRAPH_VERSION,
@@ -162,7 +163,7 @@ class MessengerEvents(Messenger):
         out_channel = QuickReplyMessengerBot(self.client)
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         user_message = UserMessage(
-            text, out_channel, sender_id, input_channel=self.name(), metadata=metadata
+            shopper_text(text), out_channel, sender_id, input_channel=self.name(), metadata=metadata
         )
         await out_channel.send_action(sender_id, sender_action="typing_on")
         try:

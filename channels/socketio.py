@@ -32,6 +32,7 @@ from socketio import AsyncServer
 
 from bot.conversation import HANDOFF_NONE, SLOT_HANDOFF
 from channels.messages import history, shows_something, widget_message
+from channels.shopper_text import shopper_text
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ class SocketIOInput(StockSocketIOInput):
             if not isinstance(metadata, dict):
                 metadata = {}
             message = UserMessage(
-                str(data.get("message", "")),
+                shopper_text(data.get("message")),
                 output_channel,
                 sender_id,
                 input_channel=self.name(),

@@ -1,6 +1,9 @@
 """`make bench`: model load time, FAQ query latency, end-to-end REST latency, RSS per process.
 
 Uses the labelled questions of tests/data/eval_cases.yml as realistic traffic.
+
+``bench.py long-message [--chars 200000] [--rounds 5]``: how long a normal question waits while
+another shopper's huge message is being processed (both over REST at the same moment).
 """
 
 from __future__ import annotations
@@ -10,8 +13,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -44,11 +50,19 @@ def rss_mb(pid: int) -> float:
 
 
 def main() -> int:
-    """Run every measurement and print the figures."""
+    """Run every measurement (or the ``long-message`` one) and print the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=240, help="REST messages to send")
     parser.add_argument("--handoffs", type=int, default=30, help="escalated chats to take over")
+    commands = parser.add_subparsers(dest="command")
+    long_message = commands.add_parser("long-message", help="a huge message vs a normal one")
+    long_message.add_argument("--chars", type=int, default=200_000, help="its length")
+    long_message.add_argument("--rounds", type=int, default=5, help="times to measure")
     args = parser.parse_args()
+    if args.command == "long-message":
+        with running_stack() as stack:
+            bench_long_message(stack, args.chars, args.rounds)
+        return 0
     cases = yaml.safe_load((ROOT / "tests/data/eval_cases.yml").read_text(encoding="utf-8"))
     texts = [case["text"] for case in cases["cases"]]
     settings = load_settings(ROOT / "faqbot.yml")
@@ -131,6 +145,58 @@ def main() -> int:
         finally:
             stack.stop()
     return 0
+
+
+@contextmanager
+def running_stack() -> Iterator[Stack]:
+    """Rasa and the action server on free ports, with throw-away state."""
+    with tempfile.TemporaryDirectory() as state:
+        stack = Stack(
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            token=uuid.uuid4().hex,
+            log_dir=Path(state) / "logs",
+            tracker_db=Path(state) / "tracker.db",
+            database_url=f"sqlite:///{Path(state) / 'handoff.db'}",
+        )
+        stack.start()
+        try:
+            yield stack
+        finally:
+            stack.stop()
+
+
+def bench_long_message(stack: Stack, chars: int, rounds: int) -> None:
+    """A normal question's latency alone, and while a ``chars`` long message is processed."""
+    question = "paljonko toimitus maksaa?"
+    huge = ("Tilasin takin viime viikolla ja se oli liian pieni, miten palautan sen? " * chars)[
+        :chars
+    ]
+    for _ in range(3):  # warm-up
+        stack.send(f"warm-{uuid.uuid4().hex[:8]}", question)
+    alone, waited, huge_took = [], [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        stack.send(f"alone-{uuid.uuid4().hex[:8]}", question)
+        alone.append(time.perf_counter() - t0)
+
+        def send_huge() -> None:
+            t0 = time.perf_counter()
+            stack.send(f"huge-{uuid.uuid4().hex[:8]}", huge, timeout=300)
+            huge_took.append(time.perf_counter() - t0)
+
+        sender = threading.Thread(target=send_huge)
+        sender.start()
+        time.sleep(0.05)  # the huge message goes first
+        t0 = time.perf_counter()
+        stack.send(f"normal-{uuid.uuid4().hex[:8]}", question, timeout=300)
+        waited.append(time.perf_counter() - t0)
+        sender.join()
+    delay = statistics.median(waited) - statistics.median(alone)
+    print(f"normal question alone             {percentiles(alone)}   ({rounds} rounds)")
+    print(f"normal question, huge one at once {percentiles(waited)}")
+    print(f"the huge message ({chars} chars)  {percentiles(huge_took)}")
+    print(f"delay caused (median)             {delay * 1000:7.1f} ms")
 
 
 def bench_handoff(stack: Stack, chats: int) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import ActionChooseFaq
 from actions.handoff import ActionEscalate
@@ -263,3 +266,31 @@ def test_over_the_flood_limit_the_shopper_gets_our_contacts(desk: HandoffDesk, l
     assert messages[0]["text"] == variation(DOMAIN, "utter_handoff_unavailable", lang)["text"]
     assert "handoff" not in slot_events(events)
     assert [t.conversation_id for t in desk.store.list_tickets()] == ["first"]
+
+
+def test_language_detection_leaves_the_event_loop_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Detection runs in a thread: other shoppers' turns go on meanwhile (the loop is free)."""
+    from actions import language as language_action
+
+    loop_ran = threading.Event()
+    real_choose = language_action.language.choose_language
+
+    def choose_while_the_loop_runs(*args: Any) -> str:
+        assert loop_ran.wait(10), "the event loop was blocked while the language was detected"
+        return real_choose(*args)
+
+    monkeypatch.setattr(language_action.language, "choose_language", choose_while_the_loop_runs)
+
+    async def both() -> list[dict[str, Any]]:
+        async def another_turn() -> None:
+            loop_ran.set()
+
+        result = ActionDetectLanguage().run(
+            CollectingDispatcher(), tracker("Hur lång är leveranstiden?", language="fi"), DOMAIN
+        )
+        other = asyncio.ensure_future(another_turn())
+        events = await result if asyncio.iscoroutine(result) else result
+        await other
+        return list(events)
+
+    assert slot_events(asyncio.run(both())) == {"language": "sv"}

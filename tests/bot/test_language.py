@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot import language
 from bot.language import (
@@ -18,6 +20,7 @@ from bot.language import (
     explicit_switch,
     warm_up,
 )
+from tests.deadline import finishes
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -299,3 +302,55 @@ def test_import_loads_nothing_heavy() -> None:
 )
 def test_a_switch_request_names_a_language(text: str, names: bool) -> None:
     assert language.names_language(text) is names
+
+
+# -- any text, any length -----------------------------------------------------------------------
+
+
+def _stem_evidence_as_before(folded: str, lang: str) -> bool:
+    """The original stem test: every prefix of four letters or more against the stems."""
+    return any(folded[:k] in language.FOLDED_STEMS[lang] for k in range(4, len(folded) + 1))
+
+
+@given(st.one_of(st.sampled_from(sorted(set().union(*language.STEMS.values()))), st.text()))
+def test_word_evidence_is_unchanged_by_the_bounded_stem_test(text: str) -> None:
+    for token in (text, text + "kulut", text.lower()):
+        folded = language.fold_diacritics(token)
+        expected = {lang: _stem_evidence_as_before(folded, lang) for lang in LANGUAGES}
+        evidence = language._word_evidence(token)
+        listed = any(
+            token in language.WORDS[lang] or folded in language.FOLDED_WORDS[lang]
+            for lang in LANGUAGES
+        )
+        if not listed and any(expected.values()):
+            assert {lang: evidence[lang] >= language._W_STEM for lang in LANGUAGES} == expected
+
+
+@given(st.text())
+def test_any_text_gets_a_language(text: str) -> None:
+    detection = detect(text)
+    assert detection.lang in LANGUAGES
+    assert sum(detection.scores.values()) == pytest.approx(1.0)
+    assert choose_language(text, None) in LANGUAGES
+    assert explicit_switch(text) in (*LANGUAGES, None)
+
+
+def _read_every_way(text: str) -> None:
+    choose_language(text, "fi")
+    language.names_language(text)
+    language.detect(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 200_000,  # one word: every prefix was compared with the stems
+        "toimitus" * 25_000,
+        "Toimituskulut " * 15_000,
+        "på svenska " * 20_000,
+        "ä" * 200_000,
+    ],
+    ids=["letters", "compound", "words", "switch-words", "ä"],
+)
+def test_a_huge_message_is_read_in_linear_time(text: str) -> None:
+    assert finishes(_read_every_way, text)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+from typing import Any
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.shop import query
 from bot.shop.catalog import load_catalog
 from bot.shop.models import Location, Product, Variant
 from bot.shop.query import QueryParser, StockQuery
 from bot.shop.vocab import colour_name, stems, tokens, variant_label
 from tests.conftest import ROOT
+from tests.deadline import finishes
 
 CATALOG = load_catalog(ROOT / "data" / "shop")
 PARSER = QueryParser(CATALOG.locations, CATALOG.products, CATALOG.aliases)
@@ -135,3 +142,62 @@ def test_vocabulary_helpers() -> None:
     variant = Variant("X", {"size": "M", "colour": "red"})
     assert variant_label(variant, "fi") == "M, punainen"
     assert variant_label(Variant("Y"), "en") == ""
+
+
+# -- any text, any length -----------------------------------------------------------------------
+
+# The patterns rewritten to run in linear time, as they were: they must find the same sizes.
+_SIZE_WORDS = query._SIZE_WORDS
+_ORIGINALS = {
+    "_KEYWORD_BEFORE": rf"\b(?:{_SIZE_WORDS})\s*[:.]?\s*({query._LETTER}|{query._NUMBER})(?![\w])",
+    "_KEYWORD_AFTER": rf"(?<![\w-])({query._LETTER}|{query._NUMBER})\s*-?\s*(?:koko\w*|koo\w*|"
+    r"numero\w*|size|sized|storlek\w*|stl)\b",
+    "_LENGTH_KEYWORD": r"\b(?:pituus|pituinen|längd|length|lång|long)\s*:?\s*(\d{3})\b",
+    "_BARE_NUMBER": r"(?<![\w,.+#-])(\d{2,3})(?!\w|\s*[%€°$]|[,.]\d)"
+    r"(?!\s*-?\s*(?:l|lit\w*|ltr|liter\w*|litre\w*|cm|mm|kg|g|e|eur\w*|lm|lumen\w*|h|min\w*|"
+    r"km|m|v|vuo\w*|år\w*|years?|yrs|aste\w*|grader|degrees?|kpl|st|pcs|hen\w*|pers\w*|"
+    r"people|dag\w*|days?|päiv\w*|paiv\w*|tun\w*|hours?|timm\w*)\b)",
+}
+_PIECES = [
+    "koko", "size", "storlek", "pituus", "42", "45", "230", "XL", "m", "M", "-", ":", ".", ",",
+    " ", "  ", "\n", "cm", "koossa", "l", "kg", "vaellus", "x", "ä", "%",
+]  # fmt: skip
+_SIZEY = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+def _found(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], tuple[Any, ...]]]:
+    return [(m.span(), m.groups()) for m in pattern.finditer(text)]
+
+
+@given(st.one_of(_SIZEY, st.text()))
+def test_the_linear_size_patterns_find_what_the_originals_found(text: str) -> None:
+    for name, original in _ORIGINALS.items():
+        rewritten: re.Pattern[str] = getattr(query, name)
+        reference = re.compile(original, rewritten.flags)
+        assert _found(rewritten, text) == _found(reference, text), name
+
+
+@given(st.one_of(_SIZEY, st.text()))
+def test_any_text_is_parsed(text: str) -> None:
+    parsed = PARSER.parse(text)
+    assert parsed.store in (None, *(loc.id for loc in CATALOG.locations))
+
+
+def _parse(text: str) -> None:
+    QueryParser(CATALOG.locations, CATALOG.products, CATALOG.aliases).parse(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "koko" + " " * 50_000 + "x",  # "\s*[:.]?\s*" split the spaces every way
+        "42" + " " * 50_000 + "x",
+        "pituus" + " " * 50_000 + "x",
+        "10 " * 30_000,  # every number looked at all the words before it
+        "vaellus 45 " * 10_000,
+        "ä" * 200_000,
+    ],
+    ids=["size-word-spaces", "number-spaces", "length-spaces", "numbers", "name-numbers", "ä"],
+)
+def test_a_huge_message_is_parsed_in_linear_time(text: str) -> None:
+    assert finishes(_parse, text)
