@@ -38,7 +38,9 @@ def loo_top1(service: FaqService) -> dict[str, float]:
     hits: dict[str, list[bool]] = {lang: [] for lang in LANGS}
     for row in index.question_rows():
         r = index.rows[row]
-        matches = index.search_vector(index.row_vector(row), leave_out=row, text=r.text, lang=r.lang)
+        matches = index.search_vector(
+            index.row_vector(row), leave_out=row, text=r.text, lang=r.lang
+        )
         hits[r.lang].append(matches[0].id == index.faq.entries[r.entry].id)
     return {lang: sum(h) / len(h) for lang, h in hits.items() if h}
 
@@ -86,8 +88,7 @@ def main(argv: list[str]) -> int:
                 for lang in LANGS:
                     row = figures[lang]
                     print(
-                        f"{name:14}{faq_name:8}{lang:5}"
-                        + "".join(f"{row[k]:7.3f}" for k in keys),
+                        f"{name:14}{faq_name:8}{lang:5}" + "".join(f"{row[k]:7.3f}" for k in keys),
                         flush=True,
                     )
     return 0
