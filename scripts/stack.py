@@ -151,7 +151,10 @@ class Stack:
         self._spawn(
             "rasa",
             [
-                str(ROOT / ".venv-rasa/bin/rasa"),
+                # `rasa run`, with channels.actions_down's fallback for a failed custom action
+                str(ROOT / ".venv-rasa/bin/python"),
+                "-m",
+                "channels.server",
                 "run",
                 "--model",
                 str(rasa_model()),

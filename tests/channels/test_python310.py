@@ -16,7 +16,7 @@ PACKAGES = ("bot", "channels", "handoff", "actions")
 
 _LOADED = """
 import json, sys
-import channels.messenger, channels.socketio
+import channels.actions_down, channels.messenger, channels.server, channels.socketio
 print(json.dumps(sorted(
     getattr(m, "__file__", None) or "" for m in list(sys.modules.values())
 )))
