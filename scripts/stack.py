@@ -62,11 +62,14 @@ def rasa_model() -> Path:
 
 @dataclass
 class Service:
-    """One child process and where it logs."""
+    """One child process, where it logs, and how to start it again."""
 
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    command: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
 
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of its log."""
@@ -201,28 +204,46 @@ class Stack:
             service.process.wait(timeout=30)
             self.services.remove(service)
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        log_path = self.log_dir / f"{name}.log"
-        log = log_path.open("ab")
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
-        self.services.append(Service(name, process, log_path))
+    def restart(self, name: str) -> Service:
+        """Start a service whose process has exited again, with the same command (supervisor)."""
+        (old,) = [s for s in self.services if s.name == name]
+        if old.process.poll() is None:
+            raise RuntimeError(f"{name} is still running")
+        self.services.remove(old)
+        return self._spawn(name, old.command, old.env)
 
-    def _wait_until_up(self, timeout: float) -> None:
+    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> Service:
+        log_path = self.log_dir / f"{name}.log"
+        with log_path.open("ab") as log:  # the child keeps its own descriptor
+            process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        service = Service(name, process, log_path, command, env)
+        self.services.append(service)
+        return service
+
+    def health_urls(self) -> dict[str, str]:
+        """The URL that answers 200 when each running service is up."""
         checks = {"actions": f"{self.actions_url}/health", "rasa": f"{self.rasa_url}/"}
         if self.handoff_port is not None:
             checks["handoff"] = f"{self.handoff_url}/health"
-        checks = {
+        return {
             name: url for name, url in checks.items() if any(s.name == name for s in self.services)
         }
+
+    def is_up(self, name: str) -> bool:
+        """Whether the service answers its health check right now."""
+        return _answers(self.health_urls()[name])
+
+    def _wait_until_up(self, timeout: float) -> None:
+        checks = self.health_urls()
         deadline = time.monotonic() + timeout
         pending = dict(checks)
         while pending:
