@@ -138,16 +138,22 @@ class Stack:
         try:
             if self.handoff_port is not None:
                 self.start_handoff(env)
-            self._spawn(
-                "actions",
-                [str(ROOT / ".venv/bin/python"), "-m", "actions", "--port", str(self.actions_port)],
-                env,
-            )
+            self.start_actions(env)
             self.start_rasa(env)
             self._wait_until_up(timeout)
         except BaseException:
             self.stop()
             raise
+
+    def start_actions(self, env: dict[str, str] | None = None, wait: bool = False) -> None:
+        """Start (or, after :meth:`stop_service`, restart) the action server."""
+        self._spawn(
+            "actions",
+            [str(ROOT / ".venv/bin/python"), "-m", "actions", "--port", str(self.actions_port)],
+            env or self.environment(),
+        )
+        if wait:
+            self._wait_until_up(120.0)
 
     def start_rasa(self, env: dict[str, str] | None = None, wait: bool = False) -> None:
         """Start (or, after :meth:`stop_service`, restart) the Rasa server."""
@@ -197,7 +203,7 @@ class Stack:
             self._wait_until_up(60.0)
 
     def stop_service(self, name: str) -> None:
-        """Stop one child (to test restarts); :meth:`start` or ``start_handoff`` brings it back."""
+        """Stop one child (to test restarts); its ``start_*`` method brings it back."""
         for service in [s for s in self.services if s.name == name]:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(service.process.pid, signal.SIGTERM)
