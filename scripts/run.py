@@ -1,5 +1,10 @@
 """`make run`: start the action server, Rasa, the handoff service and the local pages (demo shop
-with the chat widget, chat page); Ctrl-C stops them all."""
+with the chat widget, chat page); a crashed one is restarted (scripts/supervisor.py); Ctrl-C
+stops them all.
+
+Ports from RASA_PORT, ACTIONS_PORT, HANDOFF_PORT, CHAT_PORT; logs, the tracker database and the
+Rasa token in FAQBOT_STATE_DIR (default .faqbot/).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,22 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 
 from stack import STATE, Stack, auth_token, serve_chat_page
+from supervisor import Supervisor
 
 
 def main() -> int:
-    """Run until interrupted or until a child process dies."""
+    """Run until interrupted, restarting children that die."""
+    state = Path(os.environ.get("FAQBOT_STATE_DIR") or STATE)
     stack = Stack(
         rasa_port=int(os.environ.get("RASA_PORT", "5005")),
         actions_port=int(os.environ.get("ACTIONS_PORT", "5055")),
         token=auth_token(),
-        log_dir=STATE / "logs",
-        tracker_db=STATE / "tracker.db",
+        log_dir=state / "logs",
+        tracker_db=state / "tracker.db",
         handoff_port=int(os.environ.get("HANDOFF_PORT", "8000")),
     )
     chat_port = int(os.environ.get("CHAT_PORT", "8080"))
@@ -50,12 +58,13 @@ def main() -> int:
             f"Press Ctrl-C to stop.",
             flush=True,
         )
-        while not (dead := stack.dead()):
-            time.sleep(1)
-        for service in dead:
-            print(f"\n{service.name} stopped unexpectedly:\n{service.log_tail()}", file=sys.stderr)
-        chat.shutdown()
-        return 1
+        supervisor = Supervisor(stack)
+        try:
+            while True:
+                supervisor.check()
+                time.sleep(0.5)
+        finally:
+            chat.shutdown()
     except KeyboardInterrupt:
         print("\nstopping...", flush=True)
         return 0

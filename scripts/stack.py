@@ -78,11 +78,14 @@ def rasa_model() -> Path:
 
 @dataclass
 class Service:
-    """One child process and where it logs."""
+    """One child process, where it logs, and how to start it again."""
 
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    command: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
 
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of its log."""
@@ -151,23 +154,32 @@ class Stack:
         try:
             if self.handoff_port is not None:
                 self.start_handoff(env)
-            self._spawn(
-                "actions",
-                [str(ROOT / ".venv/bin/python"), "-m", "actions", "--port", str(self.actions_port)],
-                env,
-            )
+            self.start_actions(env)
             self.start_rasa(env)
             self._wait_until_up(timeout)
         except BaseException:
             self.stop()
             raise
 
+    def start_actions(self, env: dict[str, str] | None = None, wait: bool = False) -> None:
+        """Start (or, after :meth:`stop_service`, restart) the action server."""
+        self._spawn(
+            "actions",
+            [str(ROOT / ".venv/bin/python"), "-m", "actions", "--port", str(self.actions_port)],
+            env or self.environment(),
+        )
+        if wait:
+            self._wait_until_up(120.0)
+
     def start_rasa(self, env: dict[str, str] | None = None, wait: bool = False) -> None:
         """Start (or, after :meth:`stop_service`, restart) the Rasa server."""
         self._spawn(
             "rasa",
             [
-                str(ROOT / ".venv-rasa/bin/rasa"),
+                # `rasa run`, with channels.actions_down's fallback for a failed custom action
+                str(ROOT / ".venv-rasa/bin/python"),
+                "-m",
+                "channels.server",
                 "run",
                 "--model",
                 str(rasa_model()),
@@ -207,35 +219,53 @@ class Stack:
             self._wait_until_up(60.0)
 
     def stop_service(self, name: str) -> None:
-        """Stop one child (to test restarts); :meth:`start` or ``start_handoff`` brings it back."""
+        """Stop one child (to test restarts); its ``start_*`` method brings it back."""
         for service in [s for s in self.services if s.name == name]:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(service.process.pid, signal.SIGTERM)
             service.process.wait(timeout=30)
             self.services.remove(service)
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        log_path = self.log_dir / f"{name}.log"
-        log = log_path.open("ab")
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
-        self.services.append(Service(name, process, log_path))
+    def restart(self, name: str) -> Service:
+        """Start a service whose process has exited again, with the same command (supervisor)."""
+        (old,) = [s for s in self.services if s.name == name]
+        if old.process.poll() is None:
+            raise RuntimeError(f"{name} is still running")
+        self.services.remove(old)
+        return self._spawn(name, old.command, old.env)
 
-    def _wait_until_up(self, timeout: float) -> None:
+    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> Service:
+        log_path = self.log_dir / f"{name}.log"
+        with log_path.open("ab") as log:  # the child keeps its own descriptor
+            process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        service = Service(name, process, log_path, command, env)
+        self.services.append(service)
+        return service
+
+    def health_urls(self) -> dict[str, str]:
+        """The URL that answers 200 when each running service is up."""
         checks = {"actions": f"{self.actions_url}/health", "rasa": f"{self.rasa_url}/"}
         if self.handoff_port is not None:
             checks["handoff"] = f"{self.handoff_url}/health"
-        checks = {
+        return {
             name: url for name, url in checks.items() if any(s.name == name for s in self.services)
         }
+
+    def is_up(self, name: str) -> bool:
+        """Whether the service answers its health check right now."""
+        return _answers(self.health_urls()[name])
+
+    def _wait_until_up(self, timeout: float) -> None:
+        checks = self.health_urls()
         deadline = time.monotonic() + timeout
         pending = dict(checks)
         while pending:

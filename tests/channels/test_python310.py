@@ -16,7 +16,8 @@ PACKAGES = ("bot", "channels", "handoff", "actions")
 
 _LOADED = """
 import json, sys
-import channels.messenger, channels.rest, channels.socketio
+import channels.actions_down, channels.messenger, channels.rest, channels.server
+import channels.socketio
 print(json.dumps(sorted(
     getattr(m, "__file__", None) or "" for m in list(sys.modules.values())
 )))

@@ -56,6 +56,44 @@ def test_never_open_has_no_next_opening() -> None:
     assert OpeningHours().next_opening(helsinki(25, 12)) is None
 
 
+def utc(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """A 2026 moment in UTC."""
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+def test_summer_time_opens_at_nine_helsinki_time_not_nine_winter_time() -> None:
+    # Helsinki is UTC+3 from Sunday 29 March 2026 03:00 (EEST) to Sunday 25 October 04:00.
+    assert hours().is_open(utc(7, 1, 6))  # Wednesday 1 July 09:00 EEST
+    assert not hours().is_open(utc(7, 1, 5, 59))  # 08:59 EEST
+    assert hours().is_open(utc(7, 1, 13, 59))  # 16:59 EEST
+    assert not hours().is_open(utc(7, 1, 14))  # 17:00 EEST
+
+
+def test_next_opening_over_the_spring_switch_is_in_summer_time() -> None:
+    friday_evening = utc(3, 27, 16)  # Friday 27 March 18:00 EET (UTC+2)
+    assert hours().is_open(utc(3, 27, 7))  # Friday 09:00 EET is 07:00 UTC: open
+    back = hours().next_opening(friday_evening)
+    assert back is not None
+    assert back.astimezone(UTC) == utc(3, 30, 6)  # Monday 30 March 09:00 EEST
+    assert hours().is_open(utc(3, 30, 6))
+    assert not hours().is_open(utc(3, 30, 5, 30))  # 08:30 EEST, 09:30 in winter time
+
+
+def test_next_opening_over_the_autumn_switch_is_in_winter_time() -> None:
+    friday_evening = utc(10, 23, 15)  # Friday 23 October 18:00 EEST (UTC+3)
+    back = hours().next_opening(friday_evening)
+    assert back is not None
+    assert back.astimezone(UTC) == utc(10, 26, 7)  # Monday 26 October 09:00 EET
+    assert not hours().is_open(utc(10, 26, 6, 30))  # 08:30 EET, 09:30 in summer time
+
+
+def test_around_the_clock_stays_open_through_both_switches() -> None:
+    always = OpeningHours.always()
+    # the hour that is skipped in spring and the hour that happens twice in autumn
+    for moment in (utc(3, 29, 0, 30), utc(3, 29, 1, 30), utc(10, 25, 0, 30), utc(10, 25, 1, 30)):
+        assert always.is_open(moment), moment
+
+
 @pytest.mark.parametrize(
     "values",
     [

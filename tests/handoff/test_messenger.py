@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -117,17 +116,17 @@ def test_bad_request_is_an_error_and_not_retried(graph: GraphApi) -> None:
     assert "400" in str(raised.value) and "No matching user found" in str(raised.value)
     assert "2018001" in str(raised.value)
     assert len(graph.take(1)) == 1 and pauses == []
-    time.sleep(0.2)
+    # send_text is synchronous and the fake records a request before answering it: a retry
+    # would already be here
     assert graph.drain() == []
 
 
 def test_timeout_is_honoured(graph: GraphApi) -> None:
     graph.script(Reply(delay=5.0), Reply(delay=5.0))
     messenger, _ = client(graph, timeout=0.3, attempts=2, backoff=0.0)
-    started = time.monotonic()
+    # without the timeout the fake's delayed 200 would arrive and nothing would be raised
     with pytest.raises(MessengerError, match="timed out") as raised:
         messenger.send_text(PSID, "Hello", last_user_message_at=NOW, now=NOW)
-    assert time.monotonic() - started < 2.0
     assert raised.value.retryable
     assert len(graph.take(2)) == 2
 

@@ -37,10 +37,13 @@ def write_handoff_config(path: Path, **changes: Any) -> None:
     os.utime(path, (stamp, stamp))
 
 
-def start_handoff_stack(state: Path, config: Path | None = None, agent: str = AGENT) -> Stack:
+def start_handoff_stack(
+    state: Path, config: Path | None = None, agent: str = AGENT, database_url: str | None = None
+) -> Stack:
     """Rasa, actions and handoff on free ports in ``state``, with ``agent`` able to log in.
 
-    The children inherit the current environment (set FACEBOOK_* etc. before calling).
+    The tickets go to ``database_url`` (default: a SQLite file in ``state``). The children
+    inherit the current environment (set FACEBOOK_* etc. before calling).
     """
     if config is None:
         config = state / "handoff.yml"
@@ -52,7 +55,7 @@ def start_handoff_stack(state: Path, config: Path | None = None, agent: str = AG
         log_dir=state / "logs",
         tracker_db=state / "tracker.db",
         handoff_port=free_port(),
-        database_url=f"sqlite:///{state / 'handoff.db'}",
+        database_url=database_url or f"sqlite:///{state / 'handoff.db'}",
         handoff_config=config,
     )
     subprocess.run(

@@ -98,17 +98,11 @@ def test_clarification_buttons_lead_to_an_answer(stack: Stack, faq: Faq) -> None
     sender = f"test-{uuid.uuid4().hex[:8]}"
     reply = stack.send(sender, "gift card")
     buttons = [b for r in reply for b in r.get("buttons", [])]  # type: ignore[attr-defined]
-    if not buttons:  # answered directly: fine, but then the answer must be a gift-card entry
-        assert any(
-            t in texts(reply)
-            for e in faq.entries
-            if e.id.startswith("gift_card")
-            for t in e.answer.values()
-        )
-        return
-    choice = next(
-        b for b in buttons if "choose_faq" in b["payload"] and '"none"' not in b["payload"]
-    )
+    # "gift card" fits buying one and using one equally (FaqService: clarify, both offered)
+    choices = [b for b in buttons if "choose_faq" in b["payload"] and '"none"' not in b["payload"]]
+    offered = [json.loads(b["payload"].split("choose_faq", 1)[1])["faq_id"] for b in choices]
+    assert {"gift_card_buy", "gift_card_use"} <= set(offered), reply
+    choice = choices[0]
     entry_id = json.loads(choice["payload"].split("choose_faq", 1)[1])["faq_id"]
     answer = stack.send(sender, choice["payload"])
     entry = faq.get(entry_id)
@@ -156,8 +150,14 @@ def test_faq_edits_take_effect_without_restart(stack: Stack, faq_copy: Path) -> 
             time.sleep(1)
         else:
             pytest.fail("the edited FAQ was not served within 30 s")
+        log = stack.log_dir / "actions.log"
+        rejected = "FAQ edit rejected, still serving the previous version"
+        before = log.read_text(errors="replace").count(rejected)
         path.write_text("entries:\n  - id: BROKEN\n", encoding="utf-8")  # invalid: keep serving
-        time.sleep(3)
+        deadline = time.monotonic() + 30  # the positive signal: the service saw the edit
+        while log.read_text(errors="replace").count(rejected) == before:
+            assert time.monotonic() < deadline, "the broken FAQ edit was not noticed in 30 s"
+            time.sleep(0.5)
         _, (reply,) = talk(stack, "do you offer gift wrapping?")
         assert "Yes! Tick 'Gift wrap' in the basket, it costs 3.90 €." in texts(reply)
         assert not stack.dead()

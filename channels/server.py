@@ -1,0 +1,24 @@
+"""Rasa's command line with faqbot's patches: ``python -m channels.server run ...``.
+
+``scripts/stack.py`` starts Rasa this way (from the project root, in .venv-rasa) instead of
+``rasa run``, so that :mod:`channels.actions_down` is in place before Rasa loads anything.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    """Install the patches, then run Rasa's own ``main`` with the same arguments."""
+    from channels import actions_down
+
+    actions_down.install()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
