@@ -18,6 +18,7 @@ from actions.texts import say
 from bot.contact import find_proof
 from bot.conversation import (
     AWAITING_OFFER_HUMAN,
+    CLIENT_ADDRESS,
     REASON_LATE_ORDER,
     REASON_ORDER_VERIFICATION,
     REQUESTED_SLOT,
@@ -36,8 +37,11 @@ FORM_SLOTS = (SLOT_ORDER_NUMBER, SLOT_ORDER_PROOF, SLOT_ORDER_ATTEMPTS, SLOT_ORD
 
 
 def order_client(tracker: Tracker) -> Client:
-    """Who is trying: the conversation (Rasa's sender id)."""
-    return Client(conversation=tracker.sender_id)
+    """Who is trying: the conversation (Rasa's sender id) and, from the web chat, the address
+    the socket.io channel saw (REST and Messenger pass none)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    address = metadata.get(CLIENT_ADDRESS) if isinstance(metadata, dict) else None
+    return Client(conversation=tracker.sender_id, address=str(address) if address else None)
 
 
 def locked_out(dispatcher: CollectingDispatcher, domain: DomainDict, lang: str) -> dict[str, Any]:

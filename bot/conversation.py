@@ -136,3 +136,7 @@ META_HANDOFF: Final = "handoff"  # the HandoffState after this message
 META_LANGUAGE: Final = "language"  # the language the bot speaks in the conversation
 
 FROM_AGENT: Final = "agent"
+
+CLIENT_ADDRESS: Final = "client_address"
+"""Metadata of a shopper's message, set by the socket.io channel (never by the client): the
+address the message came from (limits order-proof guessing per client, bot/shop/attempts.py)."""

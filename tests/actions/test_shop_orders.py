@@ -137,3 +137,19 @@ def test_the_shop_down_in_the_form_offers_a_person(
     assert "connect you with a person" in reply, reply
     assert slots["awaiting_answer"] == "offer_human"
     assert slots["escalation_reason"] == "shop_down"
+
+
+def test_one_address_is_limited_across_its_conversations() -> None:
+    def from_address(sender: str, number: str, proof: str, address: str) -> str:
+        asked = {"requested_slot": "order_proof", "order_number": number}
+        turn = form_turn(sender, proof, **asked)
+        turn.latest_message["metadata"] = {"client_address": address}
+        said, _ = run(ValidateOrderStatusForm(), turn)
+        return " ".join(m["text"] for m in said)
+
+    # ten wrong proofs for ten different numbers, each from a new conversation
+    replies = [from_address(f"a{i}", f"90000{i}", WRONG, "203.0.113.9") for i in range(10)]
+
+    assert all(NOT_FOUND in reply for reply in replies[:9]) and LOCKED in replies[9], replies
+    assert LOCKED in from_address("a-new", "100001", RIGHT, "203.0.113.9")
+    assert LOCKED not in from_address("elsewhere", "100001", RIGHT, "198.51.100.7")
