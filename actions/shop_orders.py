@@ -18,6 +18,7 @@ from actions.texts import say
 from bot.contact import find_proof
 from bot.conversation import (
     AWAITING_OFFER_HUMAN,
+    CLIENT_ADDRESS,
     REASON_LATE_ORDER,
     REASON_ORDER_VERIFICATION,
     REQUESTED_SLOT,
@@ -28,20 +29,72 @@ from bot.conversation import (
     SLOT_ORDER_NUMBER,
     SLOT_ORDER_PROOF,
 )
-from bot.errors import ShopError, ShopUnavailable
-from bot.shop.service import find_order_number
-
-MAX_ATTEMPTS = 3
-
+from bot.errors import FaqbotError
+from bot.shop.attempts import Client
+from bot.shop.service import OrderCheck, find_order_number
 
 FORM_SLOTS = (SLOT_ORDER_NUMBER, SLOT_ORDER_PROOF, SLOT_ORDER_ATTEMPTS, SLOT_ORDER_LOCKED)
 
 
+def order_client(tracker: Tracker) -> Client:
+    """Who is trying: the conversation (Rasa's sender id) and, from the web chat, the address
+    the socket.io channel saw (REST and Messenger pass none)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    address = metadata.get(CLIENT_ADDRESS) if isinstance(metadata, dict) else None
+    return Client(conversation=tracker.sender_id, address=str(address) if address else None)
+
+
+def locked_out(dispatcher: CollectingDispatcher, domain: DomainDict, lang: str) -> dict[str, Any]:
+    """Too many wrong proofs (here, or for this order number anywhere): try later or a person.
+
+    The same reply whether or not the order number exists.
+    """
+    say(dispatcher, domain, "utter_order_too_many_attempts", lang)
+    say(dispatcher, domain, "utter_offer_human", lang)
+    return {
+        SLOT_ORDER_PROOF: None,
+        SLOT_ORDER_LOCKED: True,
+        SLOT_AWAITING_ANSWER: AWAITING_OFFER_HUMAN,
+        SLOT_ESCALATION_REASON: REASON_ORDER_VERIFICATION,
+    }
+
+
+def shop_down_slots(
+    dispatcher: CollectingDispatcher, domain: DomainDict, lang: str
+) -> dict[str, Any]:
+    """The shop does not answer: said so, a person offered, the form left."""
+    offer = {event["name"]: event["value"] for event in shop_down(dispatcher, domain, lang)}
+    return {SLOT_ORDER_PROOF: None, SLOT_ORDER_LOCKED: True, **offer}
+
+
+async def check_order(number: str, proof: str, tracker: Tracker) -> OrderCheck:
+    """The shop's answer for this proof, within the attempt limit (in a thread: it may wait)."""
+    return await asyncio.to_thread(get_shop().check_order, number, proof, order_client(tracker))
+
+
 class ValidateOrderStatusForm(FormValidationAction):
-    """Reads the order number from any message; checks the proof, at most three tries."""
+    """Reads the order number from any message; checks the proof within the attempt limits
+    (per conversation, and per order number across all conversations)."""
 
     def name(self) -> str:
         return "validate_order_status_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """As the SDK's, but keeping what extraction set to end the form.
+
+        The SDK returns only the slots still required, so a lock found while reading the
+        order number (``order_locked``, the offer of a person) would be dropped.
+        """
+        extracted = await self.get_extraction_events(dispatcher, tracker, domain)
+        tracker.add_slots(extracted)
+        validated = await self.get_validation_events(dispatcher, tracker, domain)
+        tracker.add_slots(validated)
+        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+        named = {event["name"] for event in validated}
+        kept = [event for event in extracted if event["name"] not in named]
+        return [*kept, *validated, *([next_slot] if next_slot else [])]
 
     async def required_slots(
         self,
@@ -60,10 +113,13 @@ class ValidateOrderStatusForm(FormValidationAction):
             and tracker.get_slot(REQUESTED_SLOT) != SLOT_ORDER_NUMBER
         ):
             return {}
+        lang = conversation_language(tracker)
         number = find_order_number(tracker.latest_message.get("text") or "")
+        if _locked(tracker, number):  # never ask for what would be refused anyway
+            return locked_out(dispatcher, domain, lang)
         asked = tracker.get_slot(REQUESTED_SLOT) == SLOT_ORDER_NUMBER
         if number is None and asked and latest_intent(tracker) not in LEAVING_INTENTS:
-            say(dispatcher, domain, "utter_invalid_order_number", conversation_language(tracker))
+            say(dispatcher, domain, "utter_invalid_order_number", lang)
         return {SLOT_ORDER_NUMBER: number} if number else {}
 
     async def extract_order_proof(
@@ -84,17 +140,25 @@ class ValidateOrderStatusForm(FormValidationAction):
         lang = conversation_language(tracker)
         number = tracker.get_slot(SLOT_ORDER_NUMBER)
         try:
-            order = await asyncio.to_thread(get_shop().order, str(number), str(value or ""))
-        except (ShopError, ShopUnavailable):
-            shop_down(dispatcher, domain, lang)
-            return {SLOT_ORDER_PROOF: None, SLOT_ORDER_LOCKED: True}
-        if order is not None:
+            checked = await check_order(str(number), str(value or ""), tracker)
+        except FaqbotError:
+            return shop_down_slots(dispatcher, domain, lang)
+        if checked.order is not None:
             return {SLOT_ORDER_PROOF: str(value)}
+        if checked.locked:
+            return locked_out(dispatcher, domain, lang)
         attempts = int(tracker.get_slot(SLOT_ORDER_ATTEMPTS) or 0) + 1
-        if attempts >= MAX_ATTEMPTS:
-            return {SLOT_ORDER_PROOF: None, SLOT_ORDER_ATTEMPTS: attempts, SLOT_ORDER_LOCKED: True}
         say(dispatcher, domain, "utter_order_not_found", lang)
         return {SLOT_ORDER_PROOF: None, SLOT_ORDER_NUMBER: None, SLOT_ORDER_ATTEMPTS: attempts}
+
+
+def _locked(tracker: Tracker, number: str | None) -> bool:
+    """Whether this conversation, or order ``number``, must wait for the cool-down."""
+    try:
+        shop = get_shop()
+    except FaqbotError:  # checking the proof will say the shop is unavailable
+        return False
+    return shop.orders_locked(order_client(tracker), number)
 
 
 class ActionOrderStatus(Action):
@@ -110,20 +174,16 @@ class ActionOrderStatus(Action):
         reset: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
         number, proof = tracker.get_slot(SLOT_ORDER_NUMBER), tracker.get_slot(SLOT_ORDER_PROOF)
         if tracker.get_slot(SLOT_ORDER_LOCKED) or not number or not proof:
-            if int(tracker.get_slot(SLOT_ORDER_ATTEMPTS) or 0) >= MAX_ATTEMPTS:
-                say(dispatcher, domain, "utter_order_too_many_attempts", lang)
-                say(dispatcher, domain, "utter_offer_human", lang)
-                return [
-                    *reset,
-                    SlotSet(SLOT_AWAITING_ANSWER, AWAITING_OFFER_HUMAN),
-                    SlotSet(SLOT_ESCALATION_REASON, REASON_ORDER_VERIFICATION),
-                ]
-            return reset  # the shop was down: already said so and offered a person
+            return reset  # the form already said why (locked out, shop down, left)
         try:
-            order = await asyncio.to_thread(get_shop().order, str(number), str(proof))
-        except (ShopError, ShopUnavailable):
+            checked = await check_order(str(number), str(proof), tracker)
+        except FaqbotError:
             return [*reset, *shop_down(dispatcher, domain, lang)]
-        if order is None:  # changed meanwhile
+        order = checked.order
+        if order is None:  # changed meanwhile, or locked out meanwhile
+            if checked.locked:
+                locked = locked_out(dispatcher, domain, lang)
+                return [*reset, *(SlotSet(k, v) for k, v in locked.items() if k not in FORM_SLOTS)]
             say(dispatcher, domain, "utter_order_not_found", lang)
             return reset
         expected = (

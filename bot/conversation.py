@@ -145,3 +145,7 @@ FROM_AGENT: Final = "agent"
 BUTTON_INTENTS: Final[frozenset[str]] = frozenset(
     {"affirm", "deny", "stop", "request_human", "rate", "choose_faq", "choose_product"}
 )
+
+CLIENT_ADDRESS: Final = "client_address"
+"""Metadata of a shopper's message, set by the socket.io channel (never by the client): the
+address the message came from (limits order-proof guessing per client, bot/shop/attempts.py)."""

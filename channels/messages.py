@@ -17,10 +17,11 @@ A payload is ``{"text", "quick_replies": [{"content_type", "title", "payload"}],
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.conversation import METADATA_KEYS
+from bot.conversation import CLIENT_ADDRESS, METADATA_KEYS
 
 PASSED_THROUGH = ("custom", "attachment", "image", "elements")
 HISTORY_LIMIT = 100
@@ -52,6 +53,22 @@ def widget_message(message: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(stamp, int | float):
         payload["timestamp"] = float(stamp)
     return payload
+
+
+def shopper_metadata(metadata: Any, address: str | None) -> dict[str, Any]:
+    """The metadata a shopper's message is handled with: what the client sent (a JSON object,
+    also as a string), with :data:`~bot.conversation.CLIENT_ADDRESS` the address the channel
+    saw, never the client's own claim."""
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            metadata = {}
+    result = dict(metadata) if isinstance(metadata, dict) else {}
+    result.pop(CLIENT_ADDRESS, None)
+    if address:
+        result[CLIENT_ADDRESS] = address
+    return result
 
 
 def shows_something(payload: Mapping[str, Any]) -> bool:

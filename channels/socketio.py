@@ -14,7 +14,6 @@ working unchanged.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -31,7 +30,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.conversation import HANDOFF_NONE, SLOT_HANDOFF
-from channels.messages import history, shows_something, widget_message
+from channels.messages import history, shopper_metadata, shows_something, widget_message
 from channels.shopper_text import shopper_text
 
 logger = logging.getLogger(__name__)
@@ -73,8 +72,11 @@ class SocketIOInput(StockSocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        addresses: dict[str, str] = {}  # socket id → the client's address
+
         @sio.on("connect", namespace=namespace)
         async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> bool:
+            addresses[sid] = client_address(environ)
             if not self.jwt_key:
                 return True
             token = (auth or {}).get("token")
@@ -84,6 +86,10 @@ class SocketIOInput(StockSocketIOInput):
                     token, self.jwt_key, self.jwt_algorithm
                 )
             return bool(payload)
+
+        @sio.on("disconnect", namespace=namespace)
+        async def disconnect(sid: str) -> None:
+            addresses.pop(sid, None)
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: str, data: dict[str, Any] | None) -> None:
@@ -138,14 +144,7 @@ class SocketIOInput(StockSocketIOInput):
                 sender_id = data["session_id"]
             else:
                 sender_id = sid
-            metadata = data.get(self.metadata_key) or {}
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = {}
-            if not isinstance(metadata, dict):
-                metadata = {}
+            metadata = shopper_metadata(data.get(self.metadata_key), addresses.get(sid))
             message = UserMessage(
                 shopper_text(data.get("message")),
                 output_channel,
@@ -156,3 +155,13 @@ class SocketIOInput(StockSocketIOInput):
             await on_new_message(message)
 
         return socketio_webhook
+
+
+def client_address(environ: dict[str, Any]) -> str:
+    """The client's address: Sanic's ``remote_addr`` (from the proxy headers its config trusts,
+    see ``FORWARDED_SECRET``, ``REAL_IP_HEADER``, ``PROXIES_COUNT``), else the peer's IP.
+
+    engine.io's Sanic driver always puts 127.0.0.1 into ``REMOTE_ADDR``, so the request is read.
+    """
+    request = environ.get("sanic.request")
+    return str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "")

@@ -136,6 +136,10 @@ class Stack:
             RASA_URL=self.rasa_url,
             RASA_AUTH_TOKEN=self.token,
         )
+        # failed order proofs (bot/shop/attempts.py) are kept with the conversations
+        env.setdefault(
+            "FAQBOT_ORDER_ATTEMPTS_DB", str(self.tracker_db.with_name("order-attempts.db"))
+        )
         if self.faq_dir is not None:
             env["FAQBOT_FAQ_DIR"] = str(self.faq_dir)
         if self.database_url is not None:

@@ -9,9 +9,11 @@ from typing import Any
 from bot.cache import embeddings_file
 from bot.contact import find_proof
 from bot.encoder import Encoder
+from bot.errors import FaqbotError
+from bot.shop.attempts import AttemptLimiter, AttemptLimits, Client
 from bot.shop.base import ShopBackend
 from bot.shop.factory import load_backend
-from bot.shop.models import Product, Variant, VariantStock
+from bot.shop.models import OrderStatus, Product, Variant, VariantStock
 from bot.shop.notifications import RestockStore
 from bot.shop.query import QueryParser
 from bot.shop.search import ProductSearch
@@ -58,18 +60,30 @@ class Found:
     products: list[Product]
 
 
+@dataclass(frozen=True)
+class OrderCheck:
+    """What checking an order proof gave: the order when it matched; ``locked`` when this
+    client or order number may not try again before the cool-down (the same for unknown
+    numbers and wrong proofs)."""
+
+    order: OrderStatus | None = None
+    locked: bool = False
+
+
 class ShopService:
-    """The shop backend plus product search and restock sign-ups."""
+    """The shop backend plus product search, restock sign-ups and the order-proof limit."""
 
     def __init__(
         self,
         backend: ShopBackend,
         search: ProductSearch,
         restock: RestockStore | None = None,
+        attempts: AttemptLimiter | None = None,
     ) -> None:
         self.backend = backend
         self._search = search
         self._restock = restock or RestockStore()
+        self.attempts = attempts or AttemptLimiter(limits=AttemptLimits.from_env())
         products = backend.products()
         aliases: dict[str, tuple[str, ...]] = getattr(backend, "aliases", dict)()
         self._parser = QueryParser(backend.locations(), products, aliases)
@@ -120,8 +134,8 @@ class ShopService:
         label = variant_label(variant, language)
         return f"{name} ({label})" if label else name
 
-    def order(self, number: str, message: str) -> Any:
-        """The verified order, or None.
+    def order(self, number: str, message: str) -> OrderStatus | None:
+        """The verified order, or None, without the attempt limit (:meth:`check_order` has it).
 
         Args:
             number: the order number.
@@ -130,6 +144,30 @@ class ShopService:
         """
         proof = find_proof(message)
         return None if proof is None else self.backend.order(number, proof)
+
+    def orders_locked(self, client: Client, number: str | None = None) -> bool:
+        """Whether ``client`` (or anyone, for order ``number`` when given) must wait."""
+        return self.attempts.locked(client, number)
+
+    def check_order(self, number: str, message: str, client: Client) -> OrderCheck:
+        """The order if the proof in ``message`` matches, counting a wrong proof against the
+        order number and the client; a locked one is refused without asking the shop.
+
+        Raises:
+            ShopError, ShopUnavailable: the shop failed (the attempt does not count).
+        """
+        attempt = self.attempts.begin(number, client)
+        if attempt is None:
+            return OrderCheck(locked=True)
+        try:
+            order = self.order(number, message)
+        except FaqbotError:
+            self.attempts.release(attempt)
+            raise
+        if order is not None:
+            self.attempts.release(attempt)
+            return OrderCheck(order)
+        return OrderCheck(locked=self.attempts.fail(attempt))
 
     def register_restock(self, email: str, product_id: str, sku: str, language: str) -> None:
         """Remember to email ``email`` once when the variant is back."""

@@ -202,17 +202,22 @@ class WooCommerceShop:
         return payload
 
     def _find_order(self, wanted: str) -> dict[str, Any] | None:
+        """The order whose number is ``wanted``, always with the same requests.
+
+        Order numbers from a sequential-numbers plugin differ from the ids, so the number is
+        searched; a number of digits is also read as an id. Both requests are made whether or
+        not either finds the order, so timing does not tell which numbers exist.
+        """
+        found = self.client.get("orders", {"search": wanted, "per_page": 20})
+        by_id: Any = None
         if wanted.isdigit():
             try:
-                raw = self.client.get(f"orders/{wanted}")
+                by_id = self.client.get(f"orders/{wanted}")
             except NotFound:
-                raw = None
+                by_id = None
+        candidates = [by_id, *(found if isinstance(found, list) else [])]
+        for raw in candidates:
             if isinstance(raw, dict) and str(raw.get("number") or raw.get("id")) == wanted:
-                return raw
-        # order numbers from a sequential-numbers plugin differ from the ids: search them
-        found = self.client.get("orders", {"search": wanted, "per_page": 20})
-        for raw in found if isinstance(found, list) else []:
-            if isinstance(raw, dict) and str(raw.get("number")) == wanted:
                 return raw
         return None
 

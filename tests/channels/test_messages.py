@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from channels.messages import history, shows_something, widget_message
+from channels.messages import history, shopper_metadata, shows_something, widget_message
 
 
 def test_an_agent_reply_keeps_who_wrote_it() -> None:
@@ -70,3 +70,15 @@ def test_history_is_the_bot_messages_after_a_moment() -> None:
     ]
     assert [m["text"] for m in history(events, since=0)] == ["old", "Hej, Anna här!"]
     assert [m["text"] for m in history(events, since=0, limit=1)] == ["Hej, Anna här!"]
+
+
+def test_the_shoppers_address_is_the_channels_never_the_clients_claim() -> None:
+    sent = {"language": "sv", "client_address": "203.0.113.66"}  # a client pretending
+
+    assert shopper_metadata(sent, "198.51.100.7") == {
+        "language": "sv",
+        "client_address": "198.51.100.7",
+    }
+    assert shopper_metadata('{"language": "en", "client_address": "x"}', None) == {"language": "en"}
+    assert shopper_metadata("not json", "198.51.100.7") == {"client_address": "198.51.100.7"}
+    assert shopper_metadata(["a list"], "") == {}

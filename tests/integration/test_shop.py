@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from bot.shop.notifications import RestockStore
 from tests.integration.handoff_stack import Stack, start_handoff_stack
+from tests.integration.test_handoff import Shopper
 
 pytestmark = pytest.mark.integration
 
@@ -24,6 +26,7 @@ def restock_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def stack(tmp_path_factory: pytest.TempPathFactory, restock_db: Path) -> Iterator[Stack]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("FAQBOT_RESTOCK_DB", str(restock_db))
+        env.setenv("FAQBOT_ORDER_FAILURES_PER_ADDRESS", "2")  # REST messages carry no address
         env.delenv("WOOCOMMERCE_URL", raising=False)
         running = start_handoff_stack(tmp_path_factory.mktemp("shop"))
     yield running
@@ -67,8 +70,69 @@ def test_wrong_verification_reveals_nothing_and_stops_after_three_tries(stack: S
     stack.send(sender, "99999")
     stack.send(sender, "100234")
     last = " ".join(str(r.get("text", "")) for r in stack.send(sender, "wrong@example.com"))
-    assert "didn't match after a few tries" in last, last
+    assert LOCKED in last, last
     assert "talk to a person" in last
+
+
+LOCKED = "I can't check this order in the chat right now"
+
+
+def test_guessing_from_new_conversations_stops_and_the_right_code_waits(stack: Stack) -> None:
+    for attempt in range(5):  # the default limit per order number
+        _, reply = chat(stack, "where is my order 100236?", f"00{attempt}00")
+        said = " ".join(reply)
+        assert (LOCKED in said) == (attempt == 4), (attempt, said)
+    sender, reply = chat(stack, "where is my order 100236?")  # refused before any proof
+    assert LOCKED in " ".join(reply), reply
+    said = " ".join(str(r.get("text", "")) for r in stack.send(sender, "22100"))  # the right one
+    assert "JJFI64012300010023602" not in said and "Linnea" not in said, said
+    _, reply = chat(stack, "where is my order 100239?")  # other orders are not locked
+    assert any("email address or postal code" in t for t in reply), reply
+
+
+def until(shopper: Shopper, fragment: str) -> str:
+    """The bot's texts until one holds ``fragment`` (fails after 20 s without it)."""
+    seen = []
+    while not any(fragment in text for text in seen):
+        try:
+            seen.append(shopper.next_text(timeout=20))
+        except Exception:
+            raise AssertionError(f"no {fragment!r} in {seen}") from None
+    return " ".join(seen)
+
+
+def test_web_chat_guesses_from_one_address_lock_its_new_conversations(stack: Stack) -> None:
+    first, second = Shopper(stack), Shopper(stack)
+    try:
+        first.say("where is my order 100240?")
+        until(first, "email address or postal code")
+        first.say("00000")
+        until(first, "couldn't find")
+        first.say("100241")
+        until(first, "email address or postal code")
+        first.say("00000")
+        until(first, LOCKED)  # two failures from this address (the limit here)
+
+        # a new conversation from the same address, claiming to be another one
+        second.client.emit(
+            "user_uttered",
+            {
+                "message": "where is my order 100237?",
+                "session_id": second.session_id,
+                "metadata": {"client_address": "203.0.113.1"},
+            },
+        )
+        reply = until(second, LOCKED)
+    finally:
+        first.client.disconnect()
+        second.client.disconnect()
+    assert "email address or postal code" not in reply, reply
+    deadline = time.monotonic() + 20  # the tracker is saved just after the replies went out
+    user: list[dict[str, Any]] = []
+    while not user and time.monotonic() < deadline:
+        events = stack.tracker(second.session_id)["events"]
+        user = [e for e in events if e["event"] == "user"]  # type: ignore[union-attr,index]
+    assert user and user[-1]["metadata"]["client_address"] == "127.0.0.1", user
 
 
 def test_late_order_offers_a_person(stack: Stack) -> None:

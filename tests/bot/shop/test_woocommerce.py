@@ -370,6 +370,28 @@ def test_wrong_proof_or_unknown_order_gives_none(orders: WooState) -> None:
     assert shop.order("'; DROP TABLE", "maija.meikalainen@example.fi") is None
 
 
+def test_unknown_and_known_order_numbers_cost_the_same_calls(orders: WooState) -> None:
+    shop = make_shop(orders)
+
+    def calls(number: str, proof: str) -> list[tuple[str, dict[str, str]]]:
+        """The requests one lookup made, with the order number written as N."""
+        before = len(orders.requests)
+        shop.order(number, proof)
+        return [
+            (path.replace(number, "N"), {k: v.replace(number, "N") for k, v in query.items()})
+            for path, query in orders.requests[before:]
+        ]
+
+    wrong_proof = calls("100234", "99999")
+    unknown = calls("999999", "99999")
+    right_proof = calls("100234", "33100")
+    # id 5512 is the order KO-2025-0042: found by id, but not the number asked for
+    other_number = calls("5512", "33100")
+
+    assert unknown == wrong_proof == right_proof == other_number
+    assert len(unknown) == 2
+
+
 def test_sequential_order_numbers_are_searched(orders: WooState) -> None:
     status = make_shop(orders).order("KO-2025-0042", "33100")
 
