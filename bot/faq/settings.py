@@ -30,7 +30,7 @@ class RetrievalSettings(BaseModel):
     lexical_weight: dict[Language, Unit] = {"fi": 0.02, "sv": 0.02, "en": 0.0}
     # the lexical signal's words: Snowball "stems", simplemma "lemmas", and "+split" to also
     # split compounds into parts the FAQ itself uses ("palautusaika" -> palautus, aika)
-    lexical_terms: Literal["stems", "lemmas", "stems+split", "lemmas+split"] = "lemmas+split"
+    lexical_terms: Literal["stems", "lemmas", "stems+split", "lemmas+split"] = "stems"
 
 
 THRESHOLDS = ("answer_threshold", "answer_margin", "clarify_threshold")
