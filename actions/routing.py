@@ -86,8 +86,8 @@ class ActionOrderQuestion(Action):
 
 class ActionRequestHuman(Action):
     """Rasa's guess "wants a person": escalate, unless the message itself asks for no one and
-    names a product clearly ("makuualusta") or is a question the FAQ answers for sure. The
-    words of a request for a person (:func:`bot.human_request.asks_for_human`) always escalate.
+    names a product clearly ("makuualusta"). The words of a request for a person
+    (:func:`bot.human_request.asks_for_human`) always escalate.
     """
 
     def name(self) -> str:
@@ -98,7 +98,12 @@ class ActionRequestHuman(Action):
     ) -> list[EventType]:
         message = tracker.latest_message.get("text") or ""
         lang = conversation_language(tracker)
-        route = None if asks_for_human(message) else await answerable_elsewhere(message, lang)
+        # only a product found clearly: "kundtjänst tack" is a request the FAQ would answer
+        route = (
+            None
+            if asks_for_human(message)
+            else await answerable_elsewhere(message, lang, faq=False)
+        )
         if route is None:
             return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
         return await answer_shop_question(

@@ -43,7 +43,9 @@ def test_a_claim_with_rasa_unreachable_answers_503_without_the_token(
     desk = make_desk(store, closed_rasa(), clock, when_no_agent_online="queue")  # type: ignore[arg-type]
     ticket_id = desk.escalate(Escalation("c1", "rest", "fi", "explicit_request")).ticket_id
     caplog.set_level(logging.DEBUG)
-    with TestClient(create_app(desk.settings, desk, background=False)) as client:
+    with TestClient(
+        create_app(desk.settings, desk, background=False), base_url="https://testserver"
+    ) as client:
         login = client.post("/api/login", json={"name": "anna", "password": PASSWORD})
         client.headers["X-CSRF-Token"] = login.json()["csrf_token"]
         response = client.post(f"/api/conversations/{ticket_id}/claim")
