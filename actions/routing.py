@@ -26,6 +26,7 @@ from bot.errors import ShopError, ShopUnavailable
 from bot.faq.service import Reply
 from bot.human_request import asks_for_human
 from bot.shop.service import find_order_number
+from bot.shop.stock_words import asks_about_stock
 
 
 class ActionAnswerFaq(Action):
@@ -163,7 +164,8 @@ async def answer_shop_question(
         # stock question: Rasa said so, it names a size, colour or store, or it names one
         # product clearly and the FAQ has nothing
         stock_like = stock_first or bool(wish) or (found.decision == "one" and kind == "fallback")
-        if (found.decision != "none" and stock_like) or (stock_first and kind == "fallback"):
+        stock_words = stock_first or asks_about_stock(message)
+        if (found.decision != "none" and stock_like) or (stock_words and kind == "fallback"):
             stock = True
             return await reply_with_stock(dispatcher, domain, lang, found, wish)
     except (ShopError, ShopUnavailable):

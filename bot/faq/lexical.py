@@ -4,7 +4,8 @@ Finnish and Swedish build long compounds and inflect heavily ("palautuksen", "ra
 e5-small splits those into many sub-words; their base forms still match the FAQ's wording. Words
 are Snowball stems (``lexical_terms: stems``, the default) or simplemma lemmas ("ångerrätten" ->
 ångerrätt; ``lemmas``), and with ``+split`` a compound is also split into two parts that the
-FAQ itself uses ("toimituskulut" -> toimitus, kulu), so a sparse FAQ's few words go further. Added to the embedding score with a small
+FAQ itself uses ("toimituskulut" -> toimitus, kulu), so a sparse FAQ's few words go further. Added
+to the embedding score with a small
 per-language weight (``retrieval.lexical_weight``); English, where e5 is strongest, gets none.
 Figures: README, "What was tried".
 """

@@ -178,3 +178,9 @@ def test_the_words_of_a_request_for_a_person_always_escalate(desk: HandoffDesk) 
 def test_a_product_filed_as_small_talk_gets_its_stock() -> None:
     messages, _ = run(ActionSmallTalk(), tracker("stove", "thanks", language="en"))
     assert messages[0]["text"] == variation(DOMAIN, "utter_shop_unavailable", "en")["text"]
+
+
+def test_a_stock_question_about_nothing_we_sell_says_so() -> None:
+    messages, _ = run(ActionAnswerFaq(), tracker("zzyzx qwkvj in stock", "ask_faq", language="en"))
+    no_product = variation(DOMAIN, "utter_stock_no_product", "en")["text"].split("{")[0]
+    assert messages[0]["text"].startswith(no_product)
