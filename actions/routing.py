@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import answer_faq
 from actions.handoff import escalate
+from actions.language_first import LanguageFirstAction
 from actions.runtime import conversation_language, get_service, get_shop
 from actions.shop_stock import reply_with_stock, shop_down
 from bot.conversation import REASON_EXPLICIT_REQUEST
@@ -29,29 +30,28 @@ from bot.shop.service import find_order_number
 from bot.shop.stock_words import asks_about_stock
 
 
-class ActionAnswerFaq(Action):
+class ActionAnswerFaq(LanguageFirstAction):
     """A shop question: the FAQ's answer, else a product's stock, else the FAQ's clarify or
     fallback."""
 
     def name(self) -> str:
         return "action_answer_faq"
 
-    async def run(
+    async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        # action_detect_language chose this turn's language just before (every rule starts so)
         return await answer_shop_question(
             dispatcher, tracker, domain, conversation_language(tracker)
         )
 
 
-class ActionCheckStock(Action):
+class ActionCheckStock(LanguageFirstAction):
     """A stock question: the product's stock, else the FAQ's answer, else "no such product"."""
 
     def name(self) -> str:
         return "action_check_stock"
 
-    async def run(
+    async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         return await answer_shop_question(
@@ -85,7 +85,7 @@ class ActionOrderQuestion(Action):
         )
 
 
-class ActionRequestHuman(Action):
+class ActionRequestHuman(LanguageFirstAction):
     """Rasa's guess "wants a person": escalate, unless the message itself asks for no one and
     names a product clearly ("makuualusta"). The words of a request for a person
     (:func:`bot.human_request.asks_for_human`) always escalate.
@@ -94,7 +94,7 @@ class ActionRequestHuman(Action):
     def name(self) -> str:
         return "action_request_human"
 
-    async def run(
+    async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         message = tracker.latest_message.get("text") or ""

@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import answer_faq
+from actions.language_first import LanguageFirstAction
 from actions.routing import answer_shop_question, answerable_elsewhere
 from actions.runtime import conversation_language, get_service
 from actions.satisfaction import ActionAskSatisfaction
@@ -50,13 +51,13 @@ async def _asks_something_new(text: str, lang: str) -> bool:
     return reply.decision.kind != "fallback"
 
 
-class ActionSmallTalk(Action):
+class ActionSmallTalk(LanguageFirstAction):
     """Replies to small talk, unless the message is a question the FAQ can answer."""
 
     def name(self) -> str:
         return "action_small_talk"
 
-    async def run(
+    async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""

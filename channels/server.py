@@ -11,9 +11,10 @@ import sys
 
 def main() -> None:
     """Install the patches, then run Rasa's own ``main`` with the same arguments."""
-    from channels import actions_down
+    from channels import actions_down, fast_validation
 
     actions_down.install()
+    fast_validation.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psutil
 import yaml
-from stack import ROOT, Stack, free_port
+from stack import ROOT, Stack, free_port, measurement_config
 
 from bot.encoder import SentenceEncoder
 from bot.faq.service import FaqService
@@ -65,7 +65,16 @@ def main() -> int:
     long_message = commands.add_parser("long-message", help="a huge message vs a normal one")
     long_message.add_argument("--chars", type=int, default=200_000, help="its length")
     long_message.add_argument("--rounds", type=int, default=5, help="times to measure")
+    load = commands.add_parser("load", help="concurrent REST shoppers against the whole stack")
+    load.add_argument("--shoppers", default="1,10,20,50", help="concurrency levels")
+    load.add_argument("--turns", type=int, default=10, help="messages per shopper")
+    load.add_argument("--long", action="store_true", help="also a 50-message conversation")
+    load.add_argument("--plot", type=Path, help="write the latency chart (PNG) here")
+    load.add_argument("--json", type=Path, help="write the raw figures here")
+    load.add_argument("--label", default="faqbot, 2 cores", help="the chart's title")
     args = parser.parse_args()
+    if args.command == "load":
+        return bench_load_command(args)
     if args.command == "long-message":
         with running_stack() as stack:
             bench_long_message(stack, args.chars, args.rounds)
@@ -154,9 +163,31 @@ def main() -> int:
     return 0
 
 
+def bench_load_command(args: argparse.Namespace) -> int:
+    """``bench.py load``: throughput, latency, CPU per turn and RSS at each concurrency."""
+    import bench_load
+
+    questions = bench_load.questions_by_language()
+    levels = []
+    with running_stack(handoff=True) as stack:
+        bench_load.run_level(stack, 3, 3, questions)  # warm-up: first-call costs
+        for shoppers in [int(n) for n in args.shoppers.split(",")]:
+            levels.append(bench_load.run_level(stack, shoppers, args.turns, questions))
+            print(f"{shoppers} shoppers done", flush=True)
+        if args.long:
+            print(bench_load.long_conversation(stack, questions, 5))
+            print(bench_load.long_conversation(stack, questions, 50))
+    print(bench_load.report(levels))
+    if args.plot:
+        bench_load.plot(levels, args.plot, args.label)
+    if args.json:
+        bench_load.write_json(levels, args.json)
+    return 0
+
+
 @contextmanager
-def running_stack() -> Iterator[Stack]:
-    """Rasa and the action server on free ports, with throw-away state."""
+def running_stack(handoff: bool = False) -> Iterator[Stack]:
+    """Rasa and the action server (and the handoff service) on free ports, throw-away state."""
     with tempfile.TemporaryDirectory() as state:
         stack = Stack(
             rasa_port=free_port(),
@@ -165,6 +196,8 @@ def running_stack() -> Iterator[Stack]:
             log_dir=Path(state) / "logs",
             tracker_db=Path(state) / "tracker.db",
             database_url=f"sqlite:///{Path(state) / 'handoff.db'}",
+            handoff_port=free_port() if handoff else None,
+            handoff_config=measurement_config(Path(state)) if handoff else None,
         )
         stack.start()
         try:

@@ -294,3 +294,27 @@ def test_language_detection_leaves_the_event_loop_free(monkeypatch: pytest.Monke
         return list(events)
 
     assert slot_events(asyncio.run(both())) == {"language": "sv"}
+
+
+def test_the_answering_action_chooses_the_language_itself() -> None:
+    # no action_detect_language before it any more: one round trip to the action server a turn
+    messages, events = run(ActionAnswerFaq(), tracker("Hur lång är leveranstiden?", language="fi"))
+    assert events[0] == {"event": "slot", "timestamp": None, "name": "language", "value": "sv"}
+    assert messages[0]["text"] == "Leveransen tar 1-3 vardagar."
+
+
+def test_the_answering_action_forgets_a_passed_over_question_first() -> None:
+    awaiting = {"language": "en", "awaiting_answer": "feedback"}
+    _, events = run(ActionAnswerFaq(), tracker("how long does delivery take?", **awaiting))
+    assert events[0] == {"event": "slot", "timestamp": None, "name": "awaiting_answer", "value": None}
+    assert slot_events(events)["awaiting_answer"] == "feedback"  # set again by the new answer
+
+
+def test_a_person_asked_for_under_another_intent_escalates_before_small_talk() -> None:
+    from actions.small_talk import ActionSmallTalk
+
+    messages, events = run(
+        ActionSmallTalk(), tracker("hej, finns det en riktig person där", "greet", language="sv")
+    )
+    assert messages == []
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_escalate"}

@@ -1,0 +1,216 @@
+"""``bench.py load``: concurrent REST shoppers against the whole stack, as ``make run`` runs it.
+
+Each shopper is a new conversation of ``--turns`` messages (a greeting, then answerable FAQ
+questions of one language from the labelled set), sent one after another as a person would.
+For every level of concurrency it prints throughput, p50/p95/p99 latency, the CPU milliseconds
+each process spent per turn, and each process's RSS. ``--long`` also times the turns of one
+50-message conversation against those of a 5-message one (a turn's cost must not grow with the
+conversation). ``--plot`` writes the latency-vs-concurrency chart.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import yaml
+from stack import ROOT, Stack
+
+GREETINGS = {"fi": "hei", "sv": "hej", "en": "hello"}
+
+
+@dataclass
+class Level:
+    """The figures of one concurrency level."""
+
+    shoppers: int
+    messages: int
+    seconds: float
+    latencies: list[float]
+    cpu_ms_per_turn: dict[str, float]
+    rss_mb: dict[str, float]
+    errors: int
+
+    @property
+    def throughput(self) -> float:
+        """Messages per second over the whole level."""
+        return self.messages / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        """A latency percentile in milliseconds (nearest rank)."""
+        ordered = sorted(self.latencies)
+        return 1000 * ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def questions_by_language() -> dict[str, list[str]]:
+    """Answerable shopper questions of the labelled set, per language."""
+    cases = yaml.safe_load((ROOT / "tests/data/eval_cases.yml").read_text(encoding="utf-8"))
+    texts: dict[str, list[str]] = {"fi": [], "sv": [], "en": []}
+    for case in cases["cases"]:
+        if case["expect"] != "none":
+            texts[case["lang"]].append(case["text"])
+    return texts
+
+
+def conversation(number: int, turns: int, questions: dict[str, list[str]]) -> list[str]:
+    """The messages of shopper ``number``: a greeting, then questions of one language."""
+    lang = ("fi", "sv", "en")[number % 3]
+    pool = questions[lang]
+    start = (number * 7) % len(pool)
+    return [GREETINGS[lang]] + [pool[(start + i) % len(pool)] for i in range(turns - 1)]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children."""
+    process = psutil.Process(pid)
+    total = sum(process.cpu_times()[:2])
+    for child in process.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    process = psutil.Process(pid)
+    total = process.memory_info().rss
+    for child in process.children(recursive=True):
+        try:
+            total += child.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total / 1e6
+
+
+def run_level(stack: Stack, shoppers: int, turns: int, questions: dict[str, list[str]]) -> Level:
+    """``shoppers`` conversations at once, each sending its messages one after another."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    run_id = uuid.uuid4().hex[:6]
+
+    def shopper(number: int) -> None:
+        nonlocal errors
+        sender = f"load-{run_id}-{number}"
+        for text in conversation(number, turns, questions):
+            t0 = time.perf_counter()
+            try:
+                replies = stack.send(sender, text, timeout=120)
+                ok = bool(replies)
+            except OSError:
+                ok = False
+            elapsed = time.perf_counter() - t0
+            with lock:
+                latencies.append(elapsed)
+                errors += 0 if ok else 1
+
+    cpu_before = {s.name: cpu_seconds(s.process.pid) for s in stack.services}
+    threads = [threading.Thread(target=shopper, args=(n,)) for n in range(shoppers)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    messages = shoppers * turns
+    cpu = {
+        s.name: 1000 * (cpu_seconds(s.process.pid) - cpu_before[s.name]) / messages
+        for s in stack.services
+    }
+    rss = {s.name: rss_mb(s.process.pid) for s in stack.services}
+    return Level(shoppers, messages, seconds, latencies, cpu, rss, errors)
+
+
+def long_conversation(stack: Stack, questions: dict[str, list[str]], length: int = 50) -> str:
+    """Median turn latency of turns 1-5 against turns length-4..length of one conversation."""
+    messages = conversation(0, length, questions)
+    sender = f"long-{uuid.uuid4().hex[:8]}"
+    timings = []
+    for text in messages:
+        t0 = time.perf_counter()
+        stack.send(sender, text, timeout=120)
+        timings.append(time.perf_counter() - t0)
+    first = statistics.median(timings[:5]) * 1000
+    last = statistics.median(timings[-5:]) * 1000
+    return (
+        f"one conversation of {length} messages: median turn 1-5 {first:6.1f} ms, "
+        f"turn {length - 4}-{length} {last:6.1f} ms ({last / first:4.2f}×)"
+    )
+
+
+def report(levels: Sequence[Level]) -> str:
+    """The figures as a Markdown table plus per-process CPU and RSS."""
+    names = list(levels[0].cpu_ms_per_turn)
+    head = "| shoppers | msg/s | p50 ms | p95 ms | p99 ms | errors | " + " | ".join(
+        f"CPU ms/turn {n}" for n in names
+    )
+    lines = [head + " |", "|" + "---|" * (6 + len(names))]
+    for level in levels:
+        cpu = " | ".join(f"{level.cpu_ms_per_turn[n]:.1f}" for n in names)
+        lines.append(
+            f"| {level.shoppers} | {level.throughput:.1f} | {level.percentile(0.5):.0f} | "
+            f"{level.percentile(0.95):.0f} | {level.percentile(0.99):.0f} | {level.errors} | {cpu} |"
+        )
+    last = levels[-1]
+    rss = ", ".join(f"{n} {last.rss_mb[n]:.0f} MB" for n in names)
+    lines.append("")
+    lines.append(f"RSS after the run: {rss}; together {sum(last.rss_mb.values()):.0f} MB")
+    return "\n".join(lines)
+
+
+def plot(levels: Sequence[Level], path: Path, label: str) -> None:
+    """Latency percentiles against the number of shoppers, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shoppers = [level.shoppers for level in levels]
+    figure, axes = plt.subplots(figsize=(6, 3.6), dpi=110)
+    for fraction, style in ((0.5, "o-"), (0.95, "s-"), (0.99, "^--")):
+        axes.plot(
+            shoppers,
+            [level.percentile(fraction) for level in levels],
+            style,
+            label=f"p{round(fraction * 100)}",
+        )
+    axes.set_xlabel("concurrent shoppers (REST)")
+    axes.set_ylabel("latency per message (ms)")
+    axes.set_title(label)
+    axes.grid(alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def write_json(levels: Sequence[Level], path: Path) -> None:
+    """The raw figures, for comparing runs."""
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "shoppers": level.shoppers,
+                    "throughput": level.throughput,
+                    "p50_ms": level.percentile(0.5),
+                    "p95_ms": level.percentile(0.95),
+                    "p99_ms": level.percentile(0.99),
+                    "errors": level.errors,
+                    "cpu_ms_per_turn": level.cpu_ms_per_turn,
+                    "rss_mb": level.rss_mb,
+                }
+                for level in levels
+            ],
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
