@@ -306,7 +306,8 @@ def test_the_answering_action_chooses_the_language_itself() -> None:
 def test_the_answering_action_forgets_a_passed_over_question_first() -> None:
     awaiting = {"language": "en", "awaiting_answer": "feedback"}
     _, events = run(ActionAnswerFaq(), tracker("how long does delivery take?", **awaiting))
-    assert events[0] == {"event": "slot", "timestamp": None, "name": "awaiting_answer", "value": None}
+    forget = {"event": "slot", "timestamp": None, "name": "awaiting_answer", "value": None}
+    assert events[0] == forget
     assert slot_events(events)["awaiting_answer"] == "feedback"  # set again by the new answer
 
 
