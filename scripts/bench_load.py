@@ -158,7 +158,8 @@ def report(levels: Sequence[Level]) -> str:
         cpu = " | ".join(f"{level.cpu_ms_per_turn[n]:.1f}" for n in names)
         lines.append(
             f"| {level.shoppers} | {level.throughput:.1f} | {level.percentile(0.5):.0f} | "
-            f"{level.percentile(0.95):.0f} | {level.percentile(0.99):.0f} | {level.errors} | {cpu} |"
+            f"{level.percentile(0.95):.0f} | {level.percentile(0.99):.0f} | {level.errors} | "
+            f"{cpu} |"
         )
     last = levels[-1]
     rss = ", ".join(f"{n} {last.rss_mb[n]:.0f} MB" for n in names)
