@@ -1,4 +1,4 @@
-"""channels.fast_validation: the compiled validator accepts and rejects what jsonschema.validate does."""
+"""channels.fast_validation: the compiled validator judges as jsonschema.validate does."""
 
 from __future__ import annotations
 
