@@ -10,7 +10,7 @@ stays for the order form, whose rule cannot run code before the form.
 from __future__ import annotations
 
 import asyncio
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -60,7 +60,7 @@ def page_language(tracker: Tracker) -> str | None:
     return None
 
 
-class LanguageFirstAction(Action):
+class LanguageFirstAction(Action, ABC):
     """An action whose rule starts it right after the shopper's message: the language step
     first (its events applied to ``tracker``), then :meth:`answer`, unless the step hands the
     turn to an escalation."""

@@ -421,10 +421,16 @@ class HandoffDesk:
         events = self.rasa.tracker(ticket.conversation_id).get("events") or []
         if len(events) <= ticket.events_seen:
             return []
+        # new means later than the last shopper line the ticket has: Rasa's tracker holds every
+        # session of the conversation, while the escalating action saw only the current one
+        # (channels/long_conversations.py), so a count of events is no position in it
+        seen_until = self.store.last_message_at(ticket.id, SENDER_SHOPPER) or ticket.created_at
         texts = [
             (str(event["text"]), _event_time(event))
-            for event in events[ticket.events_seen :]
-            if event.get("event") == "user" and (event.get("text") or "").strip()
+            for event in events
+            if event.get("event") == "user"
+            and (event.get("text") or "").strip()
+            and _event_time(event) > seen_until
         ]
         with self.store.atomic():
             stored = self.store.record_shopper_messages(ticket.id, texts, len(events))

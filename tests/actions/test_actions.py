@@ -319,3 +319,13 @@ def test_a_person_asked_for_under_another_intent_escalates_before_small_talk() -
     )
     assert messages == []
     assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_escalate"}
+
+
+def test_the_action_server_registers_every_action_but_the_abstract_one() -> None:
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")  # raised "An action must implement a name" before
+    assert {"action_answer_faq", "action_small_talk", "action_detect_language"} <= set(
+        executor.actions
+    )

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.conversation import Sender
 from handoff.desk import Escalation
 from handoff.errors import InvalidTransition, RasaUnavailable
 from handoff.store import Store
@@ -222,17 +223,49 @@ def test_shopper_messages_while_waiting_are_kept(
     online(store)
     desk = make_desk(store, fake_rasa, clock)
     ticket_id = desk.escalate(request(events_seen=2)).ticket_id
-    old = [{"event": "user", "text": "ennen"}, {"event": "bot", "text": "..."}]
+    escalated = clock.now.timestamp()
+    old = [
+        {"event": "user", "text": "ennen", "timestamp": escalated - 5},
+        {"event": "bot", "text": "...", "timestamp": escalated - 4},
+    ]
     fake_rasa.trackers["c1"] = [
         *old,
-        {"event": "user", "text": "Tilausnumero 100234", "timestamp": 1.8e9},
+        {"event": "user", "text": "Tilausnumero 100234", "timestamp": escalated + 10},
     ]
     assert [m.text for m in desk.sync_from_rasa()] == ["Tilausnumero 100234"]
     assert desk.sync_from_rasa() == []  # read once
-    fake_rasa.trackers["c1"].append({"event": "user", "text": "Oletko siellä?"})
+    later = {"event": "user", "text": "Oletko siellä?", "timestamp": escalated + 20}
+    fake_rasa.trackers["c1"].append(later)
     assert [m.text for m in desk.sync_from_rasa()] == ["Oletko siellä?"]
     texts = [m.text for m in store.messages(ticket_id) if m.sender == "shopper"]
     assert texts[-2:] == ["Tilausnumero 100234", "Oletko siellä?"]
+
+
+def test_messages_are_new_by_time_whatever_sessions_the_tracker_holds(
+    store: Store, fake_rasa: FakeRasa, clock: Clock
+) -> None:
+    # the escalating action saw only the current session (3 events); Rasa's tracker has them all
+    online(store)
+    desk = make_desk(store, fake_rasa, clock)
+    escalated = clock.now.timestamp()
+    earlier_session = [
+        {"event": "user", "text": f"vanha {n}", "timestamp": escalated - 600 + n} for n in range(20)
+    ]
+    current = [
+        {"event": "session_started", "timestamp": escalated - 30},
+        {"event": "user", "text": "haluan ihmisen", "timestamp": escalated - 1},
+        {"event": "bot", "text": "Hetki", "timestamp": escalated},
+    ]
+    transcript: list[tuple[Sender, str, datetime]] = [
+        ("shopper", "haluan ihmisen", datetime.fromtimestamp(escalated - 1, tz=UTC))
+    ]
+    ticket_id = desk.escalate(request(events_seen=3, transcript=transcript)).ticket_id
+    fake_rasa.trackers["c1"] = [*earlier_session, *current]
+    assert desk.sync_from_rasa() == []  # nothing old comes back as new
+    fake_rasa.trackers["c1"].append({"event": "user", "text": "no?", "timestamp": escalated + 5})
+    assert [m.text for m in desk.sync_from_rasa()] == ["no?"]
+    shopper = [m.text for m in store.messages(ticket_id) if m.sender == "shopper"]
+    assert shopper == ["haluan ihmisen", "no?"]
 
 
 def test_state_survives_a_new_store_on_the_same_database(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +21,13 @@ def queued(desk: HandoffDesk, conversation: str) -> int:
     return desk.escalate(Escalation(conversation, "rest", "fi", "explicit_request")).ticket_id
 
 
+_LATER = itertools.count(1)
+
+
 def user(text: str) -> dict[str, Any]:
-    return {"event": "user", "text": text, "timestamp": 1764064800.0}
+    """A shopper message Rasa stored after the escalation (tickets are stamped by the real
+    clock; a second later each)."""
+    return {"event": "user", "text": text, "timestamp": time.time() + next(_LATER)}
 
 
 def texts(store: Store, ticket_id: int) -> list[str]:
