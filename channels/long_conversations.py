@@ -23,7 +23,7 @@ import os
 from typing import Any
 
 _INSTALLED = "_faqbot_long_conversations"
-MAX_SESSION_EVENTS = int(os.environ.get("FAQBOT_SESSION_MAX_EVENTS", "150"))
+MAX_SESSION_EVENTS = int(os.environ.get("FAQBOT_SESSION_MAX_EVENTS", "100"))
 """Events in a session after which the next message starts a new one (about ten turns)."""
 
 

@@ -24,6 +24,7 @@ from bot.conversation import (
     META_HANDOFF,
     META_LANGUAGE,
     SENDER_AGENT,
+    SENDER_BOT,
     SENDER_NOTE,
     SENDER_SHOPPER,
     SENDER_SYSTEM,
@@ -42,6 +43,7 @@ from bot.responses import fill, load_responses, pick_variation
 from handoff.config import CONSOLE, HandoffSettings
 from handoff.delivery import Delivery, MessengerDelivery, RasaDelivery
 from handoff.errors import (
+    HandoffError,
     InvalidTransition,
     RasaUnavailable,
     TooManyEscalations,
@@ -146,7 +148,7 @@ class HandoffDesk:
                 reason=request.reason,
                 backend=backend,
                 candidates=request.candidates,
-                transcript=request.transcript,
+                transcript=self._whole_transcript(request),
                 events_seen=request.events_seen,
                 paused=status != STATUS_OFFLINE,
                 question=request.question,
@@ -155,6 +157,30 @@ class HandoffDesk:
                 self._enqueue(ticket, "handoff.requested")
         log.info("ticket %d: %s via %s (%s)", ticket.id, status, backend, request.reason)
         return self._outcome(ticket)
+
+    def _whole_transcript(self, request: Escalation) -> list[tuple[Sender, str, datetime]]:
+        """The request's transcript after the lines of the conversation's earlier Rasa sessions.
+
+        The escalating action sees only the current session (a long conversation starts new
+        ones, channels/long_conversations.py); Rasa's stored tracker has every session but not
+        yet the current turn. Without Rasa the agent still gets the current session.
+        """
+        first = min((at for _, _, at in request.transcript), default=None)
+        earlier: list[tuple[Sender, str, datetime]] = []
+        try:
+            for event in self.rasa.tracker(request.conversation_id).get("events") or []:
+                text = str(event.get("text") or "").strip()
+                if event.get("event") not in ("user", "bot") or not text:
+                    continue
+                at = _event_time(event)
+                if first is None or at < first:
+                    earlier.append(
+                        (SENDER_SHOPPER if event["event"] == "user" else SENDER_BOT, text, at)
+                    )
+        except (HandoffError, ValueError, OverflowError, OSError) as exc:
+            log.warning("earlier transcript of %s not read: %s", request.conversation_id, exc)
+            return list(request.transcript)
+        return [*earlier, *request.transcript]
 
     def _within_limits(self, request: Escalation) -> None:
         """Refuse a new ticket over a sliding-window limit; otherwise log it as counted.

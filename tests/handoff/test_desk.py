@@ -341,3 +341,40 @@ def test_agents_online_counts_recent_consoles(
     assert desk.agents_online() == 2
     clock.now += timedelta(seconds=desk.settings.agent_online_seconds + 1)
     assert desk.agents_online() == 0
+
+
+def test_the_agent_gets_the_earlier_sessions_before_the_current_one(
+    store: Store, fake_rasa: FakeRasa, clock: Clock
+) -> None:
+    online(store)
+    now = datetime.now(tz=UTC)
+    stored = [
+        {"event": "user", "text": "paljonko toimitus maksaa?", "timestamp": now.timestamp() - 900},
+        {"event": "bot", "text": "4,90 €", "timestamp": now.timestamp() - 899},
+        {"event": "session_started", "timestamp": now.timestamp() - 60},
+        {"event": "user", "text": "kiitos", "timestamp": now.timestamp() - 50},  # this session
+    ]
+    fake_rasa.trackers["c1"] = stored
+    transcript: list[tuple[Sender, str, datetime]] = [
+        ("shopper", "kiitos", now - timedelta(seconds=50)),
+        ("shopper", "haluan ihmisen", now),
+    ]
+    ticket_id = make_desk(store, fake_rasa, clock).escalate(request(transcript=transcript))
+    lines = [(m.sender, m.text) for m in store.messages(ticket_id.ticket_id)]
+    assert lines == [
+        ("shopper", "paljonko toimitus maksaa?"),
+        ("bot", "4,90 €"),
+        ("shopper", "kiitos"),
+        ("shopper", "haluan ihmisen"),
+    ]
+
+
+def test_without_rasa_the_ticket_has_the_current_session(store: Store, clock: Clock) -> None:
+    class Down(FakeRasa):
+        def tracker(self, conversation_id: str) -> dict[str, object]:
+            raise RasaUnavailable("Rasa at fake does not answer")
+
+    online(store)
+    transcript: list[tuple[Sender, str, datetime]] = [("shopper", "haluan ihmisen", T0)]
+    outcome = make_desk(store, Down(), clock).escalate(request(transcript=transcript))
+    assert [m.text for m in store.messages(outcome.ticket_id)] == ["haluan ihmisen"]

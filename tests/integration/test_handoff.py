@@ -405,3 +405,42 @@ def test_console_api_refuses_without_login_and_csrf(stack: Stack) -> None:
     assert no_csrf.status_code == 403
     spec = requests.get(f"{stack.handoff_url}/openapi.json", timeout=10).json()
     assert "/api/conversations/{ticket_id}/reply" in spec["paths"]
+
+
+def test_a_long_conversation_keeps_its_state_and_the_agent_gets_only_new_messages(
+    stack: Stack,
+) -> None:
+    # past channels/long_conversations.py's 100 events Rasa starts a new session at a quiet
+    # moment; the language and the handoff must not notice
+    agent = AgentApi(stack)
+    agent.queue()
+    sender = new_sender()
+    questions = [
+        "hur mycket kostar frakten?",
+        "hur lång är leveranstiden?",
+        "kan jag returnera en jacka?",
+        "tack",
+    ]
+    sent = [questions[number % len(questions)] for number in range(16)]
+    for text in sent:
+        assert stack.send(sender, text)
+    tracker = stack.tracker(sender)
+    events = tracker["events"]
+    assert sum(e["event"] == "session_started" for e in events) >= 2  # type: ignore[index]
+    assert tracker["slots"]["language"] == "sv"  # type: ignore[index]
+    stack.send(sender, "jag vill prata med en människa")
+    ticket = agent.ticket_of(sender)
+    assert stack.send(sender, "hallå, är det någon där?") == []  # paused: the agent answers
+    wait_for(
+        lambda: agent.detail(ticket["id"])["messages"][-1]["text"] == "hallå, är det någon där?"
+    )
+    shopper = [
+        m["text"] for m in agent.detail(ticket["id"])["messages"] if m["sender"] == "shopper"
+    ]
+    assert shopper.count("hallå, är det någon där?") == 1
+    sent += ["jag vill prata med en människa", "hallå, är det någon där?"]
+    assert "jag vill prata med en människa" in shopper
+    assert shopper[0] == "hur mycket kostar frakten?"  # the earlier sessions too
+    assert all(shopper.count(text) <= sent.count(text) for text in shopper)  # nothing twice
+    assert agent.post(ticket["id"], "claim").ok
+    assert agent.post(ticket["id"], "close").ok
