@@ -46,16 +46,19 @@ class Processor:  # _has_session_expired only reads self.domain
 processor = Processor()
 processor.domain = domain
 
+LISTEN = ActionExecuted("action_listen")
+
 def verdicts():
     long = turns(40)
     shapes = {
         "short": turns(3),
         "long": long,
-        "long_in_form": long[:-1] + [ActiveLoop("order_status_form"), ActionExecuted("action_listen")],
-        "long_paused": long[:-1] + [ConversationPaused(), ActionExecuted("action_listen")],
+        "long_in_form": long[:-1] + [ActiveLoop("order_status_form"), LISTEN],
+        "long_paused": long[:-1] + [ConversationPaused(), LISTEN],
         "long_mid_turn": long[:-1],
     }
-    return {n: MessageProcessor._has_session_expired(processor, tracker(e)) for n, e in shapes.items()}
+    expired = MessageProcessor._has_session_expired
+    return {name: expired(processor, tracker(events)) for name, events in shapes.items()}
 
 def carried():
     events = ActionSessionStart._slot_set_events_from_tracker(tracker(turns(40)))
