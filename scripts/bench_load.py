@@ -37,6 +37,7 @@ class Level:
     cpu_ms_per_turn: dict[str, float]
     rss_mb: dict[str, float]
     errors: int
+    failed: list[str]
 
     @property
     def throughput(self) -> float:
@@ -95,6 +96,7 @@ def run_level(stack: Stack, shoppers: int, turns: int, questions: dict[str, list
     """``shoppers`` conversations at once, each sending its messages one after another."""
     latencies: list[float] = []
     errors = 0
+    failed: list[str] = []
     lock = threading.Lock()
     run_id = uuid.uuid4().hex[:6]
 
@@ -103,15 +105,18 @@ def run_level(stack: Stack, shoppers: int, turns: int, questions: dict[str, list
         sender = f"load-{run_id}-{number}"
         for text in conversation(number, turns, questions):
             t0 = time.perf_counter()
+            why = ""
             try:
-                replies = stack.send(sender, text, timeout=120)
-                ok = bool(replies)
-            except OSError:
-                ok = False
+                if not stack.send(sender, text, timeout=120):
+                    why = "no reply"
+            except OSError as exc:
+                why = f"{type(exc).__name__}: {exc}"
             elapsed = time.perf_counter() - t0
             with lock:
                 latencies.append(elapsed)
-                errors += 0 if ok else 1
+                if why:
+                    errors += 1
+                    failed.append(f"{sender} {text!r}: {why}")
 
     cpu_before = {s.name: cpu_seconds(s.process.pid) for s in stack.services}
     threads = [threading.Thread(target=shopper, args=(n,)) for n in range(shoppers)]
@@ -127,7 +132,7 @@ def run_level(stack: Stack, shoppers: int, turns: int, questions: dict[str, list
         for s in stack.services
     }
     rss = {s.name: rss_mb(s.process.pid) for s in stack.services}
-    return Level(shoppers, messages, seconds, latencies, cpu, rss, errors)
+    return Level(shoppers, messages, seconds, latencies, cpu, rss, errors, failed)
 
 
 def long_conversation(stack: Stack, questions: dict[str, list[str]], length: int = 50) -> str:
@@ -165,6 +170,8 @@ def report(levels: Sequence[Level]) -> str:
     rss = ", ".join(f"{n} {last.rss_mb[n]:.0f} MB" for n in names)
     lines.append("")
     lines.append(f"RSS after the run: {rss}; together {sum(last.rss_mb.values()):.0f} MB")
+    for level in levels:
+        lines.extend(f"  failed at {level.shoppers} shoppers: {line}" for line in level.failed[:5])
     return "\n".join(lines)
 
 
