@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.shop.notifications import RestockStore
 from handoff.store import FORGOTTEN, Store
 from scripts.stack import Stack
 from tests.conftest import ROOT
@@ -32,18 +33,29 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, config: Path) -> Iterator[Stack]:
+def restock_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("restock") / "restock.db"
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, config: Path, restock_db: Path
+) -> Iterator[Stack]:
     write_handoff_config(config)
-    running = start_handoff_stack(tmp_path_factory.mktemp("stack"), config)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FAQBOT_RESTOCK_DB", str(restock_db))
+        env.delenv("WOOCOMMERCE_URL", raising=False)  # the demo shop's own data
+        running = start_handoff_stack(tmp_path_factory.mktemp("stack"), config)
     yield running
     running.stop()
 
 
 def privacy(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     """``faqbot privacy ...`` with the environment the servers have (same databases)."""
+    env = {**stack.services[0].env}  # what the servers were started with
     return subprocess.run(
         [str(ROOT / ".venv/bin/faqbot"), "privacy", *args],
-        env=stack.environment(),
+        env=env,
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -68,9 +80,14 @@ def said(stack: Stack, sender: str) -> list[str]:
 
 
 def test_forget_a_sender_removes_the_conversation_and_the_tickets_personal_data(
-    stack: Stack,
+    stack: Stack, restock_db: Path
 ) -> None:
     sender = f"privacy-{uuid.uuid4().hex[:10]}"
+    email = f"{sender}@example.com"
+    stack.send(sender, "onko Vaellus 45 -reppua vihreänä M-koossa?")  # sold out
+    stack.send(sender, "kyllä")
+    assert email in " ".join(str(r.get("text")) for r in stack.send(sender, email))
+    assert [s.email for s in RestockStore(restock_db).pending()] == [email]
     stack.send(sender, "paljonko toimitus maksaa?")
     assert "queue" in " ".join(str(r.get("text")) for r in stack.send(sender, "I want a person"))
     agent = AgentApi(stack)
@@ -93,6 +110,8 @@ def test_forget_a_sender_removes_the_conversation_and_the_tickets_personal_data(
     assert removed["handoff tickets anonymised"] == 1
     assert removed["handoff transcript lines deleted"] >= 3  # shopper, bot, agent lines
     assert removed["rasa tracker events deleted"] > 10
+    assert removed["restock sign-ups deleted"] == 1
+    assert RestockStore(restock_db).pending() == []
 
     assert said(stack, sender) == []  # Rasa itself no longer has the conversation
     detail = agent.detail(ticket["id"])
@@ -129,7 +148,7 @@ def test_forget_an_email_finds_the_conversation_it_was_left_in(stack: Stack, con
         assert agent.post(ticket["id"], "close").ok
         done = privacy(stack, "forget", email.upper())
         assert done.returncode == 0, done.stderr
-        assert f"conversations: {sender}\n" in done.stdout
+        assert f"conversations: {sender}\n" in done.stdout, done.stdout
         assert counts(done.stdout)["handoff tickets anonymised"] == 1
         assert said(stack, sender) == []
         assert agent.detail(ticket["id"])["email"] is None
