@@ -11,8 +11,9 @@ attempts. Forgetting a conversation id ("sender") or an email address reaches al
 Tickets are anonymised rather than deleted (:meth:`handoff.store.Store.forget`): the row stays
 for the statistics, every personal field is blanked and the transcript deleted. Everything else
 is deleted. A person with an open ticket is refused until an agent closes it: deleting a
-conversation under an agent who is answering it would lose their reply. Partners (webhook,
-Chatwoot) keep their own copies of what was sent to them; faqbot cannot delete those.
+conversation under an agent who is answering it would lose their reply. Partners keep their
+own copies of what was sent to them: a webhook partner gets a signed ``handoff.forgotten``
+event (ticket id and its own id) to delete its copy; Chatwoot's must be deleted there.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class DataStores:
     tracker: TrackerDatabase
     restock_path: Path
     attempts_path: Path
+    # backends told of a forgotten ticket (``handoff.forgotten``): the webhook partners
+    notify: frozenset[str] = frozenset()
 
     @classmethod
     def from_environment(cls, settings: HandoffSettings, store: Store | None = None) -> DataStores:
@@ -87,6 +90,9 @@ class DataStores:
             tracker=TrackerDatabase(tracker_db.default_path()),
             restock_path=notifications.default_path(),
             attempts_path=attempts.default_path(),
+            notify=frozenset(
+                name for name, config in settings.backends.items() if config.type == "webhook"
+            ),
         )
 
     def restock(self) -> RestockStore | None:
@@ -143,7 +149,10 @@ def forget(target: Target, stores: DataStores, *, dry_run: bool = False) -> Repo
             "this again; nothing was changed"
         )
     handoff = stores.handoff.forget(
-        report.senders, report.emails if target.kind == "email" else set(), dry_run=dry_run
+        report.senders,
+        report.emails if target.kind == "email" else set(),
+        notify=stores.notify,
+        dry_run=dry_run,
     )
     restock, attempt = stores.restock(), stores.attempts()
     report.counts = [
@@ -151,6 +160,7 @@ def forget(target: Target, stores: DataStores, *, dry_run: bool = False) -> Repo
         ("handoff transcript lines deleted", handoff["messages"]),
         ("handoff outbox deliveries deleted", handoff["outbox"]),
         ("handoff escalation-log rows deleted", handoff["escalation_log"]),
+        ("partner deletion requests queued (handoff.forgotten)", handoff["notices"]),
         ("rasa tracker events deleted", stores.tracker.forget(report.senders, dry_run=dry_run)),
         (
             "restock sign-ups deleted",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -142,6 +142,8 @@ escalation_log = sa.Table(
 # a forgotten or purged ticket keeps its row (channel, language, reason, backend, agent, times:
 # the statistics) with this in place of the conversation id and every personal field blank
 FORGOTTEN = "forgotten"
+# the outbox event that asks a partner to delete its copy of a forgotten ticket
+EVENT_FORGOTTEN = "handoff.forgotten"
 
 
 def utcnow() -> datetime:
@@ -770,7 +772,12 @@ class Store:
             return {str(row) for row in rows}
 
     def forget(
-        self, conversation_ids: set[str], emails: set[str], *, dry_run: bool = False
+        self,
+        conversation_ids: set[str],
+        emails: set[str],
+        *,
+        notify: Collection[str] = (),
+        dry_run: bool = False,
     ) -> dict[str, int]:
         """Anonymise the closed tickets of these conversations or email addresses.
 
@@ -778,28 +785,43 @@ class Store:
         :data:`FORGOTTEN` and its email, question and backend id blanked; its transcript
         (shopper, bot and agent lines and notes), its outbox rows (their payloads hold the
         transcript) and the conversations' escalation-log rows are deleted. Open tickets are
-        left alone: :meth:`open_tickets_of` finds them first. ``dry_run`` counts and rolls back.
+        left alone: :meth:`open_tickets_of` finds them first. A ticket of a backend named in
+        ``notify`` gets a ``handoff.forgotten`` outbox event (ticket id and the backend's own id,
+        nothing else), so that partner can delete its copy. ``dry_run`` counts and rolls back.
 
         Returns:
-            ``tickets`` anonymised, ``messages``, ``outbox`` and ``escalation_log`` rows deleted.
+            ``tickets`` anonymised, ``messages``, ``outbox`` and ``escalation_log`` rows deleted,
+            ``notices`` queued.
         """
         matches = []
         if conversation_ids:
             matches.append(tickets.c.conversation_id.in_(sorted(conversation_ids)))
         if emails:
             matches.append(sa.func.lower(tickets.c.email).in_(sorted(e.casefold() for e in emails)))
-        counts = {"tickets": 0, "messages": 0, "outbox": 0, "escalation_log": 0}
+        counts = {"tickets": 0, "messages": 0, "outbox": 0, "escalation_log": 0, "notices": 0}
         if not matches:
             return counts
         with self._rehearsal(dry_run) as conn:
-            ids = list(
-                conn.execute(
-                    sa.select(tickets.c.id).where(
-                        sa.or_(*matches), tickets.c.status.not_in(OPEN_STATUSES)
+            found = conn.execute(
+                sa.select(tickets.c.id, tickets.c.backend, tickets.c.external_id).where(
+                    sa.or_(*matches), tickets.c.status.not_in(OPEN_STATUSES)
+                )
+            ).all()
+            counts.update(self._anonymise(conn, [row.id for row in found]))
+            for row in found:
+                if row.backend in notify:
+                    ticket = {"id": row.id, "backend": row.backend, "external_id": row.external_id}
+                    conn.execute(
+                        outbox.insert().values(
+                            ticket_id=row.id,
+                            backend=row.backend,
+                            event=EVENT_FORGOTTEN,
+                            payload=json.dumps({"event": EVENT_FORGOTTEN, "ticket": ticket}),
+                            attempts=0,
+                            next_attempt_at=utcnow(),
+                        )
                     )
-                ).scalars()
-            )
-            counts.update(self._anonymise(conn, ids))
+                    counts["notices"] += 1
             if conversation_ids:
                 counts["escalation_log"] = conn.execute(
                     escalation_log.delete().where(

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,10 +21,12 @@ from bot.shop.notifications import RestockStore
 from bot.tracker_db import TrackerDatabase
 from faqbot import main
 from handoff.app import create_app
+from handoff.backends.webhook import verify
 from handoff.config import HandoffSettings, PrivacySettings, load_handoff_settings
 from handoff.errors import HandoffConfigError, PrivacyError
+from handoff.outbox import OutboxWorker
 from handoff.privacy import DataStores, Target, forget, parse_target, purge
-from handoff.store import FORGOTTEN, Store, messages, outbox, utcnow
+from handoff.store import EVENT_FORGOTTEN, FORGOTTEN, Store, messages, outbox, utcnow
 from handoff.tickets import Ticket
 from tests.tracker_rows import chat, event_count
 
@@ -63,13 +68,12 @@ def make_ticket(
 
 
 def rows(store: Store, table: sa.Table, ticket_id: int) -> int:
-    """Rows of ``table`` that belong to the ticket."""
+    """Rows of ``table`` that belong to the ticket (not counting deletion requests)."""
+    query = sa.select(sa.func.count()).select_from(table).where(table.c.ticket_id == ticket_id)
+    if table is outbox:
+        query = query.where(outbox.c.event != EVENT_FORGOTTEN)
     with store.transaction() as conn:
-        return int(
-            conn.execute(
-                sa.select(sa.func.count()).select_from(table).where(table.c.ticket_id == ticket_id)
-            ).scalar_one()
-        )
+        return int(conn.execute(query).scalar_one())
 
 
 def log_rows(store: Store, sender: str) -> int:
@@ -115,7 +119,13 @@ def test_store_forget_anonymises_the_conversations_tickets(store: Store) -> None
     alice = [make_ticket(store, "alice"), make_ticket(store, "alice")]
     bob = make_ticket(store, "bob")
     counts = store.forget({"alice"}, set(), dry_run=True)
-    assert counts == {"tickets": 2, "messages": 6, "outbox": 2, "escalation_log": 2}
+    assert counts == {
+        "tickets": 2,
+        "messages": 6,
+        "outbox": 2,
+        "escalation_log": 2,
+        "notices": 0,
+    }
     assert_untouched(store, alice[0])
     assert store.forget({"alice"}, set()) == counts
     for ticket in alice:
@@ -212,6 +222,7 @@ def test_forget_reaches_every_store(stores: DataStores, target: Target) -> None:
             "handoff transcript lines deleted": 3,
             "handoff outbox deliveries deleted": 1,
             "handoff escalation-log rows deleted": 1,
+            "partner deletion requests queued (handoff.forgotten)": 0,
             "rasa tracker events deleted": 5,
             "restock sign-ups deleted": 1,
             "order-proof attempt rows deleted": 1,
@@ -222,6 +233,56 @@ def test_forget_reaches_every_store(stores: DataStores, target: Target) -> None:
     assert [s.email for s in RestockStore(stores.restock_path).pending()] == ["bob@example.fi"]
     assert stores.handoff.conversations_with_email({"bob@example.fi"}) == {"bob"}
     assert forget(target, stores).total() == 0  # idempotent
+
+
+def test_a_webhook_partner_gets_a_signed_deletion_request(
+    stores: DataStores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(
+                (dict(self.headers), self.rfile.read(int(self.headers["Content-Length"])))
+            )
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("PARTNER_SECRET", "s3cret")
+    partner = {"type": "webhook", "url": f"http://127.0.0.1:{server.server_address[1]}/x"}
+    settings = HandoffSettings.model_validate(
+        {
+            "database_url": stores.handoff.url,
+            "backends": {"partner": {**partner, "secret_env": "PARTNER_SECRET"}},
+        }
+    )
+    try:
+        stores = replace(
+            stores, notify=DataStores.from_environment(settings, stores.handoff).notify
+        )
+        assert stores.notify == {"partner"}
+        ticket = make_ticket(stores.handoff, "alice", email="alice@example.fi")
+        stores.handoff.update_ticket(ticket.id, backend="partner")
+        make_ticket(stores.handoff, "alice")  # a console ticket: nobody to tell
+        report = forget(Target("sender", "alice"), stores)
+        assert dict(report.counts)["partner deletion requests queued (handoff.forgotten)"] == 1
+        assert OutboxWorker(settings, stores.handoff).run_once() == 1
+    finally:
+        server.shutdown()
+    ((headers, body),) = received
+    assert headers["X-Faqbot-Event"] == "handoff.forgotten"
+    assert verify(body, "s3cret", headers["X-Faqbot-Signature"])
+    assert json.loads(body) == {
+        "event": "handoff.forgotten",
+        "ticket": {"id": ticket.id, "backend": "partner", "external_id": "ext-1"},
+    }
+    assert_anonymised(stores.handoff, ticket)
+    assert forget(Target("sender", "alice"), stores).total() == 0  # asked once
 
 
 def test_an_email_only_typed_in_chat_finds_the_conversation(stores: DataStores) -> None:
