@@ -31,7 +31,7 @@ from bot.shop.notifications import RestockStore
 from bot.tracker_db import TrackerDatabase
 from handoff.config import HandoffSettings
 from handoff.errors import PrivacyError
-from handoff.store import Store, utcnow
+from handoff.store import PartnerCopy, Store, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,8 @@ class Report:
     counts: list[tuple[str, int]] = field(default_factory=list)
     senders: set[str] = field(default_factory=set)
     emails: set[str] = field(default_factory=set)
+    # forgotten tickets that were sent to a partner, which keeps its own copy
+    copies: list[PartnerCopy] = field(default_factory=list)
 
     def total(self) -> int:
         """Rows removed or anonymised in all stores."""
@@ -119,7 +121,14 @@ class Report:
 
     def lines(self) -> list[str]:
         """The report as the command prints it."""
-        return [f"{label}: {count}" for label, count in self.counts]
+        lines = [f"{label}: {count}" for label, count in self.counts]
+        for copy in self.copies:
+            where = f"ticket {copy.ticket_id} at {copy.backend} (their id {copy.external_id})"
+            lines.append(
+                f"partner copy: {where}: "
+                + ("asked to delete it (handoff.forgotten)" if copy.notified else "delete it there")
+            )
+        return lines
 
 
 def forget(target: Target, stores: DataStores, *, dry_run: bool = False) -> Report:
@@ -152,6 +161,7 @@ def forget(target: Target, stores: DataStores, *, dry_run: bool = False) -> Repo
         report.senders,
         report.emails if target.kind == "email" else set(),
         notify=stores.notify,
+        copies=report.copies,
         dry_run=dry_run,
     )
     restock, attempt = stores.restock(), stores.attempts()

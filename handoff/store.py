@@ -32,6 +32,7 @@ from bot.conversation import (
     Sender,
     TicketStatus,
 )
+from handoff.config import CONSOLE
 from handoff.errors import HandoffConfigError, StorageError, UnknownConversation
 from handoff.tickets import Message, Ticket
 
@@ -156,6 +157,16 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PartnerCopy:
+    """A forgotten ticket that was sent to a partner, which keeps its own copy."""
+
+    ticket_id: int
+    backend: str
+    external_id: str | None
+    notified: bool  # a ``handoff.forgotten`` event was queued for it
 
 
 @dataclass
@@ -777,6 +788,7 @@ class Store:
         emails: set[str],
         *,
         notify: Collection[str] = (),
+        copies: list[PartnerCopy] | None = None,
         dry_run: bool = False,
     ) -> dict[str, int]:
         """Anonymise the closed tickets of these conversations or email addresses.
@@ -787,7 +799,8 @@ class Store:
         transcript) and the conversations' escalation-log rows are deleted. Open tickets are
         left alone: :meth:`open_tickets_of` finds them first. A ticket of a backend named in
         ``notify`` gets a ``handoff.forgotten`` outbox event (ticket id and the backend's own id,
-        nothing else), so that partner can delete its copy. ``dry_run`` counts and rolls back.
+        nothing else), so that partner can delete its copy; every ticket that went to a partner
+        is added to ``copies``. ``dry_run`` counts and rolls back.
 
         Returns:
             ``tickets`` anonymised, ``messages``, ``outbox`` and ``escalation_log`` rows deleted,
@@ -803,12 +816,16 @@ class Store:
             return counts
         with self._rehearsal(dry_run) as conn:
             found = conn.execute(
-                sa.select(tickets.c.id, tickets.c.backend, tickets.c.external_id).where(
-                    sa.or_(*matches), tickets.c.status.not_in(OPEN_STATUSES)
-                )
+                sa.select(tickets.c.id, tickets.c.backend, tickets.c.external_id)
+                .where(sa.or_(*matches), tickets.c.status.not_in(OPEN_STATUSES))
+                .order_by(tickets.c.id)
             ).all()
             counts.update(self._anonymise(conn, [row.id for row in found]))
             for row in found:
+                if copies is not None and row.backend != CONSOLE:
+                    copies.append(
+                        PartnerCopy(row.id, row.backend, row.external_id, row.backend in notify)
+                    )
                 if row.backend in notify:
                     ticket = {"id": row.id, "backend": row.backend, "external_id": row.external_id}
                     conn.execute(

@@ -269,8 +269,15 @@ def test_a_webhook_partner_gets_a_signed_deletion_request(
         ticket = make_ticket(stores.handoff, "alice", email="alice@example.fi")
         stores.handoff.update_ticket(ticket.id, backend="partner")
         make_ticket(stores.handoff, "alice")  # a console ticket: nobody to tell
+        chatwoot = make_ticket(stores.handoff, "alice")
+        stores.handoff.update_ticket(chatwoot.id, backend="chatwoot", external_id="cw-9")
         report = forget(Target("sender", "alice"), stores)
         assert dict(report.counts)["partner deletion requests queued (handoff.forgotten)"] == 1
+        assert report.lines()[-2:] == [
+            f"partner copy: ticket {ticket.id} at partner (their id ext-1): "
+            "asked to delete it (handoff.forgotten)",
+            f"partner copy: ticket {chatwoot.id} at chatwoot (their id cw-9): delete it there",
+        ]
         assert OutboxWorker(settings, stores.handoff).run_once() == 1
     finally:
         server.shutdown()
