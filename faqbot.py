@@ -2,8 +2,9 @@
 
 Each package registers its own command group: ``faq`` (:mod:`bot.faq.cli`), ``shop``
 (:mod:`bot.shop.cli`), ``model`` (:mod:`bot.model.cli`), ``eval`` (:mod:`bot.e2e.cli`),
-``agent`` and ``handoff`` (:mod:`handoff.cli`). Every handler is called as
-``handler(args, settings)`` with the settings of ``faqbot.yml`` (or ``--config``).
+``agent`` and ``handoff`` (:mod:`handoff.cli`), ``privacy`` (:mod:`handoff.privacy_cli`). Every
+handler is called as ``handler(args, settings)`` with the settings of ``faqbot.yml`` (or
+``--config``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.faq.settings import load_settings
 from bot.model import cli as model_cli
 from bot.shop import cli as shop_cli
 from handoff import cli as handoff_cli
+from handoff import privacy_cli
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +46,7 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--config", type=Path, default=None, help="settings file (faqbot.yml)")
     groups = root.add_subparsers(dest="group", required=True)
-    for module in (faq_cli, shop_cli, model_cli, e2e_cli, handoff_cli):
+    for module in (faq_cli, shop_cli, model_cli, e2e_cli, handoff_cli, privacy_cli):
         module.register(groups)
     return root
 

@@ -54,6 +54,11 @@ def find_email(text: str) -> str | None:
     return f"{local}@{domain.lower()}"
 
 
+def find_emails(text: str) -> list[str]:
+    """Every plausible email address in ``text``, in order (for finding a person's data)."""
+    return [address for address in _addresses(text or "") if _plausible(address)]
+
+
 def is_valid_email(text: str) -> bool:
     """Whether ``text`` is exactly one plausible address (no display name, spaces or lines)."""
     return _EMAIL.fullmatch(text) is not None and _plausible(text)

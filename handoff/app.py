@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 
 from handoff.api import console, conversations, integrations, service
 from handoff.auth import LoginThrottle, Presence, Sessions
-from handoff.background import Schema, background_loops
+from handoff.background import BackgroundLoop, Schema, background_loops
 from handoff.bodylimit import BodyLimit
 from handoff.config import HandoffSettings
 from handoff.desk import HandoffDesk
@@ -36,6 +36,7 @@ from handoff.errors import (
 )
 from handoff.logs import FailureLog, install_redaction, redact
 from handoff.outbox import OutboxWorker
+from handoff.privacy import RetentionPurge
 from handoff.store import Store
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def create_app(
     worker: OutboxWorker | None = None,
     background: bool = True,
 ) -> FastAPI:
-    """The FastAPI application; ``background`` starts the sync and outbox threads."""
+    """The FastAPI application; ``background`` starts the sync, outbox and retention threads."""
     store = desk.store if desk else Store(settings.database_url)
     desk = desk or HandoffDesk(settings, store)
     worker = worker or OutboxWorker(settings, store)
@@ -73,6 +74,10 @@ def create_app(
         except StorageError as exc:
             log.error("%s; starting anyway: the tables are created once it answers", exc)
         loops = background_loops(desk, worker, schema) if background else []
+        hours = settings.privacy.purge_every_hours
+        if background and hours > 0:  # at start, then every `hours` (README "Privacy")
+            purge = RetentionPurge(settings, store)
+            loops.append(BackgroundLoop("handoff-retention", purge.run_once, hours * 3600, schema))
         for loop in loops:
             loop.start()
         yield

@@ -50,6 +50,18 @@ class LimitSettings(BaseModel):
     burst_seconds: Annotated[float, Field(gt=0)] = 60
 
 
+class PrivacySettings(BaseModel):
+    """How long faqbot keeps what shoppers left (README "Privacy")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # closed tickets' personal fields and transcripts, conversations idle this long, restock
+    # sign-ups made this long ago: `faqbot privacy purge` removes them
+    retention_days: Annotated[int, Field(ge=1, le=36500)] = 365
+    # the handoff service purges at start and then this often; 0 leaves it to cron
+    purge_every_hours: Annotated[float, Field(ge=0)] = 24
+
+
 class HandoffSettings(BaseModel):
     """Everything configurable about escalation and the agent side."""
 
@@ -74,6 +86,7 @@ class HandoffSettings(BaseModel):
     # http on this machine (http://127.0.0.1, localhost); "always" and "never" force it
     secure_cookies: Literal["auto", "always", "never"] = "auto"
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @model_validator(mode="after")
     def _backends_exist(self) -> HandoffSettings:

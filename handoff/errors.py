@@ -61,3 +61,8 @@ class MessengerError(HandoffError):
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class PrivacyError(HandoffError):
+    """A privacy request cannot be carried out as asked (bad input, a ticket still open);
+    nothing was changed."""

@@ -55,7 +55,10 @@ class OutboxWorker:
                 continue  # an earlier event of this ticket must arrive first
             ticket = self.store.ticket(item.ticket_id)
             payload = dict(item.payload)
-            payload["ticket"] = {**payload.get("ticket", {}), "external_id": ticket.external_id}
+            known = payload.get("ticket", {})
+            # a forgotten ticket no longer has its external id: its notice carries it
+            external_id = ticket.external_id or known.get("external_id")
+            payload["ticket"] = {**known, "external_id": external_id}
             attempts = item.attempts + 1
             try:
                 result = self.backend(item.backend).deliver(

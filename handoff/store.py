@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +32,7 @@ from bot.conversation import (
     Sender,
     TicketStatus,
 )
+from handoff.config import CONSOLE
 from handoff.errors import HandoffConfigError, StorageError, UnknownConversation
 from handoff.tickets import Message, Ticket
 
@@ -139,6 +140,13 @@ escalation_log = sa.Table(
 )
 
 
+# a forgotten or purged ticket keeps its row (channel, language, reason, backend, agent, times:
+# the statistics) with this in place of the conversation id and every personal field blank
+FORGOTTEN = "forgotten"
+# the outbox event that asks a partner to delete its copy of a forgotten ticket
+EVENT_FORGOTTEN = "handoff.forgotten"
+
+
 def utcnow() -> datetime:
     """Now, timezone-aware UTC."""
     return datetime.now(UTC)
@@ -149,6 +157,16 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PartnerCopy:
+    """A forgotten ticket that was sent to a partner, which keeps its own copy."""
+
+    ticket_id: int
+    backend: str
+    external_id: str | None
+    notified: bool  # a ``handoff.forgotten`` event was queued for it
 
 
 @dataclass
@@ -714,3 +732,193 @@ class Store:
             query = query.where(escalation_log.c.client == client)
         with self.transaction() as conn:
             return int(conn.execute(query).scalar_one())
+
+    # privacy -------------------------------------------------------------------------------
+
+    def conversations_with_email(self, emails: set[str]) -> set[str]:
+        """Conversations with a ticket that has one of these email addresses (any case)."""
+        keys = {email.casefold() for email in emails}
+        if not keys:
+            return set()
+        with self.transaction() as conn:
+            rows = conn.execute(
+                sa.select(tickets.c.conversation_id)
+                .where(sa.func.lower(tickets.c.email).in_(sorted(keys)))
+                .where(tickets.c.conversation_id != FORGOTTEN)
+            ).scalars()
+            return {str(row) for row in rows}
+
+    def emails_of(self, conversation_ids: set[str]) -> set[str]:
+        """Email addresses left on these conversations' tickets (lowercased)."""
+        if not conversation_ids:
+            return set()
+        with self.transaction() as conn:
+            rows = conn.execute(
+                sa.select(tickets.c.email).where(
+                    tickets.c.conversation_id.in_(sorted(conversation_ids)),
+                    tickets.c.email.is_not(None),
+                )
+            ).scalars()
+            return {str(row).casefold() for row in rows}
+
+    def open_tickets_of(self, conversation_ids: set[str]) -> list[Ticket]:
+        """The tickets of these conversations that are not closed yet."""
+        if not conversation_ids:
+            return []
+        with self.transaction() as conn:
+            rows = conn.execute(
+                sa.select(tickets)
+                .where(tickets.c.conversation_id.in_(sorted(conversation_ids)))
+                .where(tickets.c.status.in_(OPEN_STATUSES))
+                .order_by(tickets.c.id)
+            ).all()
+        return [_ticket(row) for row in rows]
+
+    def open_conversations(self) -> set[str]:
+        """Conversations that have an open ticket (never purged)."""
+        with self.transaction() as conn:
+            rows = conn.execute(
+                sa.select(tickets.c.conversation_id).where(tickets.c.status.in_(OPEN_STATUSES))
+            ).scalars()
+            return {str(row) for row in rows}
+
+    def forget(
+        self,
+        conversation_ids: set[str],
+        emails: set[str],
+        *,
+        notify: Collection[str] = (),
+        copies: list[PartnerCopy] | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, int]:
+        """Anonymise the closed tickets of these conversations or email addresses.
+
+        Each ticket row stays for the statistics with its conversation id replaced by
+        :data:`FORGOTTEN` and its email, question and backend id blanked; its transcript
+        (shopper, bot and agent lines and notes), its outbox rows (their payloads hold the
+        transcript) and the conversations' escalation-log rows are deleted. Open tickets are
+        left alone: :meth:`open_tickets_of` finds them first. A ticket of a backend named in
+        ``notify`` gets a ``handoff.forgotten`` outbox event (ticket id and the backend's own id,
+        nothing else), so that partner can delete its copy; every ticket that went to a partner
+        is added to ``copies``. ``dry_run`` counts and rolls back.
+
+        Returns:
+            ``tickets`` anonymised, ``messages``, ``outbox`` and ``escalation_log`` rows deleted,
+            ``notices`` queued.
+        """
+        matches = []
+        if conversation_ids:
+            matches.append(tickets.c.conversation_id.in_(sorted(conversation_ids)))
+        if emails:
+            matches.append(sa.func.lower(tickets.c.email).in_(sorted(e.casefold() for e in emails)))
+        counts = {"tickets": 0, "messages": 0, "outbox": 0, "escalation_log": 0, "notices": 0}
+        if not matches:
+            return counts
+        with self._rehearsal(dry_run) as conn:
+            found = conn.execute(
+                sa.select(tickets.c.id, tickets.c.backend, tickets.c.external_id)
+                .where(sa.or_(*matches), tickets.c.status.not_in(OPEN_STATUSES))
+                .order_by(tickets.c.id)
+            ).all()
+            counts.update(self._anonymise(conn, [row.id for row in found]))
+            for row in found:
+                if copies is not None and row.backend != CONSOLE:
+                    copies.append(
+                        PartnerCopy(row.id, row.backend, row.external_id, row.backend in notify)
+                    )
+                if row.backend in notify:
+                    ticket = {"id": row.id, "backend": row.backend, "external_id": row.external_id}
+                    conn.execute(
+                        outbox.insert().values(
+                            ticket_id=row.id,
+                            backend=row.backend,
+                            event=EVENT_FORGOTTEN,
+                            payload=json.dumps({"event": EVENT_FORGOTTEN, "ticket": ticket}),
+                            attempts=0,
+                            next_attempt_at=utcnow(),
+                        )
+                    )
+                    counts["notices"] += 1
+            if conversation_ids:
+                counts["escalation_log"] = conn.execute(
+                    escalation_log.delete().where(
+                        escalation_log.c.sender.in_(sorted(conversation_ids))
+                    )
+                ).rowcount
+        return counts
+
+    def purge(self, before: datetime, *, dry_run: bool = False) -> dict[str, int]:
+        """Anonymise (as :meth:`forget` does) tickets closed before ``before``; delete outbox
+        rows created before it whose ticket is closed, old escalation-log rows and expired
+        login sessions. Open tickets are never touched.
+
+        Returns:
+            ``tickets`` anonymised, ``messages``, ``outbox``, ``escalation_log`` and
+            ``sessions`` rows deleted.
+        """
+        with self._rehearsal(dry_run) as conn:
+            ids = list(
+                conn.execute(
+                    sa.select(tickets.c.id).where(
+                        tickets.c.status.not_in(OPEN_STATUSES),
+                        tickets.c.closed_at < before,
+                        tickets.c.conversation_id != FORGOTTEN,
+                    )
+                ).scalars()
+            )
+            counts = self._anonymise(conn, ids)
+            closed = sa.select(tickets.c.id).where(tickets.c.status.not_in(OPEN_STATUSES))
+            counts["outbox"] += conn.execute(
+                outbox.delete().where(
+                    outbox.c.next_attempt_at < before, outbox.c.ticket_id.in_(closed)
+                )
+            ).rowcount
+            counts["escalation_log"] = conn.execute(
+                escalation_log.delete().where(escalation_log.c.at < before)
+            ).rowcount
+            counts["sessions"] = conn.execute(
+                sessions.delete().where(sessions.c.expires_at < utcnow())
+            ).rowcount
+        return counts
+
+    def _anonymise(self, conn: Connection, ids: list[int]) -> dict[str, int]:
+        counts = {"tickets": 0, "messages": 0, "outbox": 0}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            counts["messages"] += conn.execute(
+                messages.delete().where(messages.c.ticket_id.in_(chunk))
+            ).rowcount
+            counts["outbox"] += conn.execute(
+                outbox.delete().where(outbox.c.ticket_id.in_(chunk))
+            ).rowcount
+            counts["tickets"] += conn.execute(
+                tickets.update()
+                .where(tickets.c.id.in_(chunk))
+                .values(
+                    conversation_id=FORGOTTEN,
+                    email=None,
+                    question=None,
+                    external_id=None,
+                    events_seen=0,
+                    paused=False,
+                )
+            ).rowcount
+        return counts
+
+    @contextmanager
+    def _rehearsal(self, dry_run: bool) -> Iterator[Connection]:
+        """A transaction of its own, rolled back instead of committed when ``dry_run``."""
+        try:
+            with self.engine.connect() as conn:
+                trans = conn.begin()
+                try:
+                    yield conn
+                except BaseException:
+                    trans.rollback()
+                    raise
+                if dry_run:
+                    trans.rollback()
+                else:
+                    trans.commit()
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"database error ({self._safe_url()}): {exc}") from exc

@@ -4,6 +4,10 @@ Uses the labelled questions of tests/data/eval_cases.yml as realistic traffic.
 
 ``bench.py long-message [--chars 200000] [--rounds 5]``: how long a normal question waits while
 another shopper's huge message is being processed (both over REST at the same moment).
+
+``bench.py privacy [--conversations 20000]``: ``faqbot privacy forget`` by email (a scan of every
+conversation) and by sender, and ``purge``, on a tracker of that many 20-event conversations
+and one ticket per ten conversations (SQLite).
 """
 
 from __future__ import annotations
@@ -72,7 +76,12 @@ def main() -> int:
     load.add_argument("--plot", type=Path, help="write the latency chart (PNG) here")
     load.add_argument("--json", type=Path, help="write the raw figures here")
     load.add_argument("--label", default="faqbot, 2 cores", help="the chart's title")
+    privacy = commands.add_parser("privacy", help="faqbot privacy forget/purge on big stores")
+    privacy.add_argument("--conversations", type=int, default=20_000, help="in the tracker")
     args = parser.parse_args()
+    if args.command == "privacy":
+        bench_privacy(args.conversations)
+        return 0
     if args.command == "load":
         return bench_load_command(args)
     if args.command == "long-message":
@@ -295,6 +304,71 @@ def bench_handoff(stack: Stack, chats: int) -> None:
     print(f"console queue list         {percentiles(queue_list)}   (up to {chats} open tickets)")
     print(f"claim (incl. Rasa events)  {percentiles(claim)}")
     print(f"agent reply → shopper      {percentiles(delivered)}   {target(delivered, 1.0)}")
+
+
+def bench_privacy(conversations: int) -> None:
+    """Time forget (email, sender) and purge on stores of ``conversations`` conversations."""
+    import json
+    import sqlite3
+    from datetime import timedelta
+
+    from bot.tracker_db import TrackerDatabase
+    from handoff.privacy import DataStores, Target, forget, purge
+    from handoff.store import Store, utcnow
+
+    with tempfile.TemporaryDirectory() as folder:
+        state = Path(folder)
+        now = utcnow()
+        rows = []
+        for number in range(conversations):
+            at = (now - timedelta(days=400 if number % 2 else 1)).timestamp()
+            for turn in range(10):
+                text = f"hei, olen shopper{number}@example.fi" if turn == 3 else f"kysymys {turn}"
+                for kind in ("user", "bot"):
+                    data = json.dumps({"event": kind, "text": text, "timestamp": at + turn})
+                    rows.append((f"s{number}", kind, at + turn, data))
+        with sqlite3.connect(state / "tracker.db") as conn:
+            conn.execute(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+                "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+                "action_name VARCHAR(255), data TEXT)"
+            )
+            conn.execute("CREATE INDEX ix_events_sender_id ON events (sender_id)")
+            conn.executemany(
+                "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+        store = Store(f"sqlite:///{state / 'handoff.db'}")
+        store.create_schema()
+        for number in range(0, conversations, 10):
+            ticket = store.create_ticket(
+                conversation_id=f"s{number}",
+                channel="rest",
+                language="fi",
+                status="queued",
+                reason="request_human",
+                backend="console",
+                candidates=[],
+                transcript=[("shopper", "hei", now)],
+                events_seen=0,
+                paused=False,
+            )
+            store.update_ticket(ticket.id, status="closed", closed_at=now - timedelta(days=400))
+        stores = DataStores(
+            store, TrackerDatabase(state / "tracker.db"), state / "r.db", state / "a.db"
+        )
+        print(f"{conversations} conversations, {len(rows)} events, {conversations // 10} tickets")
+        for label, target in (
+            ("forget EMAIL ", Target("email", "shopper10@example.fi")),
+            ("forget SENDER", Target("sender", "s20")),
+        ):
+            started = time.perf_counter()
+            report = forget(target, stores)
+            print(f"{label}  {time.perf_counter() - started:6.2f} s  ({report.total()} rows)")
+        started = time.perf_counter()
+        report = purge(stores, 365)
+        print(f"purge          {time.perf_counter() - started:6.2f} s  ({report.total()} rows)")
+        store.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,6 +185,31 @@ class AttemptLimiter:
                     locked = True
         return locked
 
+    def forget(self, conversations: Iterable[str], *, dry_run: bool = False) -> int:
+        """Delete the failures and locks kept for these conversations; the number of rows.
+
+        Keys of order numbers and client addresses are hashed and not linked to a
+        conversation; they expire with the window and the cooldown (see :meth:`purge`).
+        """
+        keys = sorted({_hash("conversation", conversation) for conversation in conversations})
+        if not keys:
+            return 0
+        with self._transaction(dry_run) as conn:
+            marks = ",".join("?" * len(keys))
+            removed = conn.execute(f"DELETE FROM order_failures WHERE key IN ({marks})", keys)
+            locks = conn.execute(f"DELETE FROM order_lockouts WHERE key IN ({marks})", keys)
+            return int(removed.rowcount) + int(locks.rowcount)
+
+    def purge(self, *, dry_run: bool = False) -> int:
+        """Delete failures outside the window and locks that ended; the number of rows."""
+        now = self._clock()
+        with self._transaction(dry_run) as conn:
+            removed = conn.execute(
+                "DELETE FROM order_failures WHERE at <= ?", (now - self.limits.window_seconds,)
+            )
+            locks = conn.execute("DELETE FROM order_lockouts WHERE until <= ?", (now,))
+            return int(removed.rowcount) + int(locks.rowcount)
+
     # --- internals -----------------------------------------------------------------------
 
     def _keys(self, client: Client, order_number: str | None) -> list[tuple[str, int]]:
@@ -214,7 +239,8 @@ class AttemptLimiter:
         return conn
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction, rolled back instead of committed when ``dry_run``."""
         with closing(self._connect()) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -222,7 +248,7 @@ class AttemptLimiter:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            conn.execute("ROLLBACK" if dry_run else "COMMIT")
 
 
 def _hash(kind: str, value: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -160,6 +160,28 @@ class RestockStore:
             )
             return cursor.rowcount == 1
 
+    def forget(self, emails: Iterable[str], *, dry_run: bool = False) -> int:
+        """Delete every sign-up of these addresses (any case); the number removed."""
+        keys = sorted({email.strip().casefold() for email in emails})
+        if not keys:
+            return 0
+        with self._transaction(dry_run) as conn:
+            marks = ",".join("?" * len(keys))
+            cursor = conn.execute(f"DELETE FROM restock_signups WHERE email_key IN ({marks})", keys)
+            return int(cursor.rowcount)
+
+    def purge(self, before: datetime, *, dry_run: bool = False) -> int:
+        """Delete sign-ups made before ``before``, emailed or not; the number removed.
+
+        A sign-up still pending after the retention period is for a variant that has not come
+        back in all that time; the shopper's address is not kept for it any longer.
+        """
+        with self._transaction(dry_run) as conn:
+            cursor = conn.execute(
+                "DELETE FROM restock_signups WHERE created_at < ?", (_iso(before),)
+            )
+            return int(cursor.rowcount)
+
     def _now(self) -> str:
         return _iso(self._clock())
 
@@ -167,7 +189,8 @@ class RestockStore:
         return sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction, rolled back instead of committed when ``dry_run``."""
         with closing(self._connect()) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -175,7 +198,7 @@ class RestockStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            conn.execute("ROLLBACK" if dry_run else "COMMIT")
 
 
 def _iso(moment: datetime) -> str:
