@@ -57,6 +57,7 @@ class Scored:
     correct: bool
     expected: str | None = None  # the entry the question belongs to (None: off-topic)
     found: str = ""  # the entry ranked first
+    coverage: float = 1.0  # the first entry's word coverage of the question
 
 
 @dataclass(frozen=True)
@@ -98,14 +99,19 @@ class Calibration:
 def _score(matches: list[Match], expected: str | None) -> Scored:
     margin = matches[0].score - matches[1].score if len(matches) > 1 else 1.0
     correct = expected is not None and matches[0].id == expected
-    return Scored(matches[0].score, margin, correct, expected, matches[0].id)
+    top = matches[0]
+    return Scored(top.score, margin, correct, expected, top.id, top.coverage)
 
 
 def _rates(
     positives: list[Scored], negatives: list[Scored], policy: PolicySettings
 ) -> dict[str, float]:
     def answered(s: Scored) -> bool:
-        return s.top >= policy.answer_threshold and s.margin >= policy.answer_margin
+        return (
+            s.top >= policy.answer_threshold
+            and s.margin >= policy.answer_margin
+            and s.coverage >= policy.min_coverage
+        )
 
     def clarified(s: Scored) -> bool:
         return not answered(s) and s.top >= policy.clarify_threshold
@@ -126,6 +132,7 @@ class _Scores:
     top: np.ndarray
     margin: np.ndarray
     correct: np.ndarray
+    coverage: np.ndarray
 
 
 def _arrays(scored: list[Scored]) -> _Scores:
@@ -133,12 +140,16 @@ def _arrays(scored: list[Scored]) -> _Scores:
         np.array([s.top for s in scored], dtype=np.float64),
         np.array([s.margin for s in scored], dtype=np.float64),
         np.array([s.correct for s in scored], dtype=bool),
+        np.array([s.coverage for s in scored], dtype=np.float64),
     )
 
 
-def _answered(scores: _Scores, thresholds: np.ndarray, margin: float) -> np.ndarray:
+def _answered(
+    scores: _Scores, thresholds: np.ndarray, margin: float, min_coverage: float
+) -> np.ndarray:
     """(thresholds, questions): whether each threshold answers each question."""
-    return (scores.top[None, :] >= thresholds[:, None]) & (scores.margin >= margin)[None, :]
+    passes = (scores.margin >= margin) & (scores.coverage >= min_coverage)
+    return (scores.top[None, :] >= thresholds[:, None]) & passes[None, :]
 
 
 def calibrate(
@@ -147,7 +158,7 @@ def calibrate(
     current: PolicySettings,
     max_offtopic_answered: float = 0.02,
     max_offtopic_reached: float = 0.15,
-    max_wrong_answers: float = 0.05,
+    max_errors_answered: float = 0.3,
 ) -> Calibration:
     """Pick thresholds that answer as many FAQ questions as possible within the error budgets.
 
@@ -157,7 +168,12 @@ def calibrate(
         current: the current policy (clarify window and size are kept).
         max_offtopic_answered: share of off-topic messages that may be answered.
         max_offtopic_reached: share of off-topic messages that may be answered or clarified.
-        max_wrong_answers: share of FAQ questions that may be answered with the wrong entry.
+        max_errors_answered: share of the FAQ questions ranked under a wrong entry that may be
+            answered anyway. A share of the ranking's own errors, not of all questions: with
+            itself left out, a question of a FAQ with one or two phrasings per language keeps
+            at most one sibling, so the ranking errs far more often than on shoppers' questions
+            (README, "What was tried"); an absolute budget would then refuse to answer almost
+            anything. The policy's job is to catch the ranking's errors, whatever their number.
     """
     positives = [
         _score(
@@ -175,18 +191,43 @@ def calibrate(
     negatives = [_score(matches, None) for matches in index.search_many(questions)]
     if not positives:
         raise ConfigError("the FAQ has no questions to calibrate on")
+    policy = choose_thresholds(
+        positives,
+        negatives,
+        current,
+        max_offtopic_answered,
+        max_offtopic_reached,
+        max_errors_answered,
+    )
+    return Calibration(policy, positives, negatives)
+
+
+def choose_thresholds(
+    positives: list[Scored],
+    negatives: list[Scored],
+    current: PolicySettings,
+    max_offtopic_answered: float = 0.02,
+    max_offtopic_reached: float = 0.15,
+    max_errors_answered: float = 0.3,
+) -> PolicySettings:
+    """The thresholds :func:`calibrate` picks for already scored questions (same budgets).
+
+    Raises:
+        ConfigError: when no thresholds meet the budgets.
+    """
     pos = _arrays(positives)
     neg = _arrays(negatives)
+    errors = int((~pos.correct).sum())
     # Wide grids: zero-shot e5 scores sit near 0.9, a fine-tuned model's spread down to ~0.4.
     thresholds = np.round(np.arange(0.30, 0.98, 0.0025), 4)
     best: tuple[float, PolicySettings] | None = None
     for margin in (0.0, 0.005, 0.01, 0.015, 0.02, 0.03):
-        answered_pos = _answered(pos, thresholds, margin)
+        answered_pos = _answered(pos, thresholds, margin, current.min_coverage)
         correct = (answered_pos & pos.correct).mean(axis=1)
-        wrong = (answered_pos & ~pos.correct).mean(axis=1)
-        answered_neg = _answered(neg, thresholds, margin)
+        errors_answered = (answered_pos & ~pos.correct).sum(axis=1)
+        answered_neg = _answered(neg, thresholds, margin, current.min_coverage)
         off = answered_neg.mean(axis=1) if negatives else np.zeros_like(correct)
-        allowed = (off <= max_offtopic_answered) & (wrong <= max_wrong_answers)
+        allowed = (off <= max_offtopic_answered) & (errors_answered <= max_errors_answered * errors)
         for number in np.flatnonzero(allowed):  # ascending thresholds: the first best one wins
             if best is None or correct[number] > best[0]:
                 update = {"answer_threshold": float(thresholds[number]), "answer_margin": margin}
@@ -198,11 +239,8 @@ def calibrate(
         candidate = policy.model_copy(update={"clarify_threshold": round(float(threshold), 4)})
         rates = _rates(positives, negatives, candidate)
         if rates["offtopic_answered"] + rates["offtopic_clarified"] <= max_offtopic_reached:
-            policy = candidate
-            break
-    else:
-        policy = policy.model_copy(update={"clarify_threshold": policy.answer_threshold})
-    return Calibration(policy, positives, negatives)
+            return candidate
+    return policy.model_copy(update={"clarify_threshold": policy.answer_threshold})
 
 
 def write_thresholds(path: Path, policy: PolicySettings) -> None:

@@ -32,6 +32,9 @@ class Match:
 
     id: str
     score: float
+    # idf share of the question's words the entry's texts use (bot.faq.lexical.LexicalSignals);
+    # 1.0 when no text was given to search with
+    coverage: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,8 @@ class FaqIndex:
             vector: the question's embedding.
             leave_out: a row to ignore entirely (leave-one-question-out calibration).
             text: the question as embedded (:meth:`query_text`), for the lexical score.
-            lang: the question's language; with ``text``, adds the lexical score.
+            lang: the question's language; with ``text``, adds the lexical score and each
+                entry's word coverage (:attr:`Match.coverage`).
         """
         combined: NDArray[np.floating[Any]] = self._vectors.scores(
             vector, self.settings.best_row_weight, leave_out
@@ -127,13 +131,18 @@ class FaqIndex:
         lexical_weight = next(
             (w for code, w in self.settings.lexical_weight.items() if code == lang), 0.0
         )
-        if text is not None and lexical_weight > 0:
-            # a penalty for entries with less lexical support than the best one: the lexically
-            # best entry keeps its score, so thresholds stay on the embedding's scale
-            lexical = self._lexical.scores(text, lang or "", leave_out)
-            combined = combined - lexical_weight * (1.0 - lexical)
+        coverage: NDArray[np.floating[Any]] = np.ones(len(self.faq.entries), dtype=np.float32)
+        if text is not None:
+            signals = self._lexical.signals(text, lang or "", leave_out)
+            coverage = signals.coverage
+            if lexical_weight > 0:
+                # a penalty for entries with less lexical support than the best one: the
+                # lexically best entry keeps its score, so thresholds stay on the embedding's scale
+                combined = combined - lexical_weight * (1.0 - signals.bm25)
         order = np.argsort(-combined, kind="stable")
-        return [Match(self.faq.entries[i].id, float(combined[i])) for i in order]
+        return [
+            Match(self.faq.entries[i].id, float(combined[i]), float(coverage[i])) for i in order
+        ]
 
     def question_rows(self) -> list[int]:
         """Row numbers of all question rows (for leave-one-question-out)."""

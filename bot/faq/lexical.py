@@ -38,6 +38,19 @@ def _lemma(word: str, lang: str) -> str:
 
 
 @dataclass(frozen=True)
+class LexicalSignals:
+    """Per entry: BM25 divided by the best entry's, and word coverage of the question.
+
+    Coverage is the idf-weighted share of the question's words (stems or lemmas) that the
+    entry's texts in the question's language use; words no entry uses count against every
+    entry, so an off-topic message covers little of any entry (0 … 1; 0 for no words).
+    """
+
+    bm25: np.ndarray
+    coverage: np.ndarray
+
+
+@dataclass(frozen=True)
 class LexicalRow:
     """One text of an entry, in one language."""
 
@@ -115,10 +128,15 @@ class LexicalScorer:
             lang: its language; only the entries' texts in that language count.
             leave_out: a row (by its position in ``rows``) to ignore (leave-one-question-out).
         """
+        return self.signals(text, lang, leave_out).bm25
+
+    def signals(self, text: str, lang: str, leave_out: int | None = None) -> LexicalSignals:
+        """:meth:`scores` and each entry's word coverage of ``text``, in one pass."""
         result = np.zeros(self._entries, dtype=np.float32)
+        covered = np.zeros(self._entries, dtype=np.float32)
         docs, lengths = self._docs.get(lang), self._lengths.get(lang)
-        if docs is None or lengths is None:
-            return result
+        if docs is None or lengths is None:  # a language without texts: no evidence either way
+            return LexicalSignals(result, np.ones(self._entries, dtype=np.float32))
         if leave_out is not None and self._rows[leave_out].lang == lang:
             docs, lengths = list(docs), list(lengths)
             entry, left_out = self._rows[leave_out].entry, self._row_terms[leave_out]
@@ -126,15 +144,18 @@ class LexicalScorer:
             lengths[entry] = sum(docs[entry].values())
         query = set(self.terms(text, lang))
         average = (sum(lengths) / len(lengths)) or 1.0
+        total_idf = 0.0
         for term in query:
             frequency = sum(1 for doc in docs if term in doc)
-            if not frequency:
-                continue
             idf = math.log(1 + (len(docs) - frequency + 0.5) / (frequency + 0.5))
+            total_idf += idf  # a word no entry uses counts too: it is what the FAQ lacks
             for number, doc in enumerate(docs):
                 count = doc.get(term, 0)
                 if count:
                     norm = _K1 * (1 - _B + _B * lengths[number] / average)
                     result[number] += idf * count * (_K1 + 1) / (count + norm)
+                    covered[number] += idf
         best = float(result.max())
-        return result / best if best > 0 else result
+        bm25 = result / best if best > 0 else result
+        coverage = covered / total_idf if total_idf > 0 else covered
+        return LexicalSignals(bm25, coverage)

@@ -48,6 +48,10 @@ class PolicySettings(BaseModel):
     clarify_threshold: Unit = 0.83
     clarify_window: Unit = 0.03
     clarify_max: Annotated[int, Field(ge=2, le=3)] = 3
+    # answer only when the best entry's texts use at least this idf share of the question's
+    # words (bot/faq/lexical.py); below it the entries are offered as buttons instead. Off-topic
+    # messages share few words with any entry even when their embedding scores are high.
+    min_coverage: Unit = 0.15
 
 
 class Settings(BaseModel):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bot.faq.lexical import LexicalRow, LexicalScorer
 
@@ -75,3 +76,21 @@ def test_compounds_split_into_the_faq_s_own_words() -> None:
     assert plain.scores("toimituskulut?", "fi").tolist() == [0.0, 0.0]
     assert split.scores("leveranstiden", "sv")[0] == 1.0  # linking s: leverans|tid
     assert split.terms("x" * 100_000, "fi") == ["x" * 100_000]  # no split work on non-words
+
+
+def test_coverage_is_the_idf_share_of_the_question_s_words_an_entry_uses() -> None:
+    signals = SCORER.signals("rabattkoden funkar inte", "sv")
+    assert signals.coverage[1] == 0.0  # the password entry uses none of these words
+    assert 0.0 < signals.coverage[0] < 1.0  # "rabattkod" and "inte", but no entry says "funkar"
+    assert SCORER.signals("min rabattkod fungerar inte", "sv").coverage[0] == pytest.approx(1.0)
+    assert np.allclose(SCORER.signals("vädret i peru", "sv").coverage, 0.0)  # off topic
+
+
+def test_coverage_leaves_out_the_left_out_row_s_words() -> None:
+    text = "jag har glömt mitt lösenord"
+    assert SCORER.signals(text, "sv").coverage[1] == pytest.approx(1.0)
+    assert SCORER.signals(text, "sv", leave_out=2).coverage[1] == 0.0
+
+
+def test_a_language_without_texts_gives_no_evidence_against_any_entry() -> None:
+    assert SCORER.signals("rabattkod", "de").coverage.tolist() == [1.0, 1.0, 1.0]

@@ -47,3 +47,12 @@ def test_a_single_topic_word_gets_the_close_entries_to_choose_from() -> None:
     assert topic.offered == ("e0", "e1", "e2")
     alone = ranked(0.85, 0.79, 0.5)  # nothing within the clarify window: still answered
     assert decide(alone, POLICY, topic_only=True).offered == ("e0",)
+
+
+def test_a_best_entry_that_shares_too_few_of_the_question_s_words_is_offered_not_answered() -> None:
+    policy = POLICY.model_copy(update={"min_coverage": 0.2})
+    covered = [Match("e0", 0.85, coverage=0.5), Match("e1", 0.80, coverage=0.9)]
+    assert decide(covered, policy).kind == "answer"
+    uncovered = [Match("e0", 0.85, coverage=0.1), Match("e1", 0.80, coverage=0.9)]
+    decision = decide(uncovered, policy)
+    assert decision.kind == "clarify" and decision.offered == ("e0", "e1")

@@ -1,0 +1,43 @@
+"""The recipe that picks the answer / clarify thresholds from scored calibration questions."""
+
+from __future__ import annotations
+
+from bot.faq.calibration import Scored, choose_thresholds
+from bot.faq.settings import PolicySettings
+
+POLICY = PolicySettings(min_coverage=0.0)
+
+
+def scored(top: float, margin: float, correct: bool, coverage: float = 1.0) -> Scored:
+    return Scored(top, margin, correct, "e" if correct else "other", "e", coverage)
+
+
+def offtopic(*tops: float, coverage: float = 1.0) -> list[Scored]:
+    return [Scored(top, 0.05, False, None, "x", coverage) for top in tops]  # clear margins
+
+
+def test_a_ranking_that_errs_often_still_answers_its_clear_wins() -> None:
+    # a sparse FAQ's leave-one-out: half the questions ranked wrong, mostly by a thin margin
+    right = [scored(0.92, 0.03, True) for _ in range(50)]
+    wrong = [scored(0.92, 0.002, False) for _ in range(45)] + [
+        scored(0.92, 0.03, False) for _ in range(5)
+    ]
+    policy = choose_thresholds(right + wrong, offtopic(*[0.80] * 100), POLICY)
+    assert policy.answer_margin > 0.002  # the thin-margin errors are not answered
+    assert policy.answer_threshold <= 0.92  # the clear wins are, although 5% of all are wrong
+
+
+def test_at_most_the_budgeted_share_of_the_ranking_s_errors_is_answered() -> None:
+    right = [scored(0.92, 0.03, True) for _ in range(50)]
+    wrong = [scored(0.92, 0.03, False) for _ in range(50)]  # errors look like wins
+    policy = choose_thresholds(right + wrong, offtopic(*[0.80] * 100), POLICY)
+    assert policy.answer_threshold > 0.92  # answering any would answer all 50 errors
+
+
+def test_off_topic_messages_set_the_floor_unless_their_words_are_not_the_faq_s() -> None:
+    right = [scored(0.90, 0.03, True) for _ in range(50)]
+    loud = offtopic(*[0.91] * 10, *[0.80] * 90)  # 10% of off-topic messages score high
+    assert choose_thresholds(right, loud, POLICY).answer_threshold > 0.91
+    gated = PolicySettings(min_coverage=0.2)
+    quiet = offtopic(*[0.91] * 10, *[0.80] * 90, coverage=0.05)  # but share no words with it
+    assert choose_thresholds(right, quiet, gated).answer_threshold <= 0.90
