@@ -78,9 +78,11 @@ class Hold:
 
 
 class GraphApi:
-    """Records Send API requests; ``script`` sets the answers of the next requests."""
+    """Records Send API requests; ``script`` sets the answers of the next requests, ``default``
+    the answer of every other one."""
 
-    def __init__(self) -> None:
+    def __init__(self, default: Reply = Reply()) -> None:
+        self.default = default
         self.received: queue.Queue[Received] = queue.Queue()
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -134,7 +136,7 @@ class GraphApi:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def script(self, *replies: Reply) -> None:
-        """Answer the next requests with ``replies``, in order (then 200 again)."""
+        """Answer the next requests with ``replies``, in order (then ``default`` again)."""
         with self._lock:
             self._replies.extend(replies)
 
@@ -156,7 +158,7 @@ class GraphApi:
 
     def _next_reply(self) -> Reply:
         with self._lock:
-            return self._replies.popleft() if self._replies else Reply()
+            return self._replies.popleft() if self._replies else self.default
 
     def _next_id(self) -> int:
         with self._lock:
