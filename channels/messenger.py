@@ -277,17 +277,18 @@ class MessengerEvents(Messenger):
         for entry in payload.get("entry") or []:
             for event in entry.get("messaging") or []:
                 message = event.get("message")
-                if not (message and not message.get("is_echo")) and not event.get("postback"):
+                if message and not message.get("is_echo"):
+                    handler = self.message
+                elif event.get("postback"):
+                    handler = self.postback
+                else:
                     continue
                 key = event_id(event)
                 if key is not None and not self.seen.first_time(key):
                     logger.info("Messenger: skipped a repeated delivery of %s", key)
                     continue
                 self.last_message = event
-                if message:
-                    await self.message(event, metadata)
-                else:
-                    await self.postback(event, metadata)
+                await handler(event, metadata)
 
     async def _handle_user_message(
         self, text: str, sender_id: str, metadata: dict[str, Any] | None
