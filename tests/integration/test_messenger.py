@@ -98,6 +98,20 @@ def webhook_body(psid: str, text: str, quick_reply: str | None = None) -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
 
+def postback_body(psid: str, title: str, payload: str) -> bytes:
+    """A ``messaging_postbacks`` webhook (a tap on a button of the page's own, e.g. *Get
+    started*), without a ``mid`` as older Graph API versions send it."""
+    now = int(time.time() * 1000)
+    event = {
+        "sender": {"id": psid},
+        "recipient": {"id": PAGE_ID},
+        "timestamp": now,
+        "postback": {"title": title, "payload": payload},
+    }
+    body = {"object": "page", "entry": [{"id": PAGE_ID, "time": now, "messaging": [event]}]}
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
 def signature(body: bytes, secret: str = APP_SECRET) -> str:
     return "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
 
@@ -319,6 +333,35 @@ def test_a_webhook_delivered_again_is_handled_once(stack: Stack, graph: GraphApi
     ]
     mid = json.loads(body)["entry"][0]["messaging"][0]["message"]["mid"]
     assert users[0]["message_id"] == mid
+
+    # a postback without a mid: told apart by sender, kind and Meta's timestamp
+    tap = postback_body(psid, "Palautukset", "miten palautan tuotteen?")
+    for _ in range(2):
+        assert post(stack, tap).status_code == 200
+    assert [e["text"] for e in events_of(stack, psid, "user")][2:] == ["miten palautan tuotteen?"]
+
+
+def test_a_webhook_delivered_again_while_the_first_is_handled_is_skipped(
+    stack: Stack, graph: GraphApi, faq: Faq
+) -> None:
+    """Meta's retry comes while the first delivery still waits for the Send API."""
+    psid = new_psid()
+    hold = graph.hold(lambda body: body.get("recipient") == {"id": psid} and "message" in body)
+    body = webhook_body(psid, "paljonko toimitus maksaa?")
+    entry = faq.get("delivery_cost")
+    assert entry is not None
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(post, stack, body)
+        try:
+            hold.wait(timeout=120)
+            again = post(stack, body)  # handled again, it would wait for the first turn
+            assert again.status_code == 200, again.text
+            assert hold.client_waiting()  # answered while the first delivery still waits
+        finally:
+            hold.release()
+        assert first.result(timeout=120).status_code == 200
+    assert texts(sent_messages(graph, psid)).count(entry.answer["fi"]) == 1
+    assert [e["text"] for e in events_of(stack, psid, "user")] == ["paljonko toimitus maksaa?"]
 
 
 def test_without_settings_the_webhook_says_what_to_set(tmp_path: Path) -> None:
