@@ -94,20 +94,27 @@ def texts(replies: list[dict[str, object]]) -> list[str]:
 
 
 def test_a_paused_conversation_stays_paused_past_the_session_expiry(stack: Stack) -> None:
+    """One shopper waits in the queue, one with an agent, one (the control) talks to the bot;
+    all three write again after the expiry."""
     faq: Faq = load_faq(ROOT / "data" / "faq")
     cost = faq.get("delivery_cost")
     assert cost is not None
     agent = AgentApi(stack)
-    waiting, control = f"waiting-{uuid.uuid4().hex[:8]}", f"control-{uuid.uuid4().hex[:8]}"
+    queued, helped, control = (f"{who}-{uuid.uuid4().hex[:8]}" for who in ("q", "a", "c"))
     assert cost.answer["fi"] in texts(stack.send(control, "paljonko toimitus maksaa?"))
-    queued = texts(stack.send(waiting, "haluan puhua ihmiselle"))
-    assert any("jonossa" in text for text in queued), queued
-    assert stack.tracker(waiting)["paused"]
-    ticket = agent.ticket_of(waiting)
+    tickets = {}
+    for shopper in (queued, helped):
+        answer = texts(stack.send(shopper, "haluan puhua ihmiselle"))
+        assert any("jonossa" in text for text in answer), answer
+        assert stack.tracker(shopper)["paused"]
+        tickets[shopper] = agent.ticket_of(shopper)["id"]
+    assert agent.post(tickets[helped], "claim").ok
+    assert agent.post(tickets[helped], "reply", text="Hei! Selvitän asiaa, hetki vain.").ok
 
-    # wait until both conversations' sessions have expired by Rasa's rule: no shopper message
-    # for longer than the expiry (the tracker's timestamps come from this machine's clock)
-    last = max(e["timestamp"] for who in (waiting, control) for e in events(stack, who, "user"))
+    # wait until every session has expired by Rasa's rule: no shopper message for longer than
+    # the expiry (the tracker's timestamps come from this machine's clock)
+    shoppers = (queued, helped, control)
+    last = max(e["timestamp"] for who in shoppers for e in events(stack, who, "user"))
     while (left := last + EXPIRY_MINUTES * 60 + 2 - time.time()) > 0:
         time.sleep(min(left, 5.0))
 
@@ -115,20 +122,25 @@ def test_a_paused_conversation_stays_paused_past_the_session_expiry(stack: Stack
     assert cost.answer["fi"] in texts(stack.send(control, "paljonko toimitus maksaa?"))
     assert len(events(stack, control, "session_started")) == 2
 
-    # the waiting shopper writes after the expiry: still paused, the ticket gets the message
-    assert stack.send(waiting, "onko siellä vielä joku?") == []  # no bot reply
-    assert stack.tracker(waiting)["paused"]
-    wait_for(
-        lambda: agent.detail(ticket["id"])["messages"][-1]["text"] == "onko siellä vielä joku?"
-    )
-    assert agent.ticket_of(waiting)["status"] == "queued"
-    messages = agent.detail(ticket["id"])["messages"]
-    shopper = [m["text"] for m in messages if m["sender"] == "shopper"]
-    assert shopper == ["haluan puhua ihmiselle", "onko siellä vielä joku?"], shopper
+    for shopper, status in ((queued, "queued"), (helped, "active")):
+        # the shopper writes after the expiry: still paused, the ticket gets the message
+        assert stack.send(shopper, "onko siellä vielä joku?") == []  # no bot reply
+        assert stack.tracker(shopper)["paused"]
+        ticket = tickets[shopper]
+        wait_for(
+            lambda ticket=ticket: (
+                agent.detail(ticket)["messages"][-1]["text"] == "onko siellä vielä joku?"
+            )
+        )
+        assert agent.ticket_of(shopper)["status"] == status
+        messages = agent.detail(ticket)["messages"]
+        said = [m["text"] for m in messages if m["sender"] == "shopper"]
+        assert said == ["haluan puhua ihmiselle", "onko siellä vielä joku?"], said
 
-    # the agent answers and hands back; then the bot answers again
-    assert agent.post(ticket["id"], "claim").ok
-    assert agent.post(ticket["id"], "reply", text="Hei, täällä ollaan! Miten voin auttaa?").ok
-    assert agent.post(ticket["id"], "close").ok
-    assert not stack.tracker(waiting)["paused"]
-    assert cost.answer["fi"] in texts(stack.send(waiting, "paljonko toimitus maksaa?"))
+        # the agent answers and hands back; then the bot answers again
+        if status == "queued":
+            assert agent.post(ticket, "claim").ok
+        assert agent.post(ticket, "reply", text="Täällä ollaan! Miten voin auttaa?").ok
+        assert agent.post(ticket, "close").ok
+        assert not stack.tracker(shopper)["paused"]
+        assert cost.answer["fi"] in texts(stack.send(shopper, "paljonko toimitus maksaa?"))
