@@ -126,6 +126,8 @@ def test_a_paused_conversation_stays_paused_past_the_session_expiry(stack: Stack
         # the shopper writes after the expiry: still paused, the ticket gets the message
         assert stack.send(shopper, "onko siellä vielä joku?") == []  # no bot reply
         assert stack.tracker(shopper)["paused"]
+        # the same session: not a new one that the escalation action happened to pause again
+        assert len(events(stack, shopper, "session_started")) == 1
         ticket = tickets[shopper]
         wait_for(
             lambda ticket=ticket: (
