@@ -14,6 +14,12 @@ tracker store (the HTTP API's tracker, the event broker and the agent's transcri
 the slots carry the conversation's state. It also carries each slot's *last* value once, where
 Rasa's ``action_session_start`` copies every ``SlotSet`` of the old session, so a new session's
 first events would grow with the conversation. ``channels.server`` installs it.
+
+It also keeps a conversation paused for a person (queued or with an agent) in its session, however
+long the shopper waits: Rasa would start a new session after ``session_expiration_time`` (60
+minutes) without a shopper message, and a new session forgets the pause, so the bot would answer
+again while the shopper waits for a person. A paused session never expires; once the agent hands
+back, the expiry counts as usual.
 """
 
 from __future__ import annotations
@@ -48,7 +54,8 @@ def last_slot_values(slot_events: list[Any]) -> list[Any]:
 
 
 def install() -> None:
-    """Patch Rasa's session start and expiry check (idempotent)."""
+    """Patch Rasa's session start and expiry check (idempotent): paused sessions never expire,
+    long quiet ones do."""
     from rasa.core.actions.action import ActionSessionStart
     from rasa.core.processor import MessageProcessor
 
@@ -59,6 +66,8 @@ def install() -> None:
 
     @functools.wraps(expired)
     def _has_session_expired(self: Any, tracker: Any) -> bool:
+        if tracker.is_paused():  # waiting for or talking with a person: keep the pause
+            return False
         return bool(expired(self, tracker)) or is_long_and_quiet(tracker)
 
     @functools.wraps(carried)

@@ -9,7 +9,8 @@ not start. This channel reads them itself:
 - ``FACEBOOK_PAGE_ACCESS_TOKEN``: the page token used to send answers;
 - ``FACEBOOK_GRAPH_URL`` (default ``https://graph.facebook.com``) and ``FACEBOOK_GRAPH_VERSION``
   (default ``v19.0``): where the Send API is (tests point it at a local receiver); read by
-  ``handoff.messenger.graph_api_from_env``, as for the handoff service's agent messages.
+  ``handoff.messenger.graph_api_from_env``, as for the handoff service's agent messages;
+- ``FACEBOOK_GRAPH_TIMEOUT`` (default 10): seconds per Send API call of the bot.
 
 Without them the webhook ``/webhooks/facebook/webhook`` still exists but answers 503 with what
 to set. Differences from Rasa's channel (same name ``facebook``, same routes):
@@ -19,23 +20,28 @@ to set. Differences from Rasa's channel (same name ``facebook``, same routes):
   Meta sends it;
 - the bot's buttons become quick replies (``handoff.messenger.quick_reply_message``, shared
   with the handoff service's agent messages), not a button template limited to 3 buttons;
-- every Graph API call has a timeout, failures are logged instead of breaking the turn;
-- every messaging event of a batched webhook is handled, not only the first.
+- every Graph API call is asynchronous (aiohttp) with a timeout, so a slow Graph API delays
+  no other conversation; failures are logged instead of breaking the turn;
+- every messaging event of a batched webhook is handled, not only the first, and each only
+  once: a webhook Meta delivers again (same ``mid``) is answered 200 and skipped
+  (:class:`SeenEvents`, in-process); the ``mid`` becomes the user event's ``message_id``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import os
-from collections.abc import Awaitable, Callable
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-import requests
-from fbmessenger import MessengerClient
+import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.core.channels.facebook import FacebookInput, Messenger, MessengerBot
+from rasa.core.channels.facebook import FacebookInput, Messenger
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -51,14 +57,18 @@ from handoff.messenger import (
 logger = logging.getLogger(__name__)
 
 GRAPH_TIMEOUT = 10.0  # seconds per Graph API call
+SEEN_TTL = 24 * 3600.0  # seconds a handled event's id is remembered (Meta retries for hours)
+SEEN_LIMIT = 50_000  # ids remembered at most (about 10 MB); the oldest are forgotten first
 REQUIRED = ("FACEBOOK_VERIFY_TOKEN", "FACEBOOK_APP_SECRET", "FACEBOOK_PAGE_ACCESS_TOKEN")
 
 
-class GraphClient(MessengerClient):
-    """fbmessenger's client with a configurable Graph URL and a timeout on every call.
+class GraphClient:
+    """An async Send API client: a slow Graph API never holds up Rasa's event loop.
 
-    Errors are logged, never raised: a failed send must not abort the conversation turn
-    (Rasa would not save the tracker).
+    Every call has a timeout (``timeout`` seconds in all) and is tried once, as before; errors
+    are logged, never raised: a failed send must not abort the conversation turn (Rasa would
+    not save the tracker). The HTTP session is created on first use in the running event loop
+    and closed by :meth:`close` (the channel does it when the server stops).
     """
 
     def __init__(
@@ -69,64 +79,107 @@ class GraphClient(MessengerClient):
         app_secret: str | None = None,
         timeout: float = GRAPH_TIMEOUT,
     ) -> None:
-        super().__init__(page_access_token, app_secret=app_secret)
+        self.page_access_token = page_access_token
         self.graph_url = f"{graph_url.rstrip('/')}/{graph_version}"
         self.timeout = timeout
+        self.params = {"access_token": page_access_token}
+        if app_secret:  # what pages with "Require App Secret" need
+            self.params["appsecret_proof"] = hmac.new(
+                app_secret.encode(), page_access_token.encode(), hashlib.sha256
+            ).hexdigest()
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def send(  # type: ignore[override]
+    async def send(
         self,
         payload: Any,
         recipient_id: str,
         messaging_type: str = "RESPONSE",
         notification_type: str = "REGULAR",
-        timeout: float | None = None,
         tag: str | None = None,
     ) -> dict[str, Any]:
         """Send a message; returns the Graph API's answer (``{}`` when it failed)."""
-        return self._checked(
-            "message",
-            lambda: super(GraphClient, self).send(
-                payload,
-                recipient_id,
-                messaging_type,
-                notification_type,
-                timeout=timeout or self.timeout,
-                tag=tag,
-            ),
-        )
+        body: dict[str, Any] = {
+            "messaging_type": messaging_type,
+            "notification_type": notification_type,
+            "recipient": {"id": recipient_id},
+            "message": payload,
+        }
+        if tag:
+            body["tag"] = tag
+        return await self._post("message", body)
 
-    def send_action(  # type: ignore[override]
-        self, sender_action: Any, recipient_id: str, timeout: float | None = None
-    ) -> dict[str, Any]:
+    async def send_action(self, sender_action: str, recipient_id: str) -> dict[str, Any]:
         """Send a sender action (typing, seen); returns the answer (``{}`` when it failed)."""
-        return self._checked(
-            "sender action",
-            lambda: super(GraphClient, self).send_action(
-                sender_action, recipient_id, timeout=timeout or self.timeout
-            ),
-        )
+        body = {"recipient": {"id": recipient_id}, "sender_action": sender_action}
+        return await self._post("sender action", body)
 
-    def _checked(self, what: str, call: Callable[[], Any]) -> dict[str, Any]:
+    async def close(self) -> None:
+        """Close the HTTP session (its connections)."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            self._loop = loop
+        return self._session
+
+    async def _post(self, what: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            answer = call()
-        except (requests.RequestException, ValueError) as exc:
-            text = str(exc).replace(self.page_access_token, "***")
+            async with self._http().post(
+                f"{self.graph_url}/me/messages", params=self.params, json=body
+            ) as answer:
+                result = await answer.json(content_type=None)
+        except asyncio.TimeoutError:
+            logger.warning("Messenger: sending a %s failed: no answer in %g s", what, self.timeout)
+            return {}
+        except (aiohttp.ClientError, ValueError) as exc:
+            text = (str(exc) or type(exc).__name__).replace(self.page_access_token, "***")
             logger.warning("Messenger: sending a %s failed: %s", what, text)
             return {}
-        if isinstance(answer, dict) and answer.get("error"):
-            logger.warning("Messenger: the Send API refused a %s: %s", what, answer["error"])
+        if isinstance(result, dict) and result.get("error"):
+            logger.warning("Messenger: the Send API refused a %s: %s", what, result["error"])
             return {}
-        return dict(answer) if isinstance(answer, dict) else {}
+        return dict(result) if isinstance(result, dict) else {}
 
 
-class QuickReplyMessengerBot(MessengerBot):
-    """Rasa's Messenger output with the bot's buttons as quick replies."""
+class QuickReplyMessengerBot(OutputChannel):
+    """Rasa's Messenger output (``MessengerBot``), awaiting :class:`GraphClient`, with the bot's
+    buttons as quick replies."""
+
+    @classmethod
+    def name(cls) -> str:
+        """The channel's name, as Rasa's."""
+        return "facebook"
+
+    def __init__(self, messenger_client: GraphClient) -> None:
+        super().__init__()
+        self.messenger_client = messenger_client
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Text, one Messenger message per paragraph (as Rasa's channel)."""
+        for part in text.strip().split("\n\n"):
+            await self.messenger_client.send({"text": part}, recipient_id, "RESPONSE")
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        """An image by its URL."""
+        payload = {"attachment": {"type": "image", "payload": {"url": image}}}
+        await self.messenger_client.send(payload, recipient_id, "RESPONSE")
+
+    async def send_action(self, recipient_id: str, sender_action: str) -> None:
+        """A sender action (``typing_on``, ``mark_seen`` ...)."""
+        await self.messenger_client.send_action(sender_action, recipient_id)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         """Buttons (clarification choices, yes/no, talk to a person) as quick replies."""
-        self.messenger_client.send(quick_reply_message(text, buttons), recipient_id, "RESPONSE")
+        await self.messenger_client.send(
+            quick_reply_message(text, buttons), recipient_id, "RESPONSE"
+        )
 
     async def send_quick_replies(
         self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
@@ -134,36 +187,124 @@ class QuickReplyMessengerBot(MessengerBot):
         """Quick replies, with titles Messenger can show."""
         await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
 
+    async def send_elements(
+        self, recipient_id: str, elements: Iterable[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """A generic template (as Rasa's channel)."""
+        elements = list(elements)
+        for element in elements:
+            for button in element.get("buttons") or []:
+                button.setdefault("type", "postback")
+        payload = {
+            "attachment": {
+                "type": "template",
+                "payload": {"template_type": "generic", "elements": elements},
+            }
+        }
+        await self.messenger_client.send(payload, recipient_id, "RESPONSE")
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: list[Any] | dict[str, Any], **kwargs: Any
+    ) -> None:
+        """A custom payload, sent as it is (a ``sender.id`` in it picks the recipient)."""
+        messages = json_message if isinstance(json_message, list) else [json_message]
+        for message in messages:
+            if isinstance(message, dict) and "sender" in message:
+                recipient_id = message.pop("sender", {}).pop("id", recipient_id)
+                break
+        await self.messenger_client.send(json_message, recipient_id, "RESPONSE")
+
+
+class SeenEvents:
+    """Ids of the webhook events handled lately (bounded, expiring), to skip Meta's retries.
+
+    Meta delivers a webhook again when it got no 200 in time (e.g. while the first delivery
+    is still being handled). In-process: one Rasa server; see docs/messenger.md for several.
+    """
+
+    def __init__(self, ttl: float = SEEN_TTL, limit: int = SEEN_LIMIT) -> None:
+        self.ttl = ttl
+        self.limit = limit
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, key: str, now: float | None = None) -> bool:
+        """Whether ``key`` is new (then it is remembered); ``False`` for a repeat."""
+        now = time.monotonic() if now is None else now
+        while self._seen:  # forget what expired, oldest first
+            oldest, at = next(iter(self._seen.items()))
+            if now - at < self.ttl and len(self._seen) < self.limit:
+                break
+            del self._seen[oldest]
+        if key in self._seen:
+            return False
+        self._seen[key] = now
+        return True
+
+
+def event_id(event: dict[str, Any]) -> str | None:
+    """What identifies a messaging event across Meta's retries.
+
+    Messages (quick-reply taps too) carry ``message.mid``, postbacks ``postback.mid``; for an
+    event without one, the sender, the kind and Meta's timestamp (milliseconds).
+    """
+    for kind in ("message", "postback"):
+        part = event.get(kind)
+        if isinstance(part, dict):
+            if part.get("mid"):
+                return f"mid:{part['mid']}"
+            sender = (event.get("sender") or {}).get("id")
+            if sender and event.get("timestamp"):
+                return f"{kind}:{sender}:{event['timestamp']}"
+    return None
+
 
 class MessengerEvents(Messenger):
     """Parses webhook events (Rasa's parsing) and answers through :class:`GraphClient`."""
 
     def __init__(
-        self, client: GraphClient, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self,
+        client: GraphClient,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        seen: SeenEvents | None = None,
     ) -> None:
         self.on_new_message = on_new_message
-        self.client = client
+        self.client = client  # type: ignore[assignment]
+        self.seen = seen if seen is not None else SeenEvents()
         self.last_message: dict[str, Any] = {}
 
     async def handle(self, payload: dict[str, Any], metadata: dict[str, Any] | None) -> None:
-        """Handle every messaging event of the webhook (Meta may batch several)."""
+        """Handle every messaging event of the webhook (Meta may batch several), each once."""
         for entry in payload.get("entry") or []:
             for event in entry.get("messaging") or []:
-                self.last_message = event
                 message = event.get("message")
                 if message and not message.get("is_echo"):
-                    await self.message(event, metadata)
+                    handler = self.message
                 elif event.get("postback"):
-                    await self.postback(event, metadata)
+                    handler = self.postback
+                else:
+                    continue
+                key = event_id(event)
+                if key is not None and not self.seen.first_time(key):
+                    logger.info("Messenger: skipped a repeated delivery of %s", key)
+                    continue
+                self.last_message = event
+                await handler(event, metadata)
 
     async def _handle_user_message(
         self, text: str, sender_id: str, metadata: dict[str, Any] | None
     ) -> None:
         """Pass the text (or quick-reply payload) on to Rasa; answers go out as they come."""
-        out_channel = QuickReplyMessengerBot(self.client)
+        out_channel = QuickReplyMessengerBot(self.client)  # type: ignore[arg-type]
         await out_channel.send_action(sender_id, sender_action="mark_seen")
+        event = self.last_message
+        mid = (event.get("message") or event.get("postback") or {}).get("mid")
         user_message = UserMessage(
-            shopper_text(text), out_channel, sender_id, input_channel=self.name(), metadata=metadata
+            shopper_text(text),
+            out_channel,
+            sender_id,
+            input_channel=self.name(),
+            message_id=str(mid) if mid else None,  # the tracker's user event keeps Meta's id
+            metadata=metadata,
         )
         await out_channel.send_action(sender_id, sender_action="typing_on")
         try:
@@ -172,6 +313,26 @@ class MessengerEvents(Messenger):
             logger.exception("Messenger: handling a message from %s failed", sender_id)
         finally:
             await out_channel.send_action(sender_id, sender_action="typing_off")
+
+
+def graph_timeout_from_env() -> float:
+    """``FACEBOOK_GRAPH_TIMEOUT`` (seconds per Graph API call), or :data:`GRAPH_TIMEOUT`."""
+    value = os.environ.get("FACEBOOK_GRAPH_TIMEOUT", "").strip()
+    if not value:
+        return GRAPH_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 300:
+        logger.warning(
+            "Messenger: FACEBOOK_GRAPH_TIMEOUT=%r is not a number of seconds between 0 and 300; "
+            "using %.0f",
+            value,
+            GRAPH_TIMEOUT,
+        )
+        return GRAPH_TIMEOUT
+    return seconds
 
 
 class MessengerInput(FacebookInput):
@@ -192,6 +353,7 @@ class MessengerInput(FacebookInput):
             os.environ.get("FACEBOOK_PAGE_ACCESS_TOKEN", ""),
             graph_url=graph_url,
             graph_version=graph_version,
+            graph_timeout=graph_timeout_from_env(),
         )
 
     def __init__(
@@ -201,10 +363,14 @@ class MessengerInput(FacebookInput):
         fb_access_token: str,
         graph_url: str = DEFAULT_GRAPH_URL,
         graph_version: str = DEFAULT_GRAPH_VERSION,
+        graph_timeout: float = GRAPH_TIMEOUT,
     ) -> None:
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.graph_url = graph_url
         self.graph_version = graph_version
+        self.graph_timeout = graph_timeout
+        self.seen = SeenEvents()
+        self._client: GraphClient | None = None
         values = dict(zip(REQUIRED, (fb_verify, fb_secret, fb_access_token), strict=True))
         self.missing = [name for name, value in values.items() if not value]
         if len(self.missing) == len(REQUIRED):
@@ -225,13 +391,16 @@ class MessengerInput(FacebookInput):
         )
 
     def client(self) -> GraphClient:
-        """A Send API client for the configured page."""
-        return GraphClient(
-            self.fb_access_token,
-            graph_url=self.graph_url,
-            graph_version=self.graph_version,
-            app_secret=self.fb_secret or None,
-        )
+        """The Send API client for the configured page (one, so its connections are reused)."""
+        if self._client is None:
+            self._client = GraphClient(
+                self.fb_access_token,
+                graph_url=self.graph_url,
+                graph_version=self.graph_version,
+                app_secret=self.fb_secret or None,
+                timeout=self.graph_timeout,
+            )
+        return self._client
 
     def signed(self, body: bytes, headers: Any) -> bool:
         """Whether the body carries a valid ``X-Hub-Signature`` (sha1, always sent by Meta) and,
@@ -254,6 +423,11 @@ class MessengerInput(FacebookInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """``GET /`` health, ``GET /webhook`` verification, ``POST /webhook`` messages."""
         webhook_bp = Blueprint("faqbot_messenger", __name__)
+
+        @webhook_bp.listener("after_server_stop")
+        async def close_client(*_args: Any) -> None:
+            if self._client is not None:
+                await self._client.close()
 
         def not_configured() -> HTTPResponse:
             return response.text(self.not_configured_message(), status=503)
@@ -295,7 +469,7 @@ class MessengerInput(FacebookInput):
                 return response.text("the body must be a JSON object", status=400)
             if payload.get("object") != "page":
                 return response.text("ignored: not a page event")
-            events = MessengerEvents(self.client(), on_new_message)
+            events = MessengerEvents(self.client(), on_new_message, self.seen)
             await events.handle(payload, self.get_metadata(request))
             return response.text("success")
 

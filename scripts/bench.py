@@ -8,6 +8,10 @@ another shopper's huge message is being processed (both over REST at the same mo
 ``bench.py privacy [--conversations 20000]``: ``faqbot privacy forget`` by email (a scan of every
 conversation) and by sender, and ``purge``, on a tracker of that many 20-event conversations
 and one ticket per ten conversations (SQLite).
+
+``bench.py messenger-slow [--graph-delay 2] [--rounds 5]``: how long a web chat question waits
+while a Messenger shopper's turn waits for a slow Graph API (a local stand-in answering every
+Send API call after ``--graph-delay`` seconds).
 """
 
 from __future__ import annotations
@@ -69,6 +73,9 @@ def main() -> int:
     long_message = commands.add_parser("long-message", help="a huge message vs a normal one")
     long_message.add_argument("--chars", type=int, default=200_000, help="its length")
     long_message.add_argument("--rounds", type=int, default=5, help="times to measure")
+    slow = commands.add_parser("messenger-slow", help="a web chat question vs a slow Graph API")
+    slow.add_argument("--graph-delay", type=float, default=2.0, help="seconds per Send API call")
+    slow.add_argument("--rounds", type=int, default=5, help="times to measure")
     load = commands.add_parser("load", help="concurrent REST shoppers against the whole stack")
     load.add_argument("--shoppers", default="1,10,20,50", help="concurrency levels")
     load.add_argument("--turns", type=int, default=10, help="messages per shopper")
@@ -84,6 +91,9 @@ def main() -> int:
         return 0
     if args.command == "load":
         return bench_load_command(args)
+    if args.command == "messenger-slow":
+        bench_messenger_slow(args.graph_delay, args.rounds)
+        return 0
     if args.command == "long-message":
         with running_stack() as stack:
             bench_long_message(stack, args.chars, args.rounds)
@@ -246,6 +256,73 @@ def bench_long_message(stack: Stack, chars: int, rounds: int) -> None:
     print(f"normal question, huge one at once {percentiles(waited)}")
     print(f"the huge message ({chars} chars)  {percentiles(huge_took)}")
     print(f"delay caused (median)             {delay * 1000:7.1f} ms")
+
+
+def bench_messenger_slow(graph_delay: float, rounds: int) -> None:
+    """A web chat question's latency alone, and while a Messenger turn waits on the Graph API."""
+    import hashlib
+    import hmac
+    import json
+    import os
+    import urllib.request
+
+    from tests.graph_api import GraphApi, Reply
+
+    graph = GraphApi(default=Reply(delay=graph_delay))
+    secret = uuid.uuid4().hex
+    os.environ.update(  # the stack's processes inherit them
+        FACEBOOK_VERIFY_TOKEN=uuid.uuid4().hex,
+        FACEBOOK_APP_SECRET=secret,
+        FACEBOOK_PAGE_ACCESS_TOKEN=uuid.uuid4().hex,
+        FACEBOOK_GRAPH_URL=graph.url,
+        FACEBOOK_GRAPH_TIMEOUT=str(graph_delay * 2 + 10),
+    )
+    question = "paljonko toimitus maksaa?"
+
+    def messenger_turn(stack: Stack) -> None:
+        now = int(time.time() * 1000)
+        event = {
+            "sender": {"id": uuid.uuid4().hex[:16]},
+            "recipient": {"id": "1"},
+            "timestamp": now,
+            "message": {"mid": f"m_{uuid.uuid4().hex}", "text": question},
+        }
+        body = json.dumps({"object": "page", "entry": [{"id": "1", "messaging": [event]}]})
+        signature = hmac.new(secret.encode(), body.encode(), hashlib.sha1).hexdigest()
+        request = urllib.request.Request(
+            f"{stack.rasa_url}/webhooks/facebook/webhook",
+            data=body.encode(),
+            headers={"Content-Type": "application/json", "X-Hub-Signature": f"sha1={signature}"},
+        )
+        with urllib.request.urlopen(request, timeout=600) as answer:
+            answer.read()
+
+    try:
+        with running_stack() as stack:
+            for _ in range(3):  # warm-up
+                stack.send(f"warm-{uuid.uuid4().hex[:8]}", question)
+            alone, waited, turns = [], [], []
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                stack.send(f"alone-{uuid.uuid4().hex[:8]}", question)
+                alone.append(time.perf_counter() - t0)
+                graph.drain()
+                t0 = time.perf_counter()
+                sender = threading.Thread(target=messenger_turn, args=(stack,))
+                sender.start()
+                graph.take(1, timeout=120)  # the Messenger turn is waiting for the Graph API
+                t1 = time.perf_counter()
+                stack.send(f"web-{uuid.uuid4().hex[:8]}", question, timeout=600)
+                waited.append(time.perf_counter() - t1)
+                sender.join()
+                turns.append(time.perf_counter() - t0)
+    finally:
+        graph.close()
+    delay = statistics.median(waited) - statistics.median(alone)
+    print(f"web chat question alone             {percentiles(alone)}   ({rounds} rounds)")
+    print(f"the same, during a Messenger turn   {percentiles(waited)}")
+    print(f"the Messenger turn ({graph_delay:g} s per call)  {percentiles(turns)}")
+    print(f"delay caused (median)               {delay * 1000:7.1f} ms")
 
 
 def bench_handoff(stack: Stack, chats: int) -> None:

@@ -108,6 +108,8 @@ class Stack:
     # FAQBOT_DATABASE_URL of the tickets (default: handoff.yml's, a SQLite file in .faqbot/)
     database_url: str | None = None
     handoff_config: Path | None = None
+    # the Rasa model archive (default: the one `make setup` trained, see rasa_model())
+    model: Path | None = None
     services: list[Service] = field(default_factory=list)
 
     @property
@@ -186,7 +188,7 @@ class Stack:
                 "channels.server",
                 "run",
                 "--model",
-                str(rasa_model()),
+                str(self.model or rasa_model()),
                 "--enable-api",
                 "--auth-token",
                 self.token,

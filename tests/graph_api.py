@@ -1,16 +1,20 @@
 """A local HTTP server standing in for Facebook's Graph API (the Send API), for tests.
 
 It records every request (path, query, JSON body) and answers with scripted replies; the
-default answer is what the Send API returns for a delivered message.
+default answer is what the Send API returns for a delivered message. :meth:`GraphApi.hold`
+keeps a request unanswered until the test releases it.
 """
 
 from __future__ import annotations
 
 import json
 import queue
+import select
+import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -35,14 +39,56 @@ class Reply:
     delay: float = 0.0
 
 
-class GraphApi:
-    """Records Send API requests; ``script`` sets the answers of the next requests."""
+class Hold:
+    """A request the Graph API keeps unanswered until :meth:`release` (:meth:`GraphApi.hold`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, matches: Callable[[dict[str, Any]], bool]) -> None:
+        self.matches = matches
+        self.released = threading.Event()
+        self._arrived = threading.Event()
+        self._request: Received | None = None
+        self._connection: socket.socket | None = None
+
+    def held(self, request: Received, connection: socket.socket) -> None:
+        """Called by the server: ``request`` arrived on ``connection`` and is now held."""
+        self._request, self._connection = request, connection
+        self._arrived.set()
+
+    def wait(self, timeout: float = 60.0) -> Received:
+        """The held request, once it has arrived."""
+        if not self._arrived.wait(timeout) or self._request is None:
+            raise AssertionError(f"no request to hold arrived within {timeout} s")
+        return self._request
+
+    def client_waiting(self) -> bool:
+        """Whether the client still waits for the answer (has not closed the connection,
+        as a client does when it gives up, e.g. on its timeout)."""
+        connection = self._connection
+        if connection is None or self.released.is_set():
+            return False
+        try:
+            readable, _, _ = select.select([connection], [], [], 0)
+            return not readable or connection.recv(1, socket.MSG_PEEK) != b""
+        except OSError:
+            return False
+
+    def release(self) -> None:
+        """Answer the held request (as scripted, by default 200)."""
+        self.released.set()
+
+
+class GraphApi:
+    """Records Send API requests; ``script`` sets the answers of the next requests, ``default``
+    the answer of every other one."""
+
+    def __init__(self, default: Reply = Reply()) -> None:
+        self.default = default
         self.received: queue.Queue[Received] = queue.Queue()
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
+        self._holds: list[Hold] = []  # waiting for their request
+        self._every_hold: list[Hold] = []
         self._count = 0
         outer = self
 
@@ -51,7 +97,13 @@ class GraphApi:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 parts = urlsplit(self.path)
                 body = json.loads(raw) if raw else {}
-                outer.received.put(Received(parts.path, dict(parse_qsl(parts.query)), body))
+                request = Received(parts.path, dict(parse_qsl(parts.query)), body)
+                hold = outer._take_hold(body)
+                if hold is not None:
+                    hold.held(request, self.connection)
+                outer.received.put(request)
+                if hold is not None:
+                    hold.released.wait()
                 reply = outer._next_reply()
                 if reply.delay:
                     outer._closing.wait(reply.delay)
@@ -84,13 +136,29 @@ class GraphApi:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def script(self, *replies: Reply) -> None:
-        """Answer the next requests with ``replies``, in order (then 200 again)."""
+        """Answer the next requests with ``replies``, in order (then ``default`` again)."""
         with self._lock:
             self._replies.extend(replies)
 
+    def hold(self, matches: Callable[[dict[str, Any]], bool] = lambda body: True) -> Hold:
+        """Keep the next request whose JSON body ``matches`` unanswered until released."""
+        hold = Hold(matches)
+        with self._lock:
+            self._holds.append(hold)
+            self._every_hold.append(hold)
+        return hold
+
+    def _take_hold(self, body: dict[str, Any]) -> Hold | None:
+        with self._lock:
+            for hold in self._holds:
+                if hold.matches(body):
+                    self._holds.remove(hold)
+                    return hold
+        return None
+
     def _next_reply(self) -> Reply:
         with self._lock:
-            return self._replies.popleft() if self._replies else Reply()
+            return self._replies.popleft() if self._replies else self.default
 
     def _next_id(self) -> int:
         with self._lock:
@@ -139,7 +207,10 @@ class GraphApi:
                 return drained
 
     def close(self) -> None:
-        """Release delayed answers and stop the server."""
+        """Release delayed and held answers and stop the server."""
         self._closing.set()
+        with self._lock:
+            for hold in self._every_hold:
+                hold.release()
         self.server.shutdown()
         self.server.server_close()

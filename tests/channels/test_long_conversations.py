@@ -48,6 +48,11 @@ processor.domain = domain
 
 LISTEN = ActionExecuted("action_listen")
 
+def aged(events, seconds):  # as if they happened ``seconds`` ago
+    for event in events:
+        event.timestamp -= seconds
+    return events
+
 def verdicts():
     long = turns(40)
     shapes = {
@@ -56,6 +61,8 @@ def verdicts():
         "long_in_form": long[:-1] + [ActiveLoop("order_status_form"), LISTEN],
         "long_paused": long[:-1] + [ConversationPaused(), LISTEN],
         "long_mid_turn": long[:-1],
+        "old": aged(turns(3), 2 * 3600),
+        "old_paused": aged(turns(3)[:-1] + [ConversationPaused(), LISTEN], 2 * 3600),
     }
     expired = MessageProcessor._has_session_expired
     return {name: expired(processor, tracker(events)) for name, events in shapes.items()}
@@ -73,7 +80,7 @@ print(json.dumps({"before": before, "after": after}))
 """
 
 
-def test_only_a_long_quiet_session_starts_anew_and_each_slot_is_carried_once() -> None:
+def test_a_long_quiet_or_an_expired_unpaused_session_starts_anew_slots_carried_once() -> None:
     result = subprocess.run(
         [str(RASA_PYTHON), "-c", _RUN],
         cwd=ROOT,
@@ -85,13 +92,16 @@ def test_only_a_long_quiet_session_starts_anew_and_each_slot_is_carried_once() -
     )
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     before, after = figures["before"], figures["after"]
-    assert not any(before["expired"].values())  # plain Rasa: only the 60 minutes count
+    # plain Rasa: only the 60 minutes count, paused or not
+    assert [name for name, expired in before["expired"].items() if expired] == ["old", "old_paused"]
     assert after["expired"] == {
         "short": False,
         "long": True,
         "long_in_form": False,
         "long_paused": False,
         "long_mid_turn": False,
+        "old": True,
+        "old_paused": False,  # a shopper waiting for a person over the expiry stays paused
     }
     assert len(before["carried"]) == 80  # every SlotSet of the old session
     assert after["carried"] == [["language", "fi"], ["not_helped", 1]]  # the last turn's values

@@ -41,12 +41,17 @@ def write_handoff_config(path: Path, **changes: Any) -> None:
 
 
 def start_handoff_stack(
-    state: Path, config: Path | None = None, agent: str = AGENT, database_url: str | None = None
+    state: Path,
+    config: Path | None = None,
+    agent: str = AGENT,
+    database_url: str | None = None,
+    model: Path | None = None,
 ) -> Stack:
     """Rasa, actions and handoff on free ports in ``state``, with ``agent`` able to log in.
 
-    The tickets go to ``database_url`` (default: a SQLite file in ``state``). The children
-    inherit the current environment (set FACEBOOK_* etc. before calling).
+    The tickets go to ``database_url`` (default: a SQLite file in ``state``); Rasa runs
+    ``model`` (default: the trained one). The children inherit the current environment (set
+    FACEBOOK_* etc. before calling).
     """
     if config is None:
         config = state / "handoff.yml"
@@ -60,6 +65,7 @@ def start_handoff_stack(
         handoff_port=free_port(),
         database_url=database_url or f"sqlite:///{state / 'handoff.db'}",
         handoff_config=config,
+        model=model,
     )
     subprocess.run(
         [str(ROOT / ".venv/bin/faqbot"), "agent", "add", agent, "--password-stdin"],

@@ -16,6 +16,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, graph: GraphApi) -> Iterator
         env.setenv("FACEBOOK_PAGE_ACCESS_TOKEN", PAGE_TOKEN)
         env.setenv("FACEBOOK_GRAPH_URL", graph.url)
         env.delenv("FACEBOOK_GRAPH_VERSION", raising=False)
+        # longer than any turn takes here: a held request is given up only when released
+        env.setenv("FACEBOOK_GRAPH_TIMEOUT", "120")
         running = start_handoff_stack(tmp_path_factory.mktemp("stack"))
     yield running
     running.stop()
@@ -93,6 +96,20 @@ def webhook_body(psid: str, text: str, quick_reply: str | None = None) -> bytes:
         ],
     }
     return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+def postback_body(psid: str, title: str, payload: str) -> bytes:
+    """A ``messaging_postbacks`` webhook (a tap on a button of the page's own, e.g. *Get
+    started*), without a ``mid`` as older Graph API versions send it."""
+    now = int(time.time() * 1000)
+    event = {
+        "sender": {"id": psid},
+        "recipient": {"id": PAGE_ID},
+        "timestamp": now,
+        "postback": {"title": title, "payload": payload},
+    }
+    body = {"object": "page", "entry": [{"id": PAGE_ID, "time": now, "messaging": [event]}]}
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
 def signature(body: bytes, secret: str = APP_SECRET) -> str:
@@ -269,6 +286,82 @@ def test_handoff_over_messenger(stack: Stack, graph: GraphApi, faq: Faq) -> None
     entry = faq.get("delivery_cost")
     assert entry is not None
     assert entry.answer["fi"] in texts(say(stack, graph, psid, "paljonko toimitus maksaa?"))
+
+
+def test_a_held_send_api_request_does_not_hold_up_other_shoppers(
+    stack: Stack, graph: GraphApi, faq: Faq
+) -> None:
+    """The Graph API keeps the bot's answer to a Messenger shopper unanswered; meanwhile a web
+    chat shopper still gets an answer, while Rasa is still waiting for the Graph API."""
+    psid = new_psid()
+    hold = graph.hold(lambda body: body.get("recipient") == {"id": psid} and "message" in body)
+    entry, other_entry = faq.get("delivery_cost"), faq.get("delivery_time")
+    assert entry is not None and other_entry is not None
+    with ThreadPoolExecutor(1) as pool:
+        webhook = pool.submit(post, stack, webhook_body(psid, "paljonko toimitus maksaa?"))
+        try:
+            held = hold.wait(timeout=120)
+            assert held.body["message"]["text"] == entry.answer["fi"]
+            replies = stack.send(f"web-{uuid.uuid4().hex}", "how long does delivery take?", 120)
+            assert other_entry.answer["en"] in [r.get("text") for r in replies], replies
+            # the positive signal: that answer came while Rasa still waited for the Graph API
+            # (a blocking call would have given up, closing the connection, before it came)
+            assert hold.client_waiting(), "Rasa gave up on the Send API before answering"
+        finally:
+            hold.release()
+        assert webhook.result(timeout=120).status_code == 200
+    assert entry.answer["fi"] in texts(sent_messages(graph, psid))
+
+
+def test_a_webhook_delivered_again_is_handled_once(stack: Stack, graph: GraphApi, faq: Faq) -> None:
+    """Meta delivers a webhook again when it got no 200 in time: one turn, one answer."""
+    psid = new_psid()
+    body = webhook_body(psid, "paljonko toimitus maksaa?")
+    for _ in range(2):  # the webhook answers once the message is handled (or skipped)
+        answer = post(stack, body)
+        assert answer.status_code == 200, answer.text
+    entry, other_entry = faq.get("delivery_cost"), faq.get("delivery_time")
+    assert entry is not None and other_entry is not None
+    # the next message is answered: everything before it is done
+    later = texts(say(stack, graph, psid, "how long does delivery take?"))
+    assert later.count(entry.answer["fi"]) == 1, later
+    assert other_entry.answer["en"] in later, later
+    users = events_of(stack, psid, "user")
+    assert [e["text"] for e in users] == [
+        "paljonko toimitus maksaa?",
+        "how long does delivery take?",
+    ]
+    mid = json.loads(body)["entry"][0]["messaging"][0]["message"]["mid"]
+    assert users[0]["message_id"] == mid
+
+    # a postback without a mid: told apart by sender, kind and Meta's timestamp
+    tap = postback_body(psid, "Palautukset", "miten palautan tuotteen?")
+    for _ in range(2):
+        assert post(stack, tap).status_code == 200
+    assert [e["text"] for e in events_of(stack, psid, "user")][2:] == ["miten palautan tuotteen?"]
+
+
+def test_a_webhook_delivered_again_while_the_first_is_handled_is_skipped(
+    stack: Stack, graph: GraphApi, faq: Faq
+) -> None:
+    """Meta's retry comes while the first delivery still waits for the Send API."""
+    psid = new_psid()
+    hold = graph.hold(lambda body: body.get("recipient") == {"id": psid} and "message" in body)
+    body = webhook_body(psid, "paljonko toimitus maksaa?")
+    entry = faq.get("delivery_cost")
+    assert entry is not None
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(post, stack, body)
+        try:
+            hold.wait(timeout=120)
+            again = post(stack, body)  # handled again, it would wait for the first turn
+            assert again.status_code == 200, again.text
+            assert hold.client_waiting()  # answered while the first delivery still waits
+        finally:
+            hold.release()
+        assert first.result(timeout=120).status_code == 200
+    assert texts(sent_messages(graph, psid)).count(entry.answer["fi"]) == 1
+    assert [e["text"] for e in events_of(stack, psid, "user")] == ["paljonko toimitus maksaa?"]
 
 
 def test_without_settings_the_webhook_says_what_to_set(tmp_path: Path) -> None:
