@@ -111,7 +111,7 @@ class NativeEncoder:
         return self._name
 
     def encode(self, texts: list[str]) -> NDArray[np.float32]:
-        """Embed texts, normalised (several texts run in parallel on the engine's threads)."""
+        """Embed texts, normalised, in one call of the engine."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.asarray(self._engine.query(list(texts)), dtype=np.float32)
