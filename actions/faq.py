@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import escalate
 from actions.replies import reply_with_entry
-from actions.runtime import conversation_language, get_service
+from actions.runtime import conversation_language, embedding, get_service
 from actions.texts import say, text
 from bot.conversation import (
     AWAITING_OFFER_HUMAN,
@@ -46,7 +45,7 @@ async def answer_faq(
     if asks_for_human(message):  # an explicit request for a person beats any FAQ match
         return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
     if reply is None:
-        reply = await asyncio.to_thread(service.answer, message, lang)
+        reply = await embedding(service.answer, message, lang)
     events: list[EventType] = [
         SlotSet(
             SLOT_FAQ_CANDIDATES,

@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.faq import answer_faq
 from actions.handoff import escalate
 from actions.language_first import LanguageFirstAction
-from actions.runtime import conversation_language, get_service, get_shop
+from actions.runtime import conversation_language, embedding, get_service, get_shop
 from actions.shop_stock import reply_with_stock, shop_down
 from bot.conversation import REASON_EXPLICIT_REQUEST
 from bot.errors import ShopError, ShopUnavailable
@@ -121,14 +121,14 @@ async def answerable_elsewhere(message: str, lang: str, faq: bool = True) -> str
     ``live_order`` entry), ``"stock"`` when product search finds it clearly (one product, or
     products and a size or colour), else None."""
     if faq:
-        reply: Reply = await asyncio.to_thread(get_service().answer, message, lang)
+        reply: Reply = await embedding(get_service().answer, message, lang)
         if reply.decision.kind == "answer":
             entry = get_service().faq.get(reply.decision.offered[0])
             if entry is not None and not entry.live_order:
                 return "faq"
     try:
         shop = get_shop()
-        found = await asyncio.to_thread(shop.search, message, lang)
+        found = await embedding(shop.search, message, lang)
         if found.decision == "one" or (found.decision != "none" and shop.wish(message)):
             return "stock"
     except (ShopError, ShopUnavailable):
@@ -151,14 +151,14 @@ async def answer_shop_question(
     message = tracker.latest_message.get("text") or ""
     if asks_for_human(message):  # an explicit request for a person beats any match
         return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
-    reply = await asyncio.to_thread(get_service().answer, message, lang)
+    reply = await embedding(get_service().answer, message, lang)
     kind = reply.decision.kind
     if kind == "answer" and not stock_first:
         return await answer_faq(dispatcher, tracker, domain, lang, reply)
     stock = stock_first  # whether the shopper is getting a stock answer
     try:
         shop = get_shop()
-        found = await asyncio.to_thread(shop.search, message, lang)
+        found = await embedding(shop.search, message, lang)
         wish = await asyncio.to_thread(shop.wish, message)
         # a product found beats the FAQ's buttons or fallback when the message reads like a
         # stock question: Rasa said so, it names a size, colour or store, or it names one

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from rasa_sdk import Tracker
 
@@ -13,6 +15,7 @@ from bot.faq.service import FaqService
 from bot.faq.settings import load_settings
 from bot.reloading import LastGood, file_stamp
 from bot.shop.service import ShopService
+from bot.workers import WorkerPool, default_workers
 from handoff.config import HandoffSettings, handoff_config_path, load_handoff_settings
 from handoff.desk import HandoffDesk
 from handoff.errors import HandoffError
@@ -25,6 +28,17 @@ _desk: HandoffDesk | None = None
 _shop: ShopService | None = None
 _desk_settings: LastGood[HandoffSettings] | None = None
 _lock = threading.Lock()
+# every call that embeds text (FAQ answers, product search) runs here, not in asyncio's
+# default executor: a burst of questions queues without starving the other actions' threads
+_embedding_pool = WorkerPool(default_workers(), "embed")
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def embedding(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run ``fn``, a call that embeds text, in the action server's embedding pool."""
+    return await _embedding_pool.run(fn, *args, **kwargs)
 
 
 def _warm_faq() -> FaqService:

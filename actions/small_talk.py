@@ -10,7 +10,6 @@ asked is still the answer to that question.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -20,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.faq import answer_faq
 from actions.language_first import LanguageFirstAction
 from actions.routing import answer_shop_question, answerable_elsewhere
-from actions.runtime import conversation_language, get_service
+from actions.runtime import conversation_language, embedding, get_service
 from actions.satisfaction import ActionAskSatisfaction
 from actions.texts import say
 from actions.yes_no import ActionReplyYesNo
@@ -47,7 +46,7 @@ async def _asks_something_new(text: str, lang: str) -> bool:
     rest = beyond_yes_or_no(text)
     if len(rest.split()) < 3:  # "not really", "ei oikeastaan" answer the question asked
         return False
-    reply = await asyncio.to_thread(get_service().answer, rest, lang)
+    reply = await embedding(get_service().answer, rest, lang)
     return reply.decision.kind != "fallback"
 
 
@@ -67,7 +66,7 @@ class ActionSmallTalk(LanguageFirstAction):
             if await _asks_something_new(text, lang):  # "no, and how much is delivery?"
                 return await answer_shop_question(dispatcher, tracker, domain, lang)
             return await ActionReplyYesNo().run(dispatcher, tracker, domain)
-        reply = await asyncio.to_thread(get_service().answer, text, lang)
+        reply = await embedding(get_service().answer, text, lang)
         kind = reply.decision.kind
         if kind == "answer" or (kind == "clarify" and intent in CLARIFIED):
             return await answer_faq(dispatcher, tracker, domain, lang, reply)

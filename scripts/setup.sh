@@ -2,7 +2,7 @@
 # Idempotent setup of everything faqbot needs; each step is skipped when its inputs are unchanged:
 #   .venv       Python 3.11: the library, the action server, the tools (requirements/app.txt, pyproject.toml)
 #   .venv-rasa  Python 3.10: the Rasa server (requirements/rasa.txt)
-#   the embedding model, converted once into ~/.cache/faqbot (faqbot model prepare)
+#   the embedding model: the C engine checked, or the torch version converted once into ~/.cache/faqbot (faqbot model prepare)
 #   models/     the trained Rasa model (config.yml, domain.yml, data/nlu, data/rules.yml)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -88,6 +88,11 @@ class FaqIndex:
             text = self._restorer.restore(text, lang)
         return self.normalise(text)
 
+    @property
+    def model_name(self) -> str:
+        """The name of the encoder that embedded the rows (it names model and engine)."""
+        return self._cache.encoder.name
+
     def embed(self, text: str, lang: str | None = None) -> NDArray[np.float32]:
         """Embed one shopper question written in ``lang`` (see :meth:`query_text`)."""
         return self._cache.encoder.encode([self.query_text(text, lang)])[0]

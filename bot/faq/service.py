@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from bot import language
 from bot.cache import embeddings_file
 from bot.embeddings import EmbeddingCache
-from bot.encoder import Encoder, SentenceEncoder
+from bot.encoder import Encoder, open_encoder
 from bot.errors import FaqValidationError
 from bot.faq.index import FaqIndex, Match
 from bot.faq.loader import Faq, FaqEntry, faq_files, load_faq
 from bot.faq.policy import Decision, decide
 from bot.faq.settings import Settings
 from bot.faq.thresholds import Thresholds, thresholds_for
-from bot.model import prepare_model
 from bot.reloading import LastGood, file_stamp
 
 log = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ class FaqService:
         """
         language.warm_up()
         if self._encoder is None:
-            self._encoder = SentenceEncoder(prepare_model(self.settings.model))
+            self._encoder = open_encoder(self.settings.model)
         self._cache = EmbeddingCache(self._encoder, embeddings_file(self._encoder.name))
         self._served = LastGood(
             "FAQ",

@@ -72,7 +72,8 @@ def _defaults(settings: Settings, why: str) -> Thresholds:
 def _key(index: FaqIndex, settings: Settings, offtopic: list[str]) -> str:
     rows = [(index.faq.entries[r.entry].id, r.lang, r.kind, r.text) for r in index.rows]
     window = settings.policy.model_dump(exclude=set(THRESHOLDS))
-    parts = [_VERSION, rows, offtopic, settings.model, settings.retrieval.model_dump(), window]
+    # the encoder's name, not settings.model: one model name may run on more than one engine
+    parts = [_VERSION, rows, offtopic, index.model_name, settings.retrieval.model_dump(), window]
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:24]
 
 

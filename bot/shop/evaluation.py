@@ -208,8 +208,7 @@ def evaluate(
     import sys
 
     from bot.cache import embeddings_file
-    from bot.encoder import SentenceEncoder
-    from bot.model import prepare_model
+    from bot.encoder import open_encoder
     from bot.shop.sqlite import SqliteShop
 
     shop = SqliteShop(data_dir)
@@ -217,7 +216,7 @@ def evaluate(
         print(f"warning: {warning}", file=sys.stderr)
     products, locations = shop.products(), shop.locations()
     cases = load_stock_cases(cases_path, {p.id for p in products}, {loc.id for loc in locations})
-    encoder = SentenceEncoder(prepare_model(model))
+    encoder = open_encoder(model)
     search = ProductSearch(products, encoder, cache_path=embeddings_file(encoder.name, "shop-"))
     parser = QueryParser(locations, products, shop.aliases())
     results = run_stock_cases(search, parser, cases)

@@ -31,14 +31,25 @@ def offtopic(tmp_path: Path) -> Path:
     return write(tmp_path / "offtopic.yml", OFFTOPIC)
 
 
-def service_for(faq_dir: Path, offtopic: Path, policy: PolicySettings | None = None) -> FaqService:
+class OtherEngine(HashingEncoder):
+    """The same model's name in faqbot.yml, run by another engine (its own encoder name)."""
+
+    name = "hashing-test-encoder on another engine"
+
+
+def service_for(
+    faq_dir: Path,
+    offtopic: Path,
+    policy: PolicySettings | None = None,
+    encoder: HashingEncoder | None = None,
+) -> FaqService:
     settings = Settings(
         faq_dir=faq_dir,
         offtopic_messages=offtopic,
         reload_interval_seconds=0.05,
         policy=policy or PolicySettings(),
     )
-    service = FaqService(settings, encoder=HashingEncoder())
+    service = FaqService(settings, encoder=encoder or HashingEncoder())
     service.warm_up()
     return service
 
@@ -56,6 +67,17 @@ def test_thresholds_are_derived_for_the_faq_and_kept_on_disk(
     again = service_for(faq_dir, offtopic).thresholds
     assert again.policy == derived.policy and again.source == "derived"
     assert list((tmp_path / "cache" / "calibration").glob("*.json")) == kept
+
+
+def test_another_engine_derives_its_own_thresholds(
+    faq_dir: Path, offtopic: Path, tmp_path: Path
+) -> None:
+    """faqbot.yml's model name stays while the engine changes: the calibration is not reused."""
+    service_for(faq_dir, offtopic).thresholds  # noqa: B018 (derives and keeps them)
+    other = service_for(faq_dir, offtopic, encoder=OtherEngine())
+    assert other.settings.model == Settings().model
+    assert other.thresholds.source == "derived"
+    assert len(list((tmp_path / "cache" / "calibration").glob("*.json"))) == 2
 
 
 def test_a_threshold_in_faqbot_yml_fixes_all_three(faq_dir: Path, offtopic: Path) -> None:

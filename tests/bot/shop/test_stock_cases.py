@@ -116,8 +116,7 @@ def test_cli_shop_eval(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("FAQBOT_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr("bot.model.prepare_model", lambda name, *a, **k: name)
-    monkeypatch.setattr("bot.encoder.SentenceEncoder", lambda name: HashingEncoder())
+    monkeypatch.setattr("bot.encoder.open_encoder", lambda name: HashingEncoder())
     path = write(
         tmp_path / "cases.yml",
         """\
