@@ -4,6 +4,10 @@ Uses the labelled questions of tests/data/eval_cases.yml as realistic traffic.
 
 ``bench.py long-message [--chars 200000] [--rounds 5]``: how long a normal question waits while
 another shopper's huge message is being processed (both over REST at the same moment).
+
+``bench.py crash-heal [--shoppers 20] [--rounds 1]``: kill -9 of the handoff service, the action
+server and Rasa under `make run`'s supervisor while shoppers chat; seconds until each answers
+again (scripts/crash_load.py, also used by tests/integration/test_crash_under_load.py).
 """
 
 from __future__ import annotations
@@ -72,7 +76,12 @@ def main() -> int:
     load.add_argument("--plot", type=Path, help="write the latency chart (PNG) here")
     load.add_argument("--json", type=Path, help="write the raw figures here")
     load.add_argument("--label", default="faqbot, 2 cores", help="the chart's title")
+    crash = commands.add_parser("crash-heal", help="kill -9 each process under load: heal times")
+    crash.add_argument("--shoppers", type=int, default=20, help="concurrent REST shoppers")
+    crash.add_argument("--rounds", type=int, default=1, help="times to kill each process")
     args = parser.parse_args()
+    if args.command == "crash-heal":
+        return bench_crash_heal(args.shoppers, args.rounds)
     if args.command == "load":
         return bench_load_command(args)
     if args.command == "long-message":
@@ -161,6 +170,28 @@ def main() -> int:
         finally:
             stack.stop()
     return 0
+
+
+def bench_crash_heal(shoppers: int, rounds: int) -> int:
+    """Heal time of each process after a kill -9 under load, over ``rounds`` fresh stacks."""
+    import crash_load
+
+    heals: dict[str, list[float]] = {}
+    failed = False
+    for number in range(rounds):
+        with tempfile.TemporaryDirectory(prefix="crash-heal-") as state:
+            report = crash_load.run_crash_test(Path(state), shoppers=shoppers)
+        print(f"round {number + 1}:\n{report.summary()}", flush=True)
+        failed = failed or bool(report.problems)
+        for name, took in report.heal_seconds.items():
+            heals.setdefault(name, []).append(took)
+    for name, samples in heals.items():
+        verdict = "met" if max(samples) < 60 else "MISSED"
+        print(
+            f"{name:8s} healed after median {statistics.median(samples):6.1f} s, "
+            f"max {max(samples):6.1f} s (goal 60 s: {verdict})"
+        )
+    return 1 if failed else 0
 
 
 def bench_load_command(args: argparse.Namespace) -> int:
