@@ -124,7 +124,7 @@ def read_yaml(path: Path) -> YamlDocument:
         before = text[: exc.position]
         line, col = before.count("\n") + 1, len(before) - before.rfind("\n")
         doc.problems.append(
-            f"{path}:{line}:{col}: character {exc.character!r} is not allowed in YAML "
+            f"{path}:{line}:{col}: character U+{int(exc.character):04X} is not allowed in YAML "
             "(a control character); remove it"
         )
         doc.data = None

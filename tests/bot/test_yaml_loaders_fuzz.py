@@ -69,6 +69,8 @@ def test_read_yaml_reports_every_problem_with_its_line(content: bytes) -> None:
 @example(BOMB)
 @example(NUL_PATH)
 @example(DUPLICATE_KEY)
+@example(b"policy:\n  a: \x00")  # a control character
+@example(b'"line\\nbreak": 1')  # an unknown key with a line break in it
 def test_faqbot_yml(content: bytes) -> None:
     settings = check_loader(lambda: load_settings(_file(content, "faqbot.yml")), ConfigError)
     assert settings is None or isinstance(settings, Settings)
@@ -176,6 +178,15 @@ def test_an_alias_that_contains_itself_is_reported() -> None:
     assert doc.data is None
     assert "alias contains itself" in doc.problems[0]
     assert doc.problems[0].startswith(f"{doc.path}:2:")
+
+
+def test_a_control_character_is_reported_at_its_line_and_column() -> None:
+    doc = read_yaml(_file(b"a: 1\nb: x\x07y\n"))
+    assert doc.data is None
+    assert doc.problems == [
+        f"{doc.path}:2:5: character U+0007 is not allowed in YAML (a control character); "
+        "remove it"
+    ]
 
 
 def test_deep_nesting_is_reported() -> None:
