@@ -184,8 +184,7 @@ def test_a_control_character_is_reported_at_its_line_and_column() -> None:
     doc = read_yaml(_file(b"a: 1\nb: x\x07y\n"))
     assert doc.data is None
     assert doc.problems == [
-        f"{doc.path}:2:5: character U+0007 is not allowed in YAML (a control character); "
-        "remove it"
+        f"{doc.path}:2:5: character U+0007 is not allowed in YAML (a control character); remove it"
     ]
 
 
