@@ -57,10 +57,13 @@ def load_responses(domain_path: Path) -> dict[str, Any]:
     """
     doc = read_yaml(domain_path)
     if doc.problems or not isinstance(doc.data, dict):
-        raise ConfigError("\n".join(doc.problems) or f"{domain_path}: not a Rasa domain file")
+        raise ConfigError(
+            "\n".join(doc.problems) or f"{domain_path}:1:1: not a Rasa domain file (a mapping)"
+        )
     responses = doc.data.get("responses")
     if not isinstance(responses, dict):
-        raise ConfigError(f"{domain_path}: has no responses section")
+        where = doc.where(("responses",), at_key=True)
+        raise ConfigError(f"{where}: responses: missing or not a mapping of response names")
     return responses
 
 

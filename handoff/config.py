@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.yamlfile import read_yaml, validate
+from bot.yamlfile import FilePath, read_yaml, validate
 from handoff.backends.base import BackendConfig
 from handoff.errors import HandoffConfigError
 from handoff.hours import OpeningHours
@@ -69,7 +69,7 @@ class HandoffSettings(BaseModel):
 
     database_url: str = "sqlite:///.faqbot/handoff.db"
     rasa_url: str = "http://127.0.0.1:5005"
-    domain_file: Path = Path("domain.yml")
+    domain_file: FilePath = Path("domain.yml")
     # where new escalations go: the built-in agent console or a name under ``backends``
     backend: str = CONSOLE
     opening_hours: OpeningHours = Field(default_factory=OpeningHours.always)
@@ -114,7 +114,7 @@ def load_handoff_settings(path: Path | None = None) -> HandoffSettings:
     if path.exists():
         doc = read_yaml(path)
         loaded = validate(doc, HandoffSettings)
-        if loaded is None:
+        if loaded is None or doc.problems:  # duplicate keys too
             raise HandoffConfigError("\n".join(doc.problems))
         settings, base = loaded, path.parent.resolve()
     else:

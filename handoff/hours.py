@@ -49,7 +49,7 @@ class OpeningHours(BaseModel):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a 300-char name
             raise ValueError(f"unknown time zone {value!r}; use e.g. Europe/Helsinki") from exc
         return value
 

@@ -12,6 +12,10 @@ and one ticket per ten conversations (SQLite).
 ``bench.py messenger-slow [--graph-delay 2] [--rounds 5]``: how long a web chat question waits
 while a Messenger shopper's turn waits for a slow Graph API (a local stand-in answering every
 Send API call after ``--graph-delay`` seconds).
+
+``bench.py crash-heal [--shoppers 20] [--rounds 1]``: kill -9 of the handoff service, the action
+server and Rasa under `make run`'s supervisor while shoppers chat; seconds until each answers
+again (scripts/crash_load.py, also used by tests/integration/test_crash_under_load.py).
 """
 
 from __future__ import annotations
@@ -84,10 +88,15 @@ def main() -> int:
     load.add_argument("--label", default="faqbot, 2 cores", help="the chart's title")
     privacy = commands.add_parser("privacy", help="faqbot privacy forget/purge on big stores")
     privacy.add_argument("--conversations", type=int, default=20_000, help="in the tracker")
+    crash = commands.add_parser("crash-heal", help="kill -9 each process under load: heal times")
+    crash.add_argument("--shoppers", type=int, default=20, help="concurrent REST shoppers")
+    crash.add_argument("--rounds", type=int, default=1, help="times to kill each process")
     args = parser.parse_args()
     if args.command == "privacy":
         bench_privacy(args.conversations)
         return 0
+    if args.command == "crash-heal":
+        return bench_crash_heal(args.shoppers, args.rounds)
     if args.command == "load":
         return bench_load_command(args)
     if args.command == "messenger-slow":
@@ -178,6 +187,28 @@ def main() -> int:
         finally:
             stack.stop()
     return 0
+
+
+def bench_crash_heal(shoppers: int, rounds: int) -> int:
+    """Heal time of each process after a kill -9 under load, over ``rounds`` fresh stacks."""
+    import crash_load
+
+    heals: dict[str, list[float]] = {}
+    failed = False
+    for number in range(rounds):
+        with tempfile.TemporaryDirectory(prefix="crash-heal-") as state:
+            report = crash_load.run_crash_test(Path(state), shoppers=shoppers)
+        print(f"round {number + 1}:\n{report.summary()}", flush=True)
+        failed = failed or bool(report.problems)
+        for name, took in report.heal_seconds.items():
+            heals.setdefault(name, []).append(took)
+    for name, samples in heals.items():
+        verdict = "met" if max(samples) < 60 else "MISSED"
+        print(
+            f"{name:8s} healed after median {statistics.median(samples):6.1f} s, "
+            f"max {max(samples):6.1f} s (goal 60 s: {verdict})"
+        )
+    return 1 if failed else 0
 
 
 def bench_load_command(args: argparse.Namespace) -> int:

@@ -43,7 +43,7 @@ def load_offtopic(path: Path) -> list[str]:
     """
     doc = read_yaml(path)
     model = validate(doc, OfftopicFileModel)
-    if model is None:
+    if model is None or doc.problems:  # duplicate keys too
         raise ConfigError("\n".join(doc.problems))
     return [text for texts in model.messages.values() for text in texts]
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.errors import ConfigError
 from bot.language import Language
-from bot.yamlfile import read_yaml, validate
+from bot.yamlfile import FilePath, read_yaml, validate
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -59,14 +59,14 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    faq_dir: Path = Path("data/faq")
+    faq_dir: FilePath = Path("data/faq")
     model: str = "builtin:multilingual-e5-small"
     default_language: Language = "fi"
     reload_interval_seconds: Annotated[float, Field(gt=0)] = 1.0
     retrieval: RetrievalSettings = RetrievalSettings()
     policy: PolicySettings = PolicySettings()
     # messages that must not be answered, for deriving the thresholds (bot/faq/thresholds.py)
-    offtopic_messages: Path = Path("data/calibration/offtopic.yml")
+    offtopic_messages: FilePath = Path("data/calibration/offtopic.yml")
 
 
 def settings_path() -> Path:
@@ -87,7 +87,7 @@ def load_settings(path: Path | None = None) -> Settings:
     if path.exists():
         doc = read_yaml(path)
         settings = validate(doc, Settings)
-        if settings is None:
+        if settings is None or doc.problems:  # duplicate keys too
             raise ConfigError("\n".join(doc.problems))
         base = path.parent
     else:

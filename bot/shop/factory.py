@@ -6,13 +6,11 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from bot.shop.base import ShopBackend
 from bot.shop.catalog import shop_data_dir
 from bot.shop.models import Location
+from bot.yamlfile import read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +42,18 @@ def load_backend(
 def store_locations(data_dir: Path) -> tuple[Location, ...]:
     """The stores listed in ``data_dir/locations.yml`` (none when it is missing or unreadable)."""
     path = data_dir / "locations.yml"
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.is_file():
         return ()
-    except (OSError, yaml.YAMLError) as exc:
-        log.warning("%s: cannot read the store names: %s", path, exc)
+    doc = read_yaml(path)
+    if doc.problems:
+        log.warning("cannot read the store names: %s", "; ".join(doc.problems))
         return ()
-    entries = data.get("locations") if isinstance(data, dict) else None
+    entries = doc.data.get("locations") if isinstance(doc.data, dict) else None
     stores = []
     for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and entry.get("store") and isinstance(entry.get("name"), dict):
+        if not isinstance(entry, dict) or not entry.get("store") or entry.get("id") is None:
+            continue
+        if isinstance(entry.get("name"), dict):
             names = {str(lang): str(text) for lang, text in entry["name"].items()}
             stores.append(Location(id=str(entry["id"]), name=names, is_store=True))
     return tuple(stores)
