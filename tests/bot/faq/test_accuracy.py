@@ -27,13 +27,13 @@ EVAL_CASES = ROOT / "tests" / "data" / "eval_cases.yml"
 # each FAQ at load (bot/faq/thresholds.py), as the bot serves it
 DENSE = {
     "top1": {"fi": 0.981, "sv": 0.931, "en": 0.941},
-    "answered_correct": {"fi": 0.864, "sv": 0.804, "en": 0.647},
+    "answered_correct": {"fi": 0.854, "sv": 0.804, "en": 0.637},
     "right_or_buttons": {"fi": 0.990, "sv": 0.941, "en": 0.892},
 }
 SPARSE = {
-    "top1": {"fi": 0.806, "sv": 0.784, "en": 0.814},
-    "answered_correct": {"fi": 0.388, "sv": 0.402, "en": 0.343},
-    "right_or_buttons": {"fi": 0.844, "sv": 0.902, "en": 0.882},
+    "top1": {"fi": 0.806, "sv": 0.774, "en": 0.814},
+    "answered_correct": {"fi": 0.427, "sv": 0.490, "en": 0.471},
+    "right_or_buttons": {"fi": 0.845, "sv": 0.892, "en": 0.882},
 }
 WORST = {"answered_wrong": 0.04, "must_not_answer_answered": 0.04}
 
