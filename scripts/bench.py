@@ -8,6 +8,10 @@ another shopper's huge message is being processed (both over REST at the same mo
 ``bench.py privacy [--conversations 20000]``: ``faqbot privacy forget`` by email (a scan of every
 conversation) and by sender, and ``purge``, on a tracker of that many 20-event conversations
 and one ticket per ten conversations (SQLite).
+
+``bench.py handoff-sync [--tickets 10,200] [--seconds 30]``: Rasa HTTP requests per second and
+CPU of the handoff service while that many shoppers wait, with the event broker and with
+tracker polling (``FAQBOT_EVENT_BROKER_URL=none``, the sync before the broker).
 """
 
 from __future__ import annotations
@@ -78,7 +82,13 @@ def main() -> int:
     load.add_argument("--label", default="faqbot, 2 cores", help="the chart's title")
     privacy = commands.add_parser("privacy", help="faqbot privacy forget/purge on big stores")
     privacy.add_argument("--conversations", type=int, default=20_000, help="in the tracker")
+    sync = commands.add_parser("handoff-sync", help="handoff sync cost vs open tickets")
+    sync.add_argument("--tickets", default="10,200", help="open (waiting) tickets")
+    sync.add_argument("--seconds", type=float, default=30, help="measured per case")
     args = parser.parse_args()
+    if args.command == "handoff-sync":
+        bench_handoff_sync([int(n) for n in args.tickets.split(",")], args.seconds)
+        return 0
     if args.command == "privacy":
         bench_privacy(args.conversations)
         return 0
@@ -304,6 +314,67 @@ def bench_handoff(stack: Stack, chats: int) -> None:
     print(f"console queue list         {percentiles(queue_list)}   (up to {chats} open tickets)")
     print(f"claim (incl. Rasa events)  {percentiles(claim)}")
     print(f"agent reply → shopper      {percentiles(delivered)}   {target(delivered, 1.0)}")
+
+
+def bench_handoff_sync(levels: list[int], seconds: float) -> None:
+    """Rasa requests/s and CPU of the handoff service at each number of waiting tickets.
+
+    The tickets are written straight into the ticket database (queued, paused), for real Rasa
+    conversations that each got one message; the handoff service reaches Rasa through a
+    counting proxy (scripts/rasa_proxy.py). Measured while nobody writes: the cost of waiting.
+    """
+    from rasa_proxy import CountingProxy
+
+    from handoff.store import Store
+
+    with running_stack(handoff=True) as stack:
+        proxy = CountingProxy(stack.rasa_url)
+        store = Store(str(stack.database_url))
+        made = 0
+        rows = []
+        for level in levels:
+            for _ in range(made, level):
+                sender = f"wait-{uuid.uuid4().hex[:10]}"
+                stack.send(sender, "hei")
+                store.create_ticket(
+                    conversation_id=sender,
+                    channel="rest",
+                    language="fi",
+                    status="queued",
+                    reason="explicit_request",
+                    backend="console",
+                    candidates=[],
+                    transcript=[],
+                    events_seen=0,
+                    paused=True,
+                )
+            made = max(made, level)
+            for mode, broker in (("tracker polling", "none"), ("event broker", None)):
+                stack.stop_service("handoff")
+                env = {**stack.environment(), "RASA_URL": proxy.url}
+                if broker is not None:
+                    env["FAQBOT_EVENT_BROKER_URL"] = broker
+                stack.start_handoff(env, wait=True)
+                (service,) = [s for s in stack.services if s.name == "handoff"]
+                process = psutil.Process(service.process.pid)
+                time.sleep(5)  # start-up (and the broker's start-up reconcile) left out
+                before, cpu = proxy.snapshot(), process.cpu_times()
+                time.sleep(seconds)
+                after, cpu_after = proxy.snapshot(), process.cpu_times()
+                requests_made = sum((after - before).values())
+                trackers = (after - before)["tracker"]
+                used = (cpu_after.user + cpu_after.system) - (cpu.user + cpu.system)
+                rows.append(
+                    (level, mode, requests_made / seconds, trackers / seconds, used / seconds)
+                )
+        proxy.close()
+        store.engine.dispose()
+    print(f"handoff sync, {seconds:g} s per case, nobody writing (Rasa requests via the proxy)")
+    print(f"{'tickets':>8}  {'sync':16} {'Rasa req/s':>10} {'trackers/s':>10} {'CPU %':>7}")
+    for level, mode, per_second, tracker_rate, cpu_share in rows:
+        print(
+            f"{level:>8}  {mode:16} {per_second:10.1f} {tracker_rate:10.1f} {cpu_share * 100:7.1f}"
+        )
 
 
 def bench_privacy(conversations: int) -> None:

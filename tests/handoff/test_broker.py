@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -59,7 +60,7 @@ class RasaBroker:
 
 
 @pytest.fixture
-def broker(db_url: str) -> RasaBroker:
+def broker(db_url: str) -> Iterator[RasaBroker]:
     made = RasaBroker(db_url)
     yield made
     made.reader.engine.dispose()
