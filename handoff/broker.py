@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -46,22 +47,48 @@ class BrokerEvent:
 class BrokerReader:
     """Reads Rasa's SQL event broker table (SQLite or PostgreSQL) by autoincrement id."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, gap_seconds: float = 10.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.gap_seconds, self.clock = gap_seconds, clock
+        self._gap: tuple[int, float] | None = None  # a missing id, and since when
         try:
             self.engine = create_db_engine(url)
         except (sa.exc.ArgumentError, ValueError, ImportError) as exc:  # never shows the URL
             raise HandoffConfigError(f"the event broker URL is not usable: {exc}") from None
 
     def read(self, after: int, limit: int = 500) -> list[BrokerEvent]:
-        """Up to ``limit`` rows with an id above ``after``, oldest first.
+        """Up to ``limit`` rows with an id above ``after``, oldest first, up to a missing id.
+
+        Two Rasa processes writing to PostgreSQL may commit ids out of order: a row read past
+        would be skipped for good, so reading stops before a missing id until it appears, or
+        for ``gap_seconds`` (a rolled-back insert leaves a gap that never fills). ``after`` 0
+        (nothing read yet) takes whatever comes first.
 
         Raises:
             BrokerUnavailable: the table or its database cannot be read.
         """
         query = sa.select(events).where(events.c.id > after).order_by(events.c.id).limit(limit)
         with self._connection() as conn:
-            rows = conn.execute(query).all()
-        return [BrokerEvent(int(r.id), str(r.sender_id or ""), _event(r.id, r.data)) for r in rows]
+            found = conn.execute(query).all()
+        rows = [BrokerEvent(int(r.id), str(r.sender_id or ""), _event(r.id, r.data)) for r in found]
+        return rows if after == 0 else self._up_to_gap(after, rows)
+
+    def _up_to_gap(self, after: int, rows: list[BrokerEvent]) -> list[BrokerEvent]:
+        for count, row in enumerate(rows):
+            missing = after + 1 + count
+            if row.id == missing:
+                continue
+            now = self.clock()
+            if self._gap is None or self._gap[0] != missing:
+                self._gap = (missing, now)
+            if now - self._gap[1] < self.gap_seconds:
+                return rows[:count]
+            log.info("event broker rows %d..%d never appeared; read past them", missing, row.id - 1)
+            self._gap = None
+            return rows
+        self._gap = None
+        return rows
 
     def last_id(self) -> int:
         """The highest id in the table (0 when empty).

@@ -297,3 +297,32 @@ def test_the_broker_url_comes_from_the_environment(
     assert load_handoff_settings(config).sync.event_broker_url is None
     monkeypatch.setenv("FAQBOT_EVENT_BROKER_URL", "postgresql://u@db/rasa")
     assert load_handoff_settings(config).sync.event_broker_url == "postgresql://u@db/rasa"
+
+
+def test_reading_waits_at_a_missing_id_until_it_is_committed_or_long_gone(
+    db_url: str, store: Store, broker: RasaBroker, rasa: CountingRasa, clock: Clock
+) -> None:
+    desk = make_desk(store, rasa, clock, when_no_agent_online="queue")
+    ticket = queued(desk, "c1")
+    ticks = Ticks()
+    reader = BrokerReader(db_url, gap_seconds=10, clock=ticks)
+
+    def row(row_id: int, text: str) -> None:  # as two Rasa processes commit out of order
+        body = {"sender_id": "c1", "event": "user", "text": text, "timestamp": time.time() + row_id}
+        with reader.engine.begin() as conn:
+            conn.execute(events.insert().values(id=row_id, sender_id="c1", data=json.dumps(body)))
+
+    row(1, "a")
+    desk.sync_from_broker(reader)
+    row(3, "c")
+    desk.sync_from_broker(reader)
+    assert texts(store, ticket) == ["a"]  # 2 is missing: not read past yet
+    row(2, "b")  # committed late
+    desk.sync_from_broker(reader)
+    assert texts(store, ticket) == ["a", "b", "c"]
+    row(5, "e")  # 4 was rolled back: never comes
+    desk.sync_from_broker(reader)
+    ticks.now += 10
+    desk.sync_from_broker(reader)
+    assert texts(store, ticket) == ["a", "b", "c", "e"]
+    reader.engine.dispose()
