@@ -354,27 +354,59 @@ def bench_handoff_sync(levels: list[int], seconds: float) -> None:
                 env = {**stack.environment(), "RASA_URL": proxy.url}
                 if broker is not None:
                     env["FAQBOT_EVENT_BROKER_URL"] = broker
+                # start-up left out: both modes read every ticket's tracker once at first
+                started = proxy.snapshot()["tracker"]
                 stack.start_handoff(env, wait=True)
-                (service,) = [s for s in stack.services if s.name == "handoff"]
-                process = psutil.Process(service.process.pid)
-                time.sleep(5)  # start-up (and the broker's start-up reconcile) left out
-                before, cpu = proxy.snapshot(), process.cpu_times()
+                handoff, rasa = (service_process(stack, name) for name in ("handoff", "rasa"))
+                deadline = time.monotonic() + 300
+                while proxy.snapshot()["tracker"] - started < level:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("the handoff service read no trackers at start")
+                    time.sleep(0.2)
+                time.sleep(2)
+                before, cpu = proxy.snapshot(), (cpu_seconds(handoff), cpu_seconds(rasa))
                 time.sleep(seconds)
-                after, cpu_after = proxy.snapshot(), process.cpu_times()
-                requests_made = sum((after - before).values())
-                trackers = (after - before)["tracker"]
-                used = (cpu_after.user + cpu_after.system) - (cpu.user + cpu.system)
+                after, cpu_after = proxy.snapshot(), (cpu_seconds(handoff), cpu_seconds(rasa))
                 rows.append(
-                    (level, mode, requests_made / seconds, trackers / seconds, used / seconds)
+                    (
+                        level,
+                        mode,
+                        sum((after - before).values()) / seconds,
+                        (after - before)["tracker"] / seconds,
+                        (cpu_after[0] - cpu[0]) / seconds,
+                        (cpu_after[1] - cpu[1]) / seconds,
+                    )
                 )
         proxy.close()
         store.engine.dispose()
     print(f"handoff sync, {seconds:g} s per case, nobody writing (Rasa requests via the proxy)")
-    print(f"{'tickets':>8}  {'sync':16} {'Rasa req/s':>10} {'trackers/s':>10} {'CPU %':>7}")
-    for level, mode, per_second, tracker_rate, cpu_share in rows:
+    print(
+        f"{'tickets':>8}  {'sync':16} {'Rasa req/s':>10} {'trackers/s':>10} "
+        f"{'handoff CPU %':>13} {'Rasa CPU %':>10}"
+    )
+    for level, mode, per_second, tracker_rate, handoff_cpu, rasa_cpu in rows:
         print(
-            f"{level:>8}  {mode:16} {per_second:10.1f} {tracker_rate:10.1f} {cpu_share * 100:7.1f}"
+            f"{level:>8}  {mode:16} {per_second:10.1f} {tracker_rate:10.1f} "
+            f"{handoff_cpu * 100:13.1f} {rasa_cpu * 100:10.1f}"
         )
+
+
+def service_process(stack: Stack, name: str) -> psutil.Process:
+    """The running process of one of the stack's services."""
+    (service,) = [s for s in stack.services if s.name == name]
+    return psutil.Process(service.process.pid)
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    """User + system CPU seconds of a process and its children so far."""
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def bench_privacy(conversations: int) -> None:
