@@ -1,8 +1,9 @@
 """Handoff settings: ``handoff.yml`` at the project root (``$FAQBOT_HANDOFF_CONFIG``).
 
 Environment variables override what differs between machines: ``FAQBOT_DATABASE_URL``,
-``RASA_URL``, ``RASA_AUTH_TOKEN`` and ``FAQBOT_SECURE_COOKIES`` (1, 0 or auto). Secrets are
-never in the file; backends name the environment variable that holds theirs.
+``FAQBOT_EVENT_BROKER_URL`` (``none``: no broker), ``RASA_URL``, ``RASA_AUTH_TOKEN`` and
+``FAQBOT_SECURE_COOKIES`` (1, 0 or auto). Secrets are never in the file; backends name the
+environment variable that holds theirs.
 """
 
 from __future__ import annotations
@@ -62,6 +63,24 @@ class PrivacySettings(BaseModel):
     purge_every_hours: Annotated[float, Field(ge=0)] = 24
 
 
+class SyncSettings(BaseModel):
+    """How shopper messages written while waiting reach their tickets (docs/reliability.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Rasa's SQL event broker table (endpoints.yml `event_broker`), read after a cursor; None
+    # polls every waiting shopper's tracker instead (cost grows with the open tickets)
+    event_broker_url: str | None = "sqlite:///.faqbot/events.db"
+    # a full read of every open ticket's tracker, at start and then this often, in case a
+    # broker row was missed; 0 only when the broker table does not answer
+    reconcile_minutes: Annotated[float, Field(ge=0)] = 5
+    # while the broker table does not answer, trackers are read this often instead
+    fallback_seconds: Annotated[float, Field(gt=0)] = 5
+    # rows already read are deleted (they hold what shoppers wrote: README "Privacy"); keep
+    # them only when something else reads the table too
+    delete_read_events: bool = True
+
+
 class HandoffSettings(BaseModel):
     """Everything configurable about escalation and the agent side."""
 
@@ -87,6 +106,7 @@ class HandoffSettings(BaseModel):
     secure_cookies: Literal["auto", "always", "never"] = "auto"
     limits: LimitSettings = Field(default_factory=LimitSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
 
     @model_validator(mode="after")
     def _backends_exist(self) -> HandoffSettings:
@@ -124,6 +144,12 @@ def load_handoff_settings(path: Path | None = None) -> HandoffSettings:
         updates["database_url"] = url
     if url := os.environ.get("RASA_URL"):
         updates["rasa_url"] = url
+    if (broker := os.environ.get("FAQBOT_EVENT_BROKER_URL")) is not None:
+        url = broker.strip()  # "none" (or empty): no broker, trackers are polled
+        sync = settings.sync.model_copy(
+            update={"event_broker_url": None if url.lower() in ("", "none") else url}
+        )
+        updates["sync"] = sync
     secure = os.environ.get("FAQBOT_SECURE_COOKIES", "").strip().lower()
     if secure:
         choices = {"1": "always", "0": "never", "always": "always", "never": "never"}
@@ -135,9 +161,17 @@ def load_handoff_settings(path: Path | None = None) -> HandoffSettings:
     if not settings.domain_file.is_absolute():
         updates["domain_file"] = (base / settings.domain_file).resolve()
     settings = settings.model_copy(update=updates)
-    if settings.database_url.startswith("sqlite:///") and not settings.database_url.startswith(
-        "sqlite:////"
-    ):  # a relative SQLite path is relative to the config file, like every other path
-        relative = settings.database_url.removeprefix("sqlite:///")
-        settings = settings.model_copy(update={"database_url": f"sqlite:///{base / relative}"})
+    # a relative SQLite path is relative to the config file, like every other path
+    settings = settings.model_copy(update={"database_url": _anchored(settings.database_url, base)})
+    if settings.sync.event_broker_url is not None:
+        broker = _anchored(settings.sync.event_broker_url, base)
+        sync = settings.sync.model_copy(update={"event_broker_url": broker})
+        settings = settings.model_copy(update={"sync": sync})
     return settings
+
+
+def _anchored(url: str, base: Path) -> str:
+    """``url`` with a relative SQLite path made relative to ``base``."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        return f"sqlite:///{base / url.removeprefix('sqlite:///')}"
+    return url

@@ -40,9 +40,11 @@ from bot.conversation import (
     Sender,
 )
 from bot.responses import fill, load_responses, pick_variation
+from handoff.broker import BrokerReader
 from handoff.config import CONSOLE, HandoffSettings
 from handoff.delivery import Delivery, MessengerDelivery, RasaDelivery
 from handoff.errors import (
+    BrokerUnavailable,
     HandoffError,
     InvalidTransition,
     RasaUnavailable,
@@ -61,6 +63,10 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 CLAIMABLE: tuple[OpenStatus, ...] = (STATUS_QUEUED, STATUS_OFFLINE, STATUS_OVERFLOW)
+# tickets whose shopper waits in the chat: what they write there is read into the ticket
+SYNCED: tuple[OpenStatus, ...] = (STATUS_QUEUED, STATUS_ACTIVE, STATUS_OVERFLOW)
+# the store's cursor of Rasa's event broker table
+BROKER_CURSOR = "rasa-event-broker"
 
 
 @dataclass
@@ -422,7 +428,7 @@ class HandoffDesk:
         answer at all ends the pass.
         """
         new: list[Message] = []
-        for ticket in self.store.list_tickets((STATUS_QUEUED, STATUS_ACTIVE, STATUS_OVERFLOW)):
+        for ticket in self.store.list_tickets(SYNCED):
             if not ticket.paused:
                 continue
             key = f"ticket {ticket.id} (conversation {ticket.conversation_id!r})"
@@ -447,9 +453,20 @@ class HandoffDesk:
         events = self.rasa.tracker(ticket.conversation_id).get("events") or []
         if len(events) <= ticket.events_seen:
             return []
-        # new means later than the last shopper line the ticket has: Rasa's tracker holds every
-        # session of the conversation, while the escalating action saw only the current one
-        # (channels/long_conversations.py), so a count of events is no position in it
+        with self.store.atomic():
+            return self._store_shopper_lines(ticket, events, len(events))
+
+    def _store_shopper_lines(
+        self, ticket: Ticket, events: list[dict[str, Any]], events_seen: int | None
+    ) -> list[Message]:
+        """Store the shopper lines among ``events`` that the ticket does not have yet, and
+        their outbox rows (call within :meth:`Store.atomic`).
+
+        New means later than the last shopper line the ticket has: Rasa's tracker holds every
+        session of the conversation, while the escalating action saw only the current one
+        (channels/long_conversations.py), so a count of events is no position in it. The same
+        rule makes a line read twice (from the broker and a tracker reconcile) stored once.
+        """
         seen_until = self.store.last_message_at(ticket.id, SENDER_SHOPPER) or ticket.created_at
         texts = [
             (str(event["text"]), _event_time(event))
@@ -458,12 +475,51 @@ class HandoffDesk:
             and (event.get("text") or "").strip()
             and _event_time(event) > seen_until
         ]
-        with self.store.atomic():
-            stored = self.store.record_shopper_messages(ticket.id, texts, len(events))
-            if ticket.backend != CONSOLE:
-                for message in stored:
-                    self._enqueue(ticket, "handoff.message", message)
+        stored = self.store.record_shopper_messages(ticket.id, texts, events_seen)
+        if ticket.backend != CONSOLE:
+            for message in stored:
+                self._enqueue(ticket, "handoff.message", message)
         return stored
+
+    def sync_from_broker(self, broker: BrokerReader, batch: int = 500) -> list[Message]:
+        """Read the event broker rows after the persisted cursor into the tickets they concern.
+
+        One primary-key range query per pass, whatever the number of open tickets; only the
+        senders with a paused open ticket are looked up (one query per batch that holds shopper
+        messages). The messages and the new cursor are stored in one transaction, so a restart
+        resumes where the last pass ended: nothing is lost and nothing stored twice.
+
+        Raises:
+            BrokerUnavailable: the broker table does not answer (nothing was read).
+            StorageError: the ticket database failed (the cursor stays; read again next pass).
+        """
+        position = self.store.cursor(BROKER_CURSOR)
+        rows = broker.read(position, batch)
+        if not rows:
+            if broker.last_id() < position:  # the table was emptied or replaced: start over
+                log.warning("event broker table restarted below row %d; reading it anew", position)
+                self.store.set_cursor(BROKER_CURSOR, 0)
+            return []
+        wrote: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            if row.event.get("event") == "user" and row.sender_id:
+                wrote.setdefault(row.sender_id, []).append(row.event)
+        waiting = [
+            t for t in self.store.open_tickets_of(set(wrote)) if t.paused and t.status in SYNCED
+        ]
+        new: list[Message] = []
+        with self.store.atomic():
+            for ticket in waiting:
+                new.extend(self._store_shopper_lines(ticket, wrote[ticket.conversation_id], None))
+            self.store.set_cursor(BROKER_CURSOR, rows[-1].id)
+        if self.settings.sync.delete_read_events:
+            try:
+                broker.delete_before(rows[-1].id)
+            except BrokerUnavailable as exc:  # read and stored: deleted on a later pass
+                self.failures.failed("event broker cleanup", str(exc))
+            else:
+                self.failures.ok("event broker cleanup")
+        return new
 
     def payload(self, ticket: Ticket, event: str, message: Message | None = None) -> dict[str, Any]:
         """The JSON document backends receive: the ticket with its transcript (no notes)."""

@@ -66,3 +66,8 @@ class MessengerError(HandoffError):
 class PrivacyError(HandoffError):
     """A privacy request cannot be carried out as asked (bad input, a ticket still open);
     nothing was changed."""
+
+
+class BrokerUnavailable(HandoffError):
+    """Rasa's SQL event broker table cannot be read (not created yet, or its database is down);
+    the handoff service reads trackers instead until it answers again."""

@@ -140,6 +140,15 @@ escalation_log = sa.Table(
 )
 
 
+# how far the handoff service has read a stream, e.g. Rasa's event broker table (its row id)
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+
 # a forgotten or purged ticket keeps its row (channel, language, reason, backend, agent, times:
 # the statistics) with this in place of the conversation id and every personal field blank
 FORGOTTEN = "forgotten"
@@ -473,9 +482,10 @@ class Store:
         return Message(int(message_id), ticket_id, sender, clean_text(text), moment, author)
 
     def record_shopper_messages(
-        self, ticket_id: int, texts: list[tuple[str, datetime]], events_seen: int
+        self, ticket_id: int, texts: list[tuple[str, datetime]], events_seen: int | None = None
     ) -> list[Message]:
-        """Store messages read from Rasa and how far the tracker has been read, atomically."""
+        """Store messages read from Rasa and how far the tracker has been read (unless
+        ``events_seen`` is None: read from the event broker), atomically."""
         stored = []
         with self.transaction() as conn:
             for text, at in texts:
@@ -487,10 +497,31 @@ class Store:
                 stored.append(
                     Message(int(message_id), ticket_id, SENDER_SHOPPER, clean_text(text), at)
                 )
-            conn.execute(
-                tickets.update().where(tickets.c.id == ticket_id).values(events_seen=events_seen)
-            )
+            if events_seen is not None:
+                conn.execute(
+                    tickets.update()
+                    .where(tickets.c.id == ticket_id)
+                    .values(events_seen=events_seen)
+                )
         return stored
+
+    def cursor(self, name: str) -> int:
+        """How far the stream ``name`` has been read (0: not yet)."""
+        with self.transaction() as conn:
+            value = conn.execute(
+                sa.select(cursors.c.position).where(cursors.c.name == name)
+            ).scalar_one_or_none()
+        return int(value or 0)
+
+    def set_cursor(self, name: str, position: int) -> None:
+        """Record that ``name`` has been read up to ``position`` (call within :meth:`atomic`
+        with what was stored from it)."""
+        with self.transaction() as conn:
+            done = conn.execute(
+                cursors.update().where(cursors.c.name == name).values(position=position)
+            )
+            if not done.rowcount:
+                conn.execute(cursors.insert().values(name=name, position=position))
 
     def messages(self, ticket_id: int, after_id: int = 0) -> list[Message]:
         """A ticket's transcript, oldest first, optionally only lines after ``after_id``."""

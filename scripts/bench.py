@@ -16,6 +16,10 @@ Send API call after ``--graph-delay`` seconds).
 ``bench.py crash-heal [--shoppers 20] [--rounds 1]``: kill -9 of the handoff service, the action
 server and Rasa under `make run`'s supervisor while shoppers chat; seconds until each answers
 again (scripts/crash_load.py, also used by tests/integration/test_crash_under_load.py).
+
+``bench.py handoff-sync [--tickets 10,200] [--seconds 30]``: Rasa HTTP requests per second and
+CPU of the handoff service while that many shoppers wait, with the event broker and with
+tracker polling (``FAQBOT_EVENT_BROKER_URL=none``, the sync before the broker).
 """
 
 from __future__ import annotations
@@ -91,7 +95,14 @@ def main() -> int:
     crash = commands.add_parser("crash-heal", help="kill -9 each process under load: heal times")
     crash.add_argument("--shoppers", type=int, default=20, help="concurrent REST shoppers")
     crash.add_argument("--rounds", type=int, default=1, help="times to kill each process")
+
+    sync = commands.add_parser("handoff-sync", help="handoff sync cost vs open tickets")
+    sync.add_argument("--tickets", default="10,200", help="open (waiting) tickets")
+    sync.add_argument("--seconds", type=float, default=30, help="measured per case")
     args = parser.parse_args()
+    if args.command == "handoff-sync":
+        bench_handoff_sync([int(n) for n in args.tickets.split(",")], args.seconds)
+        return 0
     if args.command == "privacy":
         bench_privacy(args.conversations)
         return 0
@@ -410,6 +421,99 @@ def bench_handoff(stack: Stack, chats: int) -> None:
     print(f"console queue list         {percentiles(queue_list)}   (up to {chats} open tickets)")
     print(f"claim (incl. Rasa events)  {percentiles(claim)}")
     print(f"agent reply → shopper      {percentiles(delivered)}   {target(delivered, 1.0)}")
+
+
+def bench_handoff_sync(levels: list[int], seconds: float) -> None:
+    """Rasa requests/s and CPU of the handoff service at each number of waiting tickets.
+
+    The tickets are written straight into the ticket database (queued, paused), for real Rasa
+    conversations that each got one message; the handoff service reaches Rasa through a
+    counting proxy (scripts/rasa_proxy.py). Measured while nobody writes: the cost of waiting.
+    """
+    from rasa_proxy import CountingProxy
+
+    from handoff.store import Store
+
+    with running_stack(handoff=True) as stack:
+        proxy = CountingProxy(stack.rasa_url)
+        store = Store(str(stack.database_url))
+        made = 0
+        rows = []
+        for level in levels:
+            for _ in range(made, level):
+                sender = f"wait-{uuid.uuid4().hex[:10]}"
+                stack.send(sender, "hei")
+                store.create_ticket(
+                    conversation_id=sender,
+                    channel="rest",
+                    language="fi",
+                    status="queued",
+                    reason="explicit_request",
+                    backend="console",
+                    candidates=[],
+                    transcript=[],
+                    events_seen=0,
+                    paused=True,
+                )
+            made = max(made, level)
+            for mode, broker in (("tracker polling", "none"), ("event broker", None)):
+                stack.stop_service("handoff")
+                env = {**stack.environment(), "RASA_URL": proxy.url}
+                if broker is not None:
+                    env["FAQBOT_EVENT_BROKER_URL"] = broker
+                # start-up left out: both modes read every ticket's tracker once at first
+                started = proxy.snapshot()["tracker"]
+                stack.start_handoff(env, wait=True)
+                handoff, rasa = (service_process(stack, name) for name in ("handoff", "rasa"))
+                deadline = time.monotonic() + 300
+                while proxy.snapshot()["tracker"] - started < level:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("the handoff service read no trackers at start")
+                    time.sleep(0.2)
+                time.sleep(2)
+                before, cpu = proxy.snapshot(), (cpu_seconds(handoff), cpu_seconds(rasa))
+                time.sleep(seconds)
+                after, cpu_after = proxy.snapshot(), (cpu_seconds(handoff), cpu_seconds(rasa))
+                rows.append(
+                    (
+                        level,
+                        mode,
+                        sum((after - before).values()) / seconds,
+                        (after - before)["tracker"] / seconds,
+                        (cpu_after[0] - cpu[0]) / seconds,
+                        (cpu_after[1] - cpu[1]) / seconds,
+                    )
+                )
+        proxy.close()
+        store.engine.dispose()
+    print(f"handoff sync, {seconds:g} s per case, nobody writing (Rasa requests via the proxy)")
+    print(
+        f"{'tickets':>8}  {'sync':16} {'Rasa req/s':>10} {'trackers/s':>10} "
+        f"{'handoff CPU %':>13} {'Rasa CPU %':>10}"
+    )
+    for level, mode, per_second, tracker_rate, handoff_cpu, rasa_cpu in rows:
+        print(
+            f"{level:>8}  {mode:16} {per_second:10.1f} {tracker_rate:10.1f} "
+            f"{handoff_cpu * 100:13.1f} {rasa_cpu * 100:10.1f}"
+        )
+
+
+def service_process(stack: Stack, name: str) -> psutil.Process:
+    """The running process of one of the stack's services."""
+    (service,) = [s for s in stack.services if s.name == name]
+    return psutil.Process(service.process.pid)
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    """User + system CPU seconds of a process and its children so far."""
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def bench_privacy(conversations: int) -> None:

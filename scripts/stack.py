@@ -113,6 +113,11 @@ class Stack:
     services: list[Service] = field(default_factory=list)
 
     @property
+    def events_db(self) -> Path:
+        """Rasa's SQL event broker database, next to the tracker store."""
+        return self.tracker_db.with_name("events.db")
+
+    @property
     def rasa_url(self) -> str:
         """Base URL of the Rasa server."""
         return f"http://127.0.0.1:{self.rasa_port}"
@@ -134,6 +139,8 @@ class Stack:
             RASA_TELEMETRY_ENABLED="false",
             ACTIONS_PORT=str(self.actions_port),
             FAQBOT_TRACKER_DB=str(self.tracker_db),
+            # Rasa's SQL event broker (endpoints.yml), read by the handoff service
+            FAQBOT_EVENT_BROKER_DB=str(self.events_db),
             TF_CPP_MIN_LOG_LEVEL="2",
             RASA_URL=self.rasa_url,
             RASA_AUTH_TOKEN=self.token,
@@ -142,6 +149,7 @@ class Stack:
         env.setdefault(
             "FAQBOT_ORDER_ATTEMPTS_DB", str(self.tracker_db.with_name("order-attempts.db"))
         )
+        env.setdefault("FAQBOT_EVENT_BROKER_URL", f"sqlite:///{self.events_db}")
         if self.faq_dir is not None:
             env["FAQBOT_FAQ_DIR"] = str(self.faq_dir)
         if self.database_url is not None:
