@@ -17,8 +17,8 @@ from bot.conversation import SLOT_LANGUAGE
 
 
 class ActionDetectLanguage(Action):
-    """The language step of :mod:`actions.language_first` as an action of its own, for the order
-    form's rule (a form cannot run code before it asks)."""
+    """The language step of :mod:`actions.language_first` as an action of its own, for a rule
+    that must run it before a form (a form cannot run code before it asks)."""
 
     def name(self) -> str:
         return "action_detect_language"

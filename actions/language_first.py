@@ -4,7 +4,7 @@ Every rule used to start with ``action_detect_language``, a round trip of its ow
 whole tracker to the action server and back for each custom action (docs/performance.md).
 :class:`LanguageFirstAction` does the same step at the start of the answering action instead:
 the same events, applied to the tracker before the answer is chosen. ``action_detect_language``
-stays for the order form, whose rule cannot run code before the form.
+stays as an action of its own for a rule that must run the step before a form.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import answer_faq
@@ -22,7 +22,12 @@ from actions.handoff import escalate
 from actions.language_first import LanguageFirstAction
 from actions.runtime import conversation_language, embedding, get_service, get_shop
 from actions.shop_stock import reply_with_stock, shop_down
-from bot.conversation import REASON_EXPLICIT_REQUEST
+from bot.conversation import (
+    ORDER_ROUTE_ELSEWHERE,
+    ORDER_ROUTE_FORM,
+    REASON_EXPLICIT_REQUEST,
+    SLOT_ORDER_ROUTE,
+)
 from bot.errors import ShopError, ShopUnavailable
 from bot.faq.service import Reply
 from bot.human_request import asks_for_human
@@ -59,30 +64,36 @@ class ActionCheckStock(LanguageFirstAction):
         )
 
 
-class ActionOrderQuestion(Action):
+class ActionOrderQuestion(LanguageFirstAction):
     """ "Where is my order?" asks for the order number (the order form), unless the message names
     no order and is something else the bot can answer: a product with a size or colour
     ("gore-tex juoksukengät 42") or a FAQ entry that is not about the shopper's own order
     ("where do i enter a promo code"). Entries marked ``live_order`` ("how can I track my
     order?") never take the question from the live status; a FAQ without any such mark keeps
-    every order question on the form."""
+    every order question on the form. The ``order_route`` slot tells the rules which way it went
+    (a rule starts the form, so leaving it works as for any form)."""
 
     def name(self) -> str:
         return "action_order_question"
 
-    async def run(
+    async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         message = tracker.latest_message.get("text") or ""
         lang = conversation_language(tracker)
         route = None
         if find_order_number(message) is None:
-            route = await answerable_elsewhere(message, lang, faq=_faq_knows_live_orders())
+            # a product only with a size, colour or store named: search finds "one" product
+            # for many an order question ("missä tilaukseni on?")
+            route = await answerable_elsewhere(
+                message, lang, faq=_faq_knows_live_orders(), product_alone=False
+            )
         if route is None:
-            return [FollowupAction("order_status_form")]
-        return await answer_shop_question(
+            return [SlotSet(SLOT_ORDER_ROUTE, ORDER_ROUTE_FORM)]
+        events = await answer_shop_question(
             dispatcher, tracker, domain, lang, stock_first=route == "stock"
         )
+        return [*events, SlotSet(SLOT_ORDER_ROUTE, ORDER_ROUTE_ELSEWHERE)]
 
 
 class ActionRequestHuman(LanguageFirstAction):
@@ -116,20 +127,39 @@ def _faq_knows_live_orders() -> bool:
     return any(entry.live_order for entry in get_service().faq.entries)
 
 
-async def answerable_elsewhere(message: str, lang: str, faq: bool = True) -> str | None:
-    """``"faq"`` when the FAQ answers ``message`` outright (with ``faq``; not with a
-    ``live_order`` entry), ``"stock"`` when product search finds it clearly (one product, or
-    products and a size or colour), else None."""
+def _live_order_close(reply: Reply) -> bool:
+    """Whether an entry that the live order lookup answers better is the FAQ's answer or close
+    to it (within the clarify window): then the message may well ask about the shopper's own
+    order ("missä tilaukseni on?" ranked "can I change my order" just ahead of "track my
+    order"), and the order form keeps it."""
+    service = get_service()
+    top = reply.matches[0].score
+    window = service.thresholds.policy.clarify_window
+    for match in reply.matches:
+        if top - match.score > window:
+            return False
+        entry = service.faq.get(match.id)
+        if entry is not None and entry.live_order:
+            return True
+    return False
+
+
+async def answerable_elsewhere(
+    message: str, lang: str, faq: bool = True, product_alone: bool = True
+) -> str | None:
+    """``"faq"`` when the FAQ answers ``message`` outright (with ``faq``; not when a
+    ``live_order`` entry is the answer or close to it), ``"stock"`` when product search finds
+    it clearly (one product, with ``product_alone``, or products and a size, colour or store),
+    else None."""
     if faq:
         reply: Reply = await embedding(get_service().answer, message, lang)
-        if reply.decision.kind == "answer":
-            entry = get_service().faq.get(reply.decision.offered[0])
-            if entry is not None and not entry.live_order:
-                return "faq"
+        if reply.decision.kind == "answer" and not _live_order_close(reply):
+            return "faq"
     try:
         shop = get_shop()
         found = await embedding(shop.search, message, lang)
-        if found.decision == "one" or (found.decision != "none" and shop.wish(message)):
+        alone = product_alone and found.decision == "one"
+        if alone or (found.decision != "none" and shop.wish(message)):
             return "stock"
     except (ShopError, ShopUnavailable):
         pass

@@ -30,6 +30,7 @@ SlotName = Literal[
     "order_proof",
     "order_attempts",
     "order_locked",
+    "order_route",
     "product_id",
     "stock_wish",
     "restock_item",
@@ -54,6 +55,10 @@ SLOT_ORDER_NUMBER: Final = "order_number"
 SLOT_ORDER_PROOF: Final = "order_proof"
 SLOT_ORDER_ATTEMPTS: Final = "order_attempts"
 SLOT_ORDER_LOCKED: Final = "order_locked"
+# where an "order status" guess went: the order form, or another answer that knew it (rules branch)
+SLOT_ORDER_ROUTE: Final = "order_route"
+ORDER_ROUTE_FORM: Final = "form"
+ORDER_ROUTE_ELSEWHERE: Final = "elsewhere"
 SLOT_PRODUCT_ID: Final = "product_id"
 SLOT_STOCK_WISH: Final = "stock_wish"
 SLOT_RESTOCK_ITEM: Final = "restock_item"

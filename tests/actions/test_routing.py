@@ -117,8 +117,11 @@ entries:
 """
 
 
-def _followups(events: list[dict[str, Any]]) -> list[str]:
-    return [e["name"] for e in events if e.get("event") == "followup"]
+def _route(events: list[dict[str, Any]]) -> str | None:
+    """Where the order question went: the ``order_route`` slot the rules branch on."""
+    routes = [e["value"] for e in events if e.get("event") == "slot" and e["name"] == "order_route"]
+    assert len(routes) == 1, events
+    return str(routes[0])
 
 
 def test_an_order_question_with_an_order_number_goes_to_the_order_form() -> None:
@@ -126,16 +129,23 @@ def test_an_order_question_with_an_order_number_goes_to_the_order_form() -> None
         ActionOrderQuestion(), tracker("where is order 100234 with the stove", "order_status")
     )
     assert messages == []
-    assert _followups(events) == ["order_status_form"]
+    assert _route(events) == "form"
 
 
 def test_a_product_taken_for_an_order_question_gets_its_stock() -> None:
     # "gore-tex juoksukengät 42": the size looked like an order to Rasa
     messages, events = run(
-        ActionOrderQuestion(), tracker("stove 42", "order_status", language="en")
+        ActionOrderQuestion(), tracker("green stove", "order_status", language="en")
     )
-    assert _followups(events) == []
+    assert _route(events) == "elsewhere"
     assert messages[0]["text"] == variation(DOMAIN, "utter_shop_unavailable", "en")["text"]
+
+
+def test_one_product_found_without_a_size_or_colour_leaves_an_order_question_on_the_form() -> None:
+    # product search finds "one" product for many an order question ("missä tilaukseni on?")
+    messages, events = run(ActionOrderQuestion(), tracker("stove", "order_status", language="en"))
+    assert _route(events) == "form"
+    assert messages == []
 
 
 def test_faq_questions_leave_the_order_form_only_when_the_faq_marks_its_live_order_entries(
@@ -143,16 +153,16 @@ def test_faq_questions_leave_the_order_form_only_when_the_faq_marks_its_live_ord
 ) -> None:
     question = tracker("How long does delivery take?", "order_status", language="en")
     _, events = run(ActionOrderQuestion(), question)
-    assert _followups(events) == ["order_status_form"]  # no entry marked: the form keeps them
+    assert _route(events) == "form"  # no entry marked: the form keeps them
     (faq_dir / "orders.yml").write_text(LIVE_ORDER_ENTRY, encoding="utf-8")
     assert service.reload_if_changed()
     messages, events = run(ActionOrderQuestion(), question)
-    assert _followups(events) == []
+    assert _route(events) == "elsewhere"
     assert messages[0]["text"] == "Delivery takes 1-3 working days."
     _, events = run(
         ActionOrderQuestion(), tracker("How can I track my order?", "order_status", language="en")
     )
-    assert _followups(events) == ["order_status_form"]  # the live status answers that one
+    assert _route(events) == "form"  # the live status answers that one
 
 
 def test_a_product_taken_for_a_request_for_a_person_gets_its_stock(desk: HandoffDesk) -> None:
