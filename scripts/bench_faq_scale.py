@@ -83,11 +83,9 @@ def synthetic_faq(real: Faq, size: int) -> tuple[Faq, dict[str, str]]:
                 origin[varied] = text
                 questions[lang] = (varied,)
         answer_lang = next(
-            (
-                lang
-                for lang in (_LANGS[turn % 3], *_LANGS)
-                if lang in source.answer  # type: ignore[operator]
-            )
+            lang
+            for lang in (_LANGS[turn % 3], *_LANGS)
+            if lang in source.answer  # type: ignore[operator]
         )
         answer = f"{source.answer[answer_lang]} ({_MODEL_WORD[answer_lang]} {tag})"  # type: ignore[index]
         origin[answer] = source.answer[answer_lang]  # type: ignore[index]
@@ -149,7 +147,9 @@ def run(sizes: Sequence[int], questions: int = 60) -> list[ScaleResult]:
         # the FAQ's texts are normalised when indexed: map those forms to the originals too
         normalised = {real.normalise(text): real.normalise(o) for text, o in origin.items()}
         started = time.perf_counter()
-        index = FaqIndex(faq, EmbeddingCache(SyntheticEncoder(base, normalised)), settings.retrieval)
+        index = FaqIndex(
+            faq, EmbeddingCache(SyntheticEncoder(base, normalised)), settings.retrieval
+        )
         build = time.perf_counter() - started
         for text, lang, vector in asked[:3]:  # warm-up
             index.search_vector(vector, text=text, lang=lang)

@@ -13,7 +13,6 @@ from bot.faq.lexical import _B, _K1, LexicalRow, LexicalScorer, LexicalSignals
 from bot.faq.loader import load_faq
 from tests.conftest import ROOT
 
-
 Docs = tuple[dict[str, list[Counter[str]]], dict[str, list[int]]]
 
 
@@ -89,7 +88,7 @@ def test_same_scores_as_the_scan_on_the_real_faq(mode: str) -> None:
     rows, entries = real_faq_rows()
     scorer = LexicalScorer(rows, entries, mode)
     scanned = scanned_docs(scorer)
-    asked = labelled_questions() + [("xyzzy plugh", "fi"), ("", "sv"), ("hello", "de")]
+    asked = [*labelled_questions(), ("xyzzy plugh", "fi"), ("", "sv"), ("hello", "de")]
     for text, lang in asked:
         new, old = scorer.signals(text, lang), scanning_signals(scorer, scanned, text, lang)
         assert np.array_equal(new.bm25, old.bm25), (text, lang)
