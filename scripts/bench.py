@@ -1,4 +1,7 @@
-"""`make bench`: model load time, FAQ query latency, end-to-end REST latency, RSS per process.
+"""`make bench`: model load time, FAQ query latency, end-to-end REST latency, RSS per process,
+then the load levels (``load``: 1/10/20/50 shoppers, p50/p95/p99, CPU ms per turn and RSS per
+process, a 5- and a 50-message conversation, the chart docs/bench-latency.png) and the FAQ search
+time on synthetic FAQs of 1k/10k/100k entries (``faq-scale``).
 
 Uses the labelled questions of tests/data/eval_cases.yml as realistic traffic.
 
@@ -16,6 +19,12 @@ Send API call after ``--graph-delay`` seconds).
 ``bench.py crash-heal [--shoppers 20] [--rounds 1]``: kill -9 of the handoff service, the action
 server and Rasa under `make run`'s supervisor while shoppers chat; seconds until each answers
 again (scripts/crash_load.py, also used by tests/integration/test_crash_under_load.py).
+
+``bench.py load [--shoppers 1,10,20,50] [--turns 10] [--long] [--plot PNG]``: the load levels
+alone (scripts/bench_load.py).
+
+``bench.py faq-scale [--entries 1000,10000,100000]``: the FAQ search time alone
+(scripts/bench_faq_scale.py).
 
 ``bench.py handoff-sync [--tickets 10,200] [--seconds 30]``: Rasa HTTP requests per second and
 CPU of the handoff service while that many shoppers wait, with the event broker and with
@@ -76,6 +85,12 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=240, help="REST messages to send")
     parser.add_argument("--handoffs", type=int, default=30, help="escalated chats to take over")
+    parser.add_argument("--shoppers", default="1,10,20,50", help="load levels (concurrency)")
+    parser.add_argument("--turns", type=int, default=10, help="messages per shopper")
+    parser.add_argument(
+        "--plot", type=Path, default=ROOT / "docs/bench-latency.png", help="latency chart (PNG)"
+    )
+    parser.add_argument("--entries", default="1000,10000,100000", help="synthetic FAQ sizes")
     commands = parser.add_subparsers(dest="command")
     long_message = commands.add_parser("long-message", help="a huge message vs a normal one")
     long_message.add_argument("--chars", type=int, default=200_000, help="its length")
@@ -96,12 +111,20 @@ def main() -> int:
     crash.add_argument("--shoppers", type=int, default=20, help="concurrent REST shoppers")
     crash.add_argument("--rounds", type=int, default=1, help="times to kill each process")
 
+    scale = commands.add_parser("faq-scale", help="FAQ search time on big synthetic FAQs")
+    scale.add_argument("--entries", default="1000,10000,100000", help="FAQ sizes")
+    scale.add_argument("--questions", type=int, default=60, help="searches timed per size")
     sync = commands.add_parser("handoff-sync", help="handoff sync cost vs open tickets")
     sync.add_argument("--tickets", default="10,200", help="open (waiting) tickets")
     sync.add_argument("--seconds", type=float, default=30, help="measured per case")
     args = parser.parse_args()
     if args.command == "handoff-sync":
         bench_handoff_sync([int(n) for n in args.tickets.split(",")], args.seconds)
+        return 0
+    if args.command == "faq-scale":
+        import bench_faq_scale
+
+        bench_faq_scale.run([int(n) for n in args.entries.split(",")], args.questions)
         return 0
     if args.command == "privacy":
         bench_privacy(args.conversations)
@@ -163,10 +186,7 @@ def main() -> int:
     del service, encoder
 
     with tempfile.TemporaryDirectory() as state:
-        config = Path(state) / "handoff.yml"
-        config.write_text(
-            f"domain_file: {ROOT / 'domain.yml'}\nwhen_no_agent_online: queue\n", encoding="utf-8"
-        )
+        config = measurement_config(Path(state))  # 30 escalations: no burst guard
         stack = Stack(
             rasa_port=free_port(),
             actions_port=free_port(),
@@ -197,7 +217,24 @@ def main() -> int:
                 print(f"RSS {child.name:<22} {rss_mb(child.process.pid):6.0f} MB")
         finally:
             stack.stop()
-    return 0
+    print(f"\nload average {' / '.join(f'{n:.2f}' for n in psutil.getloadavg())}", flush=True)
+    status = bench_load_command(
+        argparse.Namespace(
+            shoppers=args.shoppers,
+            turns=args.turns,
+            long=True,
+            plot=args.plot,
+            json=None,
+            label="faqbot, 2 cores",
+        )
+    )
+    print(f"load average {' / '.join(f'{n:.2f}' for n in psutil.getloadavg())}", flush=True)
+    import bench_faq_scale
+
+    print("\nFAQ search on synthetic FAQs (embedding excluded: see query embed above)")
+    bench_faq_scale.run([int(n) for n in args.entries.split(",")])
+    print(f"load average {' / '.join(f'{n:.2f}' for n in psutil.getloadavg())}", flush=True)
+    return status
 
 
 def bench_crash_heal(shoppers: int, rounds: int) -> int:
@@ -400,10 +437,18 @@ def bench_handoff(stack: Stack, chats: int) -> None:
         client.emit("user_uttered", {"message": "haluan puhua ihmiselle", "session_id": session_id})
         inbox.get(timeout=30)
         escalate.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        tickets = agent.get(f"{stack.handoff_url}/api/conversations", timeout=10).json()["tickets"]
-        queue_list.append(time.perf_counter() - t0)
-        ticket = next(t for t in tickets if t["conversation_id"] == session_id)
+        ticket = None
+        deadline = time.monotonic() + 30
+        while ticket is None:  # the ticket may be written just after the queue message
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no ticket for {session_id} in the console's list")
+            t0 = time.perf_counter()
+            listed = agent.get(f"{stack.handoff_url}/api/conversations", timeout=10)
+            queue_list.append(time.perf_counter() - t0)
+            found = [t for t in listed.json()["tickets"] if t["conversation_id"] == session_id]
+            ticket = found[0] if found else None
+            if ticket is None:
+                time.sleep(0.05)
         t0 = time.perf_counter()
         agent.post(f"{stack.handoff_url}/api/conversations/{ticket['id']}/claim", timeout=10)
         claim.append(time.perf_counter() - t0)

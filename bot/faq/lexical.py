@@ -30,6 +30,7 @@ _K1, _B = 1.2, 0.75  # the usual BM25 constants
 _SPLIT_LANGS = ("fi", "sv")  # compounding languages simplemma has lemmas for
 _PART = 3  # shortest compound part
 _LONGEST_COMPOUND = 40
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -78,14 +79,25 @@ class LexicalScorer:
                     self._vocab.setdefault(row.lang, set()).update(self._base(words, row.lang))
         self._row_terms = [Counter(self.terms(row.text, row.lang)) for row in rows]
         self._rows = list(rows)
-        self._docs: dict[str, list[Counter[str]]] = {
-            lang: [Counter() for _ in range(entries)] for lang in self._stemmers
-        }
+        # an inverted index per language: term -> (entries that use it, how often), so a
+        # question costs its terms' postings, not a pass over every entry per term
+        counts: dict[str, dict[str, Counter[int]]] = {lang: {} for lang in self._stemmers}
+        lengths = {lang: np.zeros(entries, dtype=np.int64) for lang in self._stemmers}
         for row, terms in zip(self._rows, self._row_terms, strict=True):
-            self._docs[row.lang][row.entry].update(terms)
-        self._lengths = {
-            lang: [sum(doc.values()) for doc in docs] for lang, docs in self._docs.items()
+            for term, count in terms.items():
+                counts[row.lang].setdefault(term, Counter())[row.entry] += count
+            lengths[row.lang][row.entry] += sum(terms.values())
+        self._postings: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {
+            lang: {
+                term: (
+                    np.fromiter(users, dtype=np.int64, count=len(users)),
+                    np.fromiter(users.values(), dtype=np.int64, count=len(users)),
+                )
+                for term, users in by_term.items()
+            }
+            for lang, by_term in counts.items()
         }
+        self._lengths = lengths
 
     def terms(self, text: str, lang: str) -> list[str]:
         """The stemmed (or lemmatised) words of ``text``, plus the parts of its compounds."""
@@ -134,27 +146,31 @@ class LexicalScorer:
         """:meth:`scores` and each entry's word coverage of ``text``, in one pass."""
         result = np.zeros(self._entries, dtype=np.float32)
         covered = np.zeros(self._entries, dtype=np.float32)
-        docs, lengths = self._docs.get(lang), self._lengths.get(lang)
-        if docs is None or lengths is None:  # a language without texts: no evidence either way
+        postings, lengths = self._postings.get(lang), self._lengths.get(lang)
+        if postings is None or lengths is None:  # a language without texts: no evidence
             return LexicalSignals(result, np.ones(self._entries, dtype=np.float32))
+        left_entry, left_out = -1, Counter[str]()
         if leave_out is not None and self._rows[leave_out].lang == lang:
-            docs, lengths = list(docs), list(lengths)
-            entry, left_out = self._rows[leave_out].entry, self._row_terms[leave_out]
-            docs[entry] = docs[entry] - left_out
-            lengths[entry] = sum(docs[entry].values())
+            left_entry, left_out = self._rows[leave_out].entry, self._row_terms[leave_out]
+            lengths = lengths.copy()
+            lengths[left_entry] -= sum(left_out.values())
         query = set(self.terms(text, lang))
-        average = (sum(lengths) / len(lengths)) or 1.0
+        # Python's own int sum and float division, as the scores were always computed
+        average = (sum(lengths.tolist()) / self._entries) or 1.0
+        norms = _K1 * (1 - _B + _B * lengths / average)
         total_idf = 0.0
         for term in query:
-            frequency = sum(1 for doc in docs if term in doc)
-            idf = math.log(1 + (len(docs) - frequency + 0.5) / (frequency + 0.5))
+            users, counts = postings.get(term, (_NONE, _NONE))
+            if left_out.get(term, 0):
+                counts = counts - np.where(users == left_entry, left_out[term], 0)
+                users, counts = users[counts > 0], counts[counts > 0]
+            idf = math.log(1 + (self._entries - len(users) + 0.5) / (len(users) + 0.5))
             total_idf += idf  # a word no entry uses counts too: it is what the FAQ lacks
-            for number, doc in enumerate(docs):
-                count = doc.get(term, 0)
-                if count:
-                    norm = _K1 * (1 - _B + _B * lengths[number] / average)
-                    result[number] += idf * count * (_K1 + 1) / (count + norm)
-                    covered[number] += idf
+            if len(users):
+                # float64 per entry, then added in float32 as the accumulators always were
+                gains = idf * counts * (_K1 + 1) / (counts + norms[users])
+                result[users] += gains.astype(np.float32)
+                covered[users] += np.float32(idf)
         best = float(result.max())
         bm25 = result / best if best > 0 else result
         coverage = covered / total_idf if total_idf > 0 else covered

@@ -1,0 +1,171 @@
+"""``bench.py faq-scale``: FAQ search time on synthetic FAQs of 1k, 10k and 100k entries.
+
+A synthetic entry copies a real entry's texts (one question per language and the answer in one
+language, taken in turn from the real FAQ) with a variation: a product model word of its own
+("malli 7k3q"), so the lexical vocabulary grows with the FAQ as a real shop's would. Its rows'
+vectors are the real rows' vectors plus a little noise (renormalised): embedding 400,000 texts
+would take hours and is not what is measured. The shopper questions (the labelled eval set) are
+embedded once beforehand; what is timed per question is :meth:`FaqIndex.search_vector` with the
+text and language (faiss + per-entry scoring + BM25 and coverage + sorting), as the FAQ step
+runs it, and separately its parts. The embedding itself does not depend on the FAQ's size
+(``make bench``'s "query embed").
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import yaml
+from numpy.typing import NDArray
+from stack import ROOT
+
+from bot.embeddings import EmbeddingCache
+from bot.faq.index import FaqIndex
+from bot.faq.loader import Faq, FaqEntry
+from bot.faq.service import FaqService
+from bot.faq.settings import load_settings
+
+_LANGS = ("fi", "sv", "en")
+_MODEL_WORD = {"fi": "malli", "sv": "modell", "en": "model"}
+_NOISE = 0.05
+
+
+class SyntheticEncoder:
+    """Vectors of synthetic rows: the real row's vector plus seeded noise, unit length."""
+
+    def __init__(self, base: dict[str, NDArray[np.float32]], origin: dict[str, str]) -> None:
+        self._base = base
+        self._origin = origin
+        self._rng = np.random.default_rng(13)
+
+    @property
+    def name(self) -> str:
+        """Not a real model: nothing is cached on disk under this name."""
+        return "synthetic"
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]:
+        """The base vectors of ``texts``' originals, jittered."""
+        vectors = np.stack([self._base[self._origin[text]] for text in texts]).astype(np.float32)
+        vectors += self._rng.normal(0.0, _NOISE, vectors.shape).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors
+
+
+def _tag(number: int) -> str:
+    """A short made-up product code, different for every entry."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    code = ""
+    number += 1296  # at least three characters
+    while number:
+        number, rest = divmod(number, len(digits))
+        code = digits[rest] + code
+    return code
+
+
+def synthetic_faq(real: Faq, size: int) -> tuple[Faq, dict[str, str]]:
+    """``size`` entries made from ``real``'s texts, and each new text's original."""
+    origin: dict[str, str] = {}
+    entries = []
+    for number in range(size):
+        source = real.entries[number % len(real.entries)]
+        turn = number // len(real.entries)
+        tag = _tag(number)
+        questions = {}
+        for lang in _LANGS:
+            texts = source.questions.get(lang)  # type: ignore[call-overload]
+            if texts:
+                text = texts[turn % len(texts)]
+                varied = f"{text} ({_MODEL_WORD[lang]} {tag})"
+                origin[varied] = text
+                questions[lang] = (varied,)
+        answer_lang = next(
+            lang
+            for lang in (_LANGS[turn % 3], *_LANGS)
+            if lang in source.answer  # type: ignore[operator]
+        )
+        answer = f"{source.answer[answer_lang]} ({_MODEL_WORD[answer_lang]} {tag})"  # type: ignore[index]
+        origin[answer] = source.answer[answer_lang]  # type: ignore[index]
+        entries.append(
+            FaqEntry(
+                id=f"synthetic_{number}",
+                topic=source.topic,
+                questions=questions,  # type: ignore[arg-type]
+                answer={answer_lang: answer},  # type: ignore[dict-item]
+                handoff=False,
+                source=f"synthetic:{number}",
+            )
+        )
+    return Faq(tuple(entries)), origin
+
+
+@dataclass
+class ScaleResult:
+    """The search figures at one FAQ size."""
+
+    entries: int
+    rows: int
+    build_seconds: float
+    search: list[float]
+    vectors: list[float]
+    lexical: list[float]
+
+    def line(self) -> str:
+        """One line of the report."""
+        return (
+            f"{self.entries:>7} entries {self.rows:>7} rows  build {self.build_seconds:6.1f} s  "
+            f"search_vector {_pct(self.search)}   of which faiss+scoring {_pct(self.vectors)}, "
+            f"BM25+coverage {_pct(self.lexical)}"
+        )
+
+
+def _pct(samples: Sequence[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"median {statistics.median(ordered) * 1000:8.2f} ms p95 {p95 * 1000:8.2f} ms"
+
+
+def run(sizes: Sequence[int], questions: int = 60) -> list[ScaleResult]:
+    """Build a synthetic FAQ of each size and time ``questions`` searches on it."""
+    settings = load_settings(ROOT / "faqbot.yml")
+    service = FaqService(settings)
+    service.warm_up()
+    real = service.index
+    base = {row.text: real.row_vector(number) for number, row in enumerate(real.rows)}
+    cases = yaml.safe_load((ROOT / "tests/data/eval_cases.yml").read_text(encoding="utf-8"))
+    picked = cases["cases"][:: max(1, len(cases["cases"]) // questions)][:questions]
+    asked = [
+        (real.query_text(c["text"], c["lang"]), c["lang"], real.embed(c["text"], c["lang"]))
+        for c in picked
+    ]
+    results = []
+    for size in sizes:
+        faq, origin = synthetic_faq(real.faq, size)
+        # the FAQ's texts are normalised when indexed: map those forms to the originals too
+        normalised = {real.normalise(text): real.normalise(o) for text, o in origin.items()}
+        started = time.perf_counter()
+        index = FaqIndex(
+            faq, EmbeddingCache(SyntheticEncoder(base, normalised)), settings.retrieval
+        )
+        build = time.perf_counter() - started
+        for text, lang, vector in asked[:3]:  # warm-up
+            index.search_vector(vector, text=text, lang=lang)
+        search, vectors, lexical = [], [], []
+        for text, lang, vector in asked:
+            t0 = time.perf_counter()
+            index.search_vector(vector, text=text, lang=lang)
+            t1 = time.perf_counter()
+            index._vectors.scores(vector, settings.retrieval.best_row_weight)
+            t2 = time.perf_counter()
+            index._lexical.signals(text, lang)
+            t3 = time.perf_counter()
+            search.append(t1 - t0)
+            vectors.append(t2 - t1)
+            lexical.append(t3 - t2)
+        results.append(ScaleResult(size, len(index.rows), build, search, vectors, lexical))
+        print(results[-1].line(), flush=True)
+        del index, faq, origin, normalised
+    return results
