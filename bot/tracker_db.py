@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.contact import find_emails
+from bot.sqlitetx import write_transaction
 
 DEFAULT_PATH = Path(".faqbot/tracker.db")
 # events whose data can hold what a shopper typed or gave (text, slot values, entities)
@@ -135,13 +136,8 @@ class TrackerDatabase:
             if conn is None:
                 yield None
                 return
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with write_transaction(conn, dry_run):
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("ROLLBACK" if dry_run else "COMMIT")
 
 
 def _emails_in(data: object) -> list[str]:

@@ -24,11 +24,11 @@ def register(groups: Any) -> None:
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    add.set_defaults(handler=_guarded(_agent_add))
-    agent.add_parser("list", help="list agents").set_defaults(handler=_guarded(_agent_list))
+    add.set_defaults(handler=guarded(_agent_add))
+    agent.add_parser("list", help="list agents").set_defaults(handler=guarded(_agent_list))
     remove = agent.add_parser("remove", help="delete an agent")
     remove.add_argument("name")
-    remove.set_defaults(handler=_guarded(_agent_remove))
+    remove.set_defaults(handler=guarded(_agent_remove))
 
     handoff = groups.add_parser("handoff", help="the handoff service").add_subparsers(
         dest="command", required=True
@@ -36,10 +36,12 @@ def register(groups: Any) -> None:
     serve = handoff.add_parser("serve", help="run the agent console and its API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.set_defaults(handler=_guarded(_serve))
+    serve.set_defaults(handler=guarded(_serve))
 
 
-def _guarded(handler: Any) -> Any:
+def guarded(handler: Any) -> Any:
+    """A command handler that prints a HandoffError as `error: ...` and exits 1."""
+
     def run(args: argparse.Namespace, _settings: object) -> int:
         try:
             return int(handler(args))

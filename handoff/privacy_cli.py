@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
+from handoff.cli import guarded
 from handoff.config import load_handoff_settings
-from handoff.errors import HandoffError
 from handoff.privacy import DataStores, Report, forget, parse_target, purge
 
 
@@ -25,23 +24,12 @@ def register(groups: Any) -> None:
         "--sender", action="store_true", help="TARGET is a conversation id even if it has an @"
     )
     forget_cmd.add_argument("--dry-run", action="store_true", help="count, change nothing")
-    forget_cmd.set_defaults(handler=_guarded(_forget))
+    forget_cmd.set_defaults(handler=guarded(_forget))
     purge_cmd = privacy.add_parser(
         "purge", help="remove data older than privacy.retention_days (handoff.yml)"
     )
     purge_cmd.add_argument("--dry-run", action="store_true", help="count, change nothing")
-    purge_cmd.set_defaults(handler=_guarded(_purge))
-
-
-def _guarded(handler: Any) -> Any:
-    def run(args: argparse.Namespace, _settings: object) -> int:
-        try:
-            return int(handler(args))
-        except HandoffError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-
-    return run
+    purge_cmd.set_defaults(handler=guarded(_purge))
 
 
 def _forget(args: argparse.Namespace) -> int:

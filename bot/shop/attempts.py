@@ -32,6 +32,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import ConfigError
+from bot.sqlitetx import write_transaction
 
 DEFAULT_PATH = Path(".faqbot/order-attempts.db")
 
@@ -241,14 +242,8 @@ class AttemptLimiter:
     @contextmanager
     def _transaction(self, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
         """One write transaction, rolled back instead of committed when ``dry_run``."""
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("ROLLBACK" if dry_run else "COMMIT")
+        with closing(self._connect()) as conn, write_transaction(conn, dry_run):
+            yield conn
 
 
 def _hash(kind: str, value: str) -> str:

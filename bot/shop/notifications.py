@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.contact import is_valid_email
 from bot.language import LANGUAGES
 from bot.shop.models import Product, Variant
+from bot.sqlitetx import write_transaction
 
 DEFAULT_PATH = Path(".faqbot/restock.db")
 
@@ -191,14 +192,8 @@ class RestockStore:
     @contextmanager
     def _transaction(self, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
         """One write transaction, rolled back instead of committed when ``dry_run``."""
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("ROLLBACK" if dry_run else "COMMIT")
+        with closing(self._connect()) as conn, write_transaction(conn, dry_run):
+            yield conn
 
 
 def _iso(moment: datetime) -> str:
