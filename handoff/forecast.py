@@ -138,7 +138,7 @@ def staffing_forecast(
     team_size, team_source = (
         (config.team_size, "forecast.team_size in handoff.yml")
         if config.team_size is not None
-        else (len(store.list_agents()), "agent accounts (faqbot agent list)")
+        else (len(store.list_agents()), "the agent accounts (faqbot agent list)")
     )
     hours = [
         _hour(

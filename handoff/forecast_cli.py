@@ -24,12 +24,21 @@ def register(groups: Any) -> None:
     )
     forecast.add_argument(
         "--at",
-        type=datetime.fromisoformat,
+        type=_moment,
         default=None,
         help="forecast as if it were this moment (ISO 8601; without an offset: the shop's time "
         "zone), e.g. to compare with what happened",
     )
     forecast.set_defaults(handler=guarded(_forecast))
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time; use e.g. 2026-11-02T08:00 or 2026-11-02T08:00+02:00"
+        ) from None
 
 
 def _forecast(args: argparse.Namespace) -> int:
@@ -60,7 +69,7 @@ def summary(result: StaffingForecast) -> str:
         f"History: {result.history.tickets} tickets, {result.history.start} – {result.history.end}",
         f"Handling time (claim → close): {measured}",
         f"Target: {result.service_level:.0%} claimed within {result.answer_seconds:g} s; "
-        f"team: {result.team_size} ({result.team_size_source})",
+        f"team: {result.team_size} agents, from {result.team_size_source}",
         "",
         f"{'date':<10}  {'day':<3}  {'escalations':>11}  {'peak agents':>11}  "
         "book the overflow partner",

@@ -52,7 +52,7 @@
       : `${data.handling.mean_minutes} min (default: no chat claimed and closed yet)`;
     const facts = [
       ["Target", `${Math.round(data.service_level * 100)} % claimed within ${data.answer_seconds} s`],
-      ["Team", `${data.team_size} agents (${data.team_size_source})`],
+      ["Team", `${data.team_size} agents, from ${data.team_size_source}`],
       ["Handling time (claim → close)", handling],
       ["Learnt from", `${data.history.tickets} chats, ${data.history.start.replace("T", " ")} – ${data.history.end.replace("T", " ")}`],
       ["Method", data.method],
