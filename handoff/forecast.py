@@ -134,7 +134,9 @@ def staffing_forecast(
     predicted, method, note = _forecast(series, start, lead_in + DAYS * DAY)
     predicted = predicted[lead_in:]
 
-    handling = _handling_time(rows, config.default_handling_minutes)
+    # the own team's chats only: the overflow partner's times are not ours to staff for
+    own = [row for row in rows if row[3] == settings.backend]
+    handling = _handling_time(own, config.default_handling_minutes)
     team_size, team_source = (
         (config.team_size, "forecast.team_size in handoff.yml")
         if config.team_size is not None
@@ -202,17 +204,18 @@ def service_level_with(
     return float(erlang.service_level(agents))
 
 
-def _ticket_times(
-    store: Store, since: datetime, until: datetime
-) -> list[tuple[datetime, datetime | None, datetime | None]]:
-    """(created, claimed, closed) of the tickets created in [since, until)."""
+Times = tuple[datetime, datetime | None, datetime | None, str]
+
+
+def _ticket_times(store: Store, since: datetime, until: datetime) -> list[Times]:
+    """(created, claimed, closed, backend) of the tickets created in [since, until)."""
     # in UTC: SQLite stores the times as text without their offset
     since, until = since.astimezone(UTC), until.astimezone(UTC)
-    query = sa.select(tickets.c.created_at, tickets.c.claimed_at, tickets.c.closed_at).where(
-        tickets.c.created_at >= since, tickets.c.created_at < until
-    )
+    query = sa.select(
+        tickets.c.created_at, tickets.c.claimed_at, tickets.c.closed_at, tickets.c.backend
+    ).where(tickets.c.created_at >= since, tickets.c.created_at < until)
     with store.transaction() as conn:
-        return [(row[0], row[1], row[2]) for row in conn.execute(query).all()]
+        return [(row[0], row[1], row[2], row[3]) for row in conn.execute(query).all()]
 
 
 def _wall_clock(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -291,12 +294,10 @@ def _forecast(series: np.ndarray, start: datetime, horizon: int) -> tuple[np.nda
     return np.clip(values.astype(float), 0.0, None), method, note
 
 
-def _handling_time(
-    rows: list[tuple[datetime, datetime | None, datetime | None]], default_minutes: float
-) -> HandlingTime:
+def _handling_time(rows: list[Times], default_minutes: float) -> HandlingTime:
     minutes = [
         (closed - claimed).total_seconds() / 60
-        for _created, claimed, closed in rows
+        for _created, claimed, closed, _backend in rows
         if claimed is not None and closed is not None and closed > claimed
     ]
     if not minutes:

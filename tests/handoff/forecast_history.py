@@ -30,6 +30,7 @@ def write_history(
     *,
     handling_minutes: float = 6.0,
     seed: int = 14,
+    backend: str = "console",
 ) -> int:
     """Poisson tickets for ``days`` before ``until`` (an aware hour); returns how many.
 
@@ -51,7 +52,7 @@ def write_history(
                     "language": "fi",
                     "status": "closed",
                     "reason": "explicit_request",
-                    "backend": "console",
+                    "backend": backend,
                     "candidates": "[]",
                     "events_seen": 0,
                     "paused": False,

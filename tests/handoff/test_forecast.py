@@ -109,6 +109,16 @@ def test_handling_time_is_measured_from_claim_to_close(store: Store) -> None:
     assert result.handling.tickets == result.history.tickets > 0
 
 
+def test_the_partners_chats_count_as_escalations_but_not_in_handling_time(store: Store) -> None:
+    write_history(store, AT, days=15, handling_minutes=9.5)
+    own = staffing_forecast(_settings(store), store, AT)
+    write_history(store, AT, days=15, handling_minutes=40, seed=15, backend="partner")
+    both = staffing_forecast(_settings(store), store, AT)
+    assert both.handling.mean_minutes == pytest.approx(9.5)
+    assert both.handling.tickets == own.history.tickets < both.history.tickets
+    assert sum(h.escalations for h in both.hours) > 1.5 * sum(h.escalations for h in own.hours)
+
+
 def test_without_closed_tickets_the_default_handling_time_is_used(store: Store) -> None:
     result = staffing_forecast(_settings(store, default_handling_minutes=7), store, AT)
     assert not result.handling.measured
