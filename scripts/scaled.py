@@ -91,6 +91,8 @@ class ScaledStack(Stack):
             FAQBOT_REDIS_PORT=str(redis.port or 6379),
             FAQBOT_REDIS_DB=redis.path.strip("/") or "0",
             FAQBOT_REDIS_PASSWORD=unquote(redis.password or ""),
+            # an agent's reply reaches the shopper's socket on any server (channels/socketio.py)
+            FAQBOT_SOCKETIO_REDIS_URL=self.redis_url or "",
         )
         return env
 

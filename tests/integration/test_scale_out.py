@@ -11,8 +11,11 @@ another endpoints file, e.g. one with the in-memory lock store, to see these tes
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import subprocess
+import threading
 import time
 import uuid
 from collections import Counter
@@ -23,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
+import socketio
 
 from scripts.scaled import ScaledStack, missing_programs
 from scripts.stack import free_port
@@ -199,3 +203,41 @@ def test_a_handoff_through_one_server_is_seen_by_the_other(stack: ScaledStack) -
     assert not tracker_of(stack, sender, one)["paused"]
     assert send(other, sender, QUESTIONS[0])[0] != []
     assert user_texts(stack, sender, one)[-1] == QUESTIONS[0]
+
+
+def test_an_agent_reply_sent_through_one_server_reaches_a_socket_on_the_other(
+    stack: ScaledStack,
+) -> None:
+    # the shopper's web chat is connected to rasa-1; the handoff service's reply goes through
+    # the balancer and may land on rasa-2, which holds no socket of the shopper
+    session_id = uuid.uuid4().hex
+    received: queue.Queue[dict[str, Any]] = queue.Queue()
+    client = socketio.Client(reconnection=False)
+    client.on("bot_uttered", received.put)
+    confirmed = threading.Event()
+    client.on("session_confirm", lambda *_: confirmed.set())
+    client.connect(stack.server_url("rasa-1"), transports=["websocket"], socketio_path="socket.io")
+    try:
+        client.emit("session_request", {"session_id": session_id})
+        assert confirmed.wait(10), "no session_confirm"
+        client.emit("user_uttered", {"message": QUESTIONS[0], "session_id": session_id})
+        assert received.get(timeout=60).get("text")
+        response = requests.post(
+            f"{stack.server_url('rasa-2')}/conversations/{session_id}/tracker/events",
+            params={
+                "token": stack.token,
+                "execute_side_effects": "true",
+                "output_channel": "latest",
+            },
+            json=[{"event": "bot", "text": "Hi, Anna here!", "metadata": {"agent": "anna"}}],
+            timeout=30,
+        )
+        response.raise_for_status()
+        texts: list[str] = []
+        deadline = time.monotonic() + 20
+        while "Hi, Anna here!" not in texts and time.monotonic() < deadline:
+            with contextlib.suppress(queue.Empty):
+                texts.append(str(received.get(timeout=1).get("text", "")))
+        assert "Hi, Anna here!" in texts
+    finally:
+        client.disconnect()
