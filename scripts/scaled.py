@@ -102,17 +102,29 @@ class ScaledStack(Stack):
         return self.pg_url("tickets")
 
     def ensure_databases(self) -> None:
-        """Create the databases that do not exist yet."""
+        """Create the databases that do not exist yet.
+
+        Raises:
+            RuntimeError: PostgreSQL cannot be reached or refuses (the message has no password).
+        """
         import psycopg
 
-        with psycopg.connect(self.postgres_url, dbname="postgres", autocommit=True) as conn:
-            for name in DATABASES:
-                database = _name(self.pg_url(name))
-                exists = conn.execute(
-                    "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
-                ).fetchone()
-                if not exists:
-                    conn.execute(f'CREATE DATABASE "{database}"')
+        try:
+            with psycopg.connect(self.postgres_url, dbname="postgres", autocommit=True) as conn:
+                for name in DATABASES:
+                    database = _name(self.pg_url(name))
+                    exists = conn.execute(
+                        "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+                    ).fetchone()
+                    if not exists:
+                        conn.execute(f'CREATE DATABASE "{database}"')
+        except psycopg.Error as exc:
+            pg = urlsplit(self.postgres_url)
+            raise RuntimeError(
+                f"PostgreSQL at {pg.hostname}:{pg.port or 5432} as {pg.username}: {exc} "
+                "(FAQBOT_SCALE_POSTGRES_URL; the role needs CREATEDB, or create the databases "
+                f"{', '.join(_name(self.pg_url(n)) for n in DATABASES)} yourself)"
+            ) from None
 
     def drop_databases(self) -> None:
         """Drop the databases (tests)."""
