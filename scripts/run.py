@@ -36,10 +36,16 @@ def main() -> int:
     )
 
 
-def serve(stack: Stack, starting: str, servers: str = "") -> int:
+def serve(
+    stack: Stack,
+    starting: str,
+    servers: str = "",
+    add_agent: str = ".venv/bin/faqbot agent add NAME",
+) -> int:
     """Start ``stack`` and the local pages, print where they are, supervise until interrupted.
 
-    ``servers`` lists the servers behind a load balancer (the scale-out mode).
+    ``servers`` lists the servers behind a load balancer, ``add_agent`` how to add an agent
+    (the scale-out mode keeps them in PostgreSQL).
     """
     chat_port = int(os.environ.get("CHAT_PORT", "8080"))
 
@@ -61,7 +67,7 @@ def serve(stack: Stack, starting: str, servers: str = "") -> int:
             f"  action server {stack.actions_url}\n"
             f"{servers}"
             f"  agent console {stack.handoff_url}/\n"
-            f"                (add an agent first: .venv/bin/faqbot agent add NAME)\n"
+            f"                (add an agent first: {add_agent})\n"
             f"  handoff API   {stack.handoff_url}/openapi.json\n"
             f"  logs          {stack.log_dir}/\n"
             f"Press Ctrl-C to stop.",

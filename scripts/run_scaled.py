@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from run import serve
 from scaled import ScaledStack
@@ -49,6 +50,19 @@ def main() -> int:
         f"starting {stack.rasa_servers} Rasa servers, {stack.action_servers} action servers, "
         "HAProxy, Redis and the handoff service on PostgreSQL (loading models takes ~1 min)...",
         servers=f"  behind HAProxy: Rasa {rasa}; actions {actions}\n",
+        add_agent=f"FAQBOT_DATABASE_URL={masked(stack.tickets_url)} "
+        ".venv/bin/faqbot agent add NAME",
+    )
+
+
+def masked(url: str) -> str:
+    """``url`` with PASSWORD for its password (`make run-scaled`'s own role keeps it in
+    .faqbot/postgres-scaled-password)."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return urlunsplit(
+        parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":PASSWORD@"))
     )
 
 
