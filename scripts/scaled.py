@@ -169,9 +169,9 @@ class ScaledStack(Stack):
     def _wait_until_balanced(self, deadline: float) -> None:
         """Until HAProxy's health checks have found every server up: each answers through it."""
         expected = {
-            f"{self.rasa_url}/": {f"rasa-{n}" for n in range(1, self.rasa_servers + 1)},
+            f"{self.rasa_url}/": {f"rasa-{n}" for n in range(1, len(self.rasa_ports) + 1)},
             f"{self.actions_url}/health": {
-                f"actions-{n}" for n in range(1, self.action_servers + 1)
+                f"actions-{n}" for n in range(1, len(self.action_ports) + 1)
             },
         }
         for url, names in expected.items():
