@@ -28,7 +28,7 @@ import pytest
 import requests
 import socketio
 
-from scripts.scaled import ScaledStack, missing_programs
+from scripts.scaled import ScaledStack, missing_programs, server_name
 from scripts.stack import free_port
 from tests.conftest import ROOT
 from tests.integration.handoff_stack import PASSWORD, AgentApi, write_handoff_config
@@ -102,7 +102,7 @@ def send(base_url: str, sender: str, text: str) -> tuple[list[dict[str, Any]], s
         timeout=120,
     )
     response.raise_for_status()
-    return list(response.json()), response.headers.get("X-Faqbot-Server", "")
+    return list(response.json()), server_name(response.headers.get("X-Faqbot-Server", ""))
 
 
 def user_texts(stack: ScaledStack, sender: str, base_url: str | None = None) -> list[str]:
