@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from scripts.scaled import ScaledStack, haproxy_config
+from tests.conftest import ROOT
 
 
 def scaled(tmp_path: Path, **changes: object) -> ScaledStack:
@@ -90,3 +92,32 @@ def test_haproxy_accepts_the_configuration(tmp_path: Path) -> None:
         ["haproxy", "-c", "-f", str(path)], capture_output=True, text=True, check=False
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_make_run_scaled_installs_nothing_as_a_normal_user_and_says_what_to_install() -> None:
+    # a PATH with the shell's tools but neither redis-server nor haproxy, readable by nobody
+    with tempfile.TemporaryDirectory(dir="/tmp") as folder:
+        Path(folder).chmod(0o755)
+        result = _scale_services_without_packages(Path(folder))
+    assert result.returncode == 1
+    assert "sudo apt-get install redis-server haproxy" in result.stderr
+    assert result.stdout == ""
+
+
+def _scale_services_without_packages(folder: Path) -> subprocess.CompletedProcess[str]:
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "id", "ls", "dirname", "cat", "head", "od", "tr", "mkdir"):
+        found = shutil.which(tool)
+        assert found, tool
+        (bin_dir / tool).symlink_to(found)
+    command = [
+        "/usr/bin/env",
+        f"PATH={bin_dir}",
+        "FAQBOT_SCALE_POSTGRES_URL=postgresql://u:p@db/faqbot",
+        str(bin_dir / "bash"),
+        str(ROOT / "scripts/scale-services.sh"),
+    ]
+    if os.geteuid() == 0:  # as CI runs: try it as a user who may not install
+        command = ["runuser", "-u", "nobody", "--", *command]
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)
