@@ -49,7 +49,9 @@ def main() -> int:
         stack,
         f"starting {stack.rasa_servers} Rasa servers, {stack.action_servers} action servers, "
         "HAProxy, Redis and the handoff service on PostgreSQL (loading models takes ~1 min)...",
-        servers=f"  behind HAProxy: Rasa {rasa}; actions {actions}\n",
+        servers=f"  behind HAProxy: Rasa {rasa}; actions {actions}\n"
+        "  note          `faqbot privacy forget/purge` do not reach the PostgreSQL tracker store\n"
+        '                yet (README "Scale-out mode")\n',
         add_agent=f"FAQBOT_DATABASE_URL={masked(stack.tickets_url)} "
         ".venv/bin/faqbot agent add NAME",
     )
