@@ -48,7 +48,8 @@ def main() -> int:
     return serve(
         stack,
         f"starting {stack.rasa_servers} Rasa servers, {stack.action_servers} action servers, "
-        "HAProxy, Redis and the handoff service on PostgreSQL (loading models takes ~1 min)...",
+        "HAProxy, Redis and the handoff service on PostgreSQL (the Rasa servers start one after "
+        "another: a few minutes)...",
         servers=f"  behind HAProxy: Rasa {rasa}; actions {actions}\n"
         "  note          `faqbot privacy forget/purge` do not reach the PostgreSQL tracker store\n"
         '                yet (README "Scale-out mode")\n',
