@@ -2,13 +2,19 @@
 SHELL := /bin/bash
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run test unit lint bench eval eval-sparse calibrate
+.PHONY: setup run run-scaled test unit lint bench eval eval-sparse calibrate
 
 setup:
 	@bash scripts/setup.sh
 
 run: setup
 	@.venv/bin/python scripts/run.py
+
+# README "Scale-out mode": 2 Rasa + 2 action servers behind HAProxy, PostgreSQL, Redis
+run-scaled: setup
+	@env_file=$$(mktemp); trap 'rm -f "$$env_file"' EXIT; \
+	bash scripts/scale-services.sh >"$$env_file" && source "$$env_file" && \
+	.venv/bin/python scripts/run_scaled.py
 
 test: setup
 	.venv/bin/ruff check bot actions handoff tests scripts channels faqbot.py

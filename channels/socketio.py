@@ -15,6 +15,7 @@ working unchanged.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,13 +28,21 @@ from rasa.core.channels.socketio import SocketIOInput as StockSocketIOInput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot.conversation import HANDOFF_NONE, SLOT_HANDOFF
 from channels.messages import history, shopper_metadata, shows_something, widget_message
 from channels.shopper_text import shopper_text
 
 logger = logging.getLogger(__name__)
+
+
+def client_manager() -> AsyncRedisManager | None:
+    """Several Rasa servers (README "Scale-out mode"): an agent's reply can reach a server
+    other than the one that holds the shopper's socket, so FAQBOT_SOCKETIO_REDIS_URL makes
+    every emit go through Redis pub/sub to whichever server holds it."""
+    url = os.environ.get("FAQBOT_SOCKETIO_REDIS_URL")
+    return AsyncRedisManager(url) if url else None
 
 
 class WidgetOutput(SocketIOOutput):
@@ -59,7 +68,9 @@ class SocketIOInput(StockSocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The stock channel's routes and events, with this channel's output."""
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(
+            async_mode="sanic", cors_allowed_origins=[], client_manager=client_manager()
+        )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         namespace = self.namespace

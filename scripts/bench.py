@@ -20,8 +20,8 @@ Send API call after ``--graph-delay`` seconds).
 server and Rasa under `make run`'s supervisor while shoppers chat; seconds until each answers
 again (scripts/crash_load.py, also used by tests/integration/test_crash_under_load.py).
 
-``bench.py load [--shoppers 1,10,20,50] [--turns 10] [--long] [--plot PNG]``: the load levels
-alone (scripts/bench_load.py).
+``bench.py load [--shoppers 1,10,20,50] [--turns 10] [--long] [--plot PNG] [--scaled 2,2]``: the
+load levels alone (scripts/bench_load.py); ``--scaled``: against the scale-out mode's balancer.
 
 ``bench.py faq-scale [--entries 1000,10000,100000]``: the FAQ search time alone
 (scripts/bench_faq_scale.py).
@@ -34,6 +34,7 @@ tracker polling (``FAQBOT_EVENT_BROKER_URL=none``, the sync before the broker).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -105,6 +106,12 @@ def main() -> int:
     load.add_argument("--plot", type=Path, help="write the latency chart (PNG) here")
     load.add_argument("--json", type=Path, help="write the raw figures here")
     load.add_argument("--label", default="faqbot, 2 cores", help="the chart's title")
+    load.add_argument(
+        "--scaled",
+        metavar="RASA,ACTIONS",
+        help="the scale-out mode with this many servers behind HAProxy, e.g. 2,2 "
+        "(PostgreSQL: FAQBOT_SCALE_POSTGRES_URL, a role that may create databases)",
+    )
     privacy = commands.add_parser("privacy", help="faqbot privacy forget/purge on big stores")
     privacy.add_argument("--conversations", type=int, default=20_000, help="in the tracker")
     crash = commands.add_parser("crash-heal", help="kill -9 each process under load: heal times")
@@ -272,7 +279,7 @@ def bench_load_command(args: argparse.Namespace) -> int:
 
     questions = bench_load.questions_by_language()
     levels = []
-    with running_stack(handoff=True) as stack:
+    with running_stack(handoff=True, scaled=getattr(args, "scaled", None)) as stack:
         bench_load.run_level(stack, 3, 3, questions)  # warm-up: first-call costs
         for shoppers in [int(n) for n in args.shoppers.split(",")]:
             levels.append(bench_load.run_level(stack, shoppers, args.turns, questions))
@@ -289,8 +296,16 @@ def bench_load_command(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def running_stack(handoff: bool = False) -> Iterator[Stack]:
-    """Rasa and the action server (and the handoff service) on free ports, throw-away state."""
+def running_stack(handoff: bool = False, scaled: str | None = None) -> Iterator[Stack]:
+    """Rasa and the action server (and the handoff service) on free ports, throw-away state.
+
+    ``scaled`` ("2,2"): that many Rasa and action servers behind HAProxy (scripts/scaled.py),
+    in throw-away PostgreSQL databases.
+    """
+    if scaled:
+        with scaled_stack(scaled) as stack:
+            yield stack
+        return
     with tempfile.TemporaryDirectory() as state:
         stack = Stack(
             rasa_port=free_port(),
@@ -307,6 +322,39 @@ def running_stack(handoff: bool = False) -> Iterator[Stack]:
             yield stack
         finally:
             stack.stop()
+
+
+@contextmanager
+def scaled_stack(servers: str) -> Iterator[Stack]:
+    """The scale-out mode: ``servers`` = "RASA,ACTIONS"."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from scaled import ScaledStack
+
+    url = os.environ.get("FAQBOT_SCALE_POSTGRES_URL")
+    if not url:
+        raise SystemExit("--scaled needs FAQBOT_SCALE_POSTGRES_URL (scripts/scale-services.sh)")
+    rasa, actions = (int(n) for n in servers.split(","))
+    name = f"/faqbot_bench_{uuid.uuid4().hex[:8]}"
+    with tempfile.TemporaryDirectory() as state:
+        stack = ScaledStack(
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            token=uuid.uuid4().hex,
+            log_dir=Path(state) / "logs",
+            tracker_db=Path(state) / "tracker.db",
+            handoff_port=free_port(),
+            handoff_config=measurement_config(Path(state)),
+            postgres_url=urlunsplit(urlsplit(url)._replace(path=name)),
+            rasa_servers=rasa,
+            action_servers=actions,
+        )
+        stack.start()
+        try:
+            yield stack
+        finally:
+            stack.stop()
+            stack.drop_databases()
 
 
 def bench_long_message(stack: Stack, chars: int, rounds: int) -> None:

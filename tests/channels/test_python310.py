@@ -17,7 +17,7 @@ PACKAGES = ("bot", "channels", "handoff", "actions")
 _LOADED = """
 import json, sys
 import channels.actions_down, channels.messenger, channels.rest, channels.server
-import channels.socketio
+import channels.socketio, channels.lock_store
 print(json.dumps(sorted(
     getattr(m, "__file__", None) or "" for m in list(sys.modules.values())
 )))
