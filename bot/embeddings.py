@@ -65,7 +65,7 @@ class EmbeddingCache:
 
 
 class GroupedRows:
-    """Embedded rows, each belonging to one of ``owners`` owners, in a faiss index.
+    """Embedded rows, each belonging to one of ``owners`` owners, scored exhaustively.
 
     Args:
         vectors: the rows' embeddings, one per row, L2-normalised.
@@ -76,13 +76,13 @@ class GroupedRows:
     def __init__(
         self, vectors: NDArray[np.float32], owner_of_row: Sequence[int], owners: int
     ) -> None:
-        self.vectors = vectors
+        # contiguous float32: faiss reads the rows in place (no copy in a faiss index)
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.owner_of_row = np.asarray(owner_of_row, dtype=np.int64)
         self.owners = owners
         import faiss  # a second of import time: only where an index is built
 
-        self._index = faiss.IndexFlatIP(vectors.shape[1])
-        self._index.add(vectors)
+        self._faiss = faiss
         sums = np.zeros((owners, vectors.shape[1]), dtype=np.float32)
         np.add.at(sums, self.owner_of_row, vectors)
         self._centroid_sums = sums
@@ -99,11 +99,7 @@ class GroupedRows:
             leave_out: a row to ignore entirely, in the best row and in its owner's centroid
                 (leave-one-question-out calibration).
         """
-        count = len(self.owner_of_row)
-        found, rows = self._index.search(vector.reshape(1, -1).astype(np.float32), count)
-        row_scores = np.full(count, -np.inf, dtype=np.float32)
-        present = rows[0] >= 0
-        row_scores[rows[0][present]] = found[0][present]
+        row_scores = self.row_scores(vector)
         if leave_out is not None:
             row_scores[leave_out] = -np.inf
         best = np.full(self.owners, -1.0, dtype=np.float32)
@@ -116,6 +112,25 @@ class GroupedRows:
             centroids[owner] = normalise(reduced[None, :])[0]
         combined = best_row_weight * best + (1.0 - best_row_weight) * (centroids @ vector)
         return combined.astype(np.float32)
+
+    def row_scores(self, vector: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Every row's inner product with ``vector``, in row order.
+
+        faiss's own kernel (``fvec_inner_products_ny``, what an ``IndexFlatIP`` search of one
+        query computes each row's score with, so the values are bit for bit those of
+        ``index.search``), without the search's sorting of every row.
+        """
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
+        count, dimensions = self.vectors.shape
+        if query.shape[0] != dimensions:
+            raise ValueError(f"a {query.shape[0]}-dimensional query for {dimensions}-d rows")
+        found = np.empty(count, dtype=np.float32)
+        if count:
+            swig_ptr = self._faiss.swig_ptr
+            self._faiss.fvec_inner_products_ny(  # type: ignore[attr-defined]  # SWIG, no stub
+                swig_ptr(found), swig_ptr(query), swig_ptr(self.vectors), dimensions, count
+            )
+        return found
 
 
 def normalise(vectors: NDArray[np.float32]) -> NDArray[np.float32]:

@@ -176,7 +176,13 @@ def main() -> int:
         t0 = time.perf_counter()
         vector = service.index.embed(text, lang)
         t1 = time.perf_counter()
-        service.index.search_vector(vector, text=query, lang=lang)  # faiss + scoring + BM25
+        service.index.search_vector(  # faiss + scoring + BM25, the entries the policy reads
+            vector,
+            text=query,
+            lang=lang,
+            top_k=settings.retrieval.top_k,
+            within=service.thresholds.policy.clarify_window,
+        )
         t2 = time.perf_counter()
         service.ask(text)
         t3 = time.perf_counter()

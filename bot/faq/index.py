@@ -63,6 +63,7 @@ class FaqIndex:
         )
         if not self.rows:
             raise ValueError("the FAQ has no questions to index")
+        self._ids = [entry.id for entry in faq.entries]
         vectors = cache.encode([row.text for row in self.rows])
         self._vectors = GroupedRows(vectors, [row.entry for row in self.rows], len(faq.entries))
 
@@ -97,22 +98,27 @@ class FaqIndex:
         """Embed one shopper question written in ``lang`` (see :meth:`query_text`)."""
         return self._cache.encoder.encode([self.query_text(text, lang)])[0]
 
-    def search_many(self, questions: Sequence[tuple[str, str | None]]) -> list[list[Match]]:
+    def search_many(
+        self, questions: Sequence[tuple[str, str | None]], top_k: int | None = None
+    ) -> list[list[Match]]:
         """:meth:`search` for many ``(text, lang)`` questions, embedded in batches."""
         if not questions:
             return []
         queries = [self.query_text(text, lang) for text, lang in questions]
         vectors = self._cache.encode(queries)  # kept: calibration asks the same ones again
         return [
-            self.search_vector(vector, text=query, lang=lang)
+            self.search_vector(vector, text=query, lang=lang, top_k=top_k)
             for vector, query, (_, lang) in zip(vectors, queries, questions, strict=True)
         ]
 
-    def search(self, text: str, lang: str | None = None) -> list[Match]:
-        """All entries, best first, scored against ``text`` (a question in ``lang``)."""
+    def search(
+        self, text: str, lang: str | None = None, top_k: int | None = None, within: float = 0.0
+    ) -> list[Match]:
+        """The entries, best first, scored against ``text`` (a question in ``lang``); see
+        :meth:`search_vector` for ``top_k`` and ``within``."""
         query = self.query_text(text, lang)
         vector = self._cache.encoder.encode([query])[0]
-        return self.search_vector(vector, text=query, lang=lang)
+        return self.search_vector(vector, text=query, lang=lang, top_k=top_k, within=within)
 
     def search_vector(
         self,
@@ -120,8 +126,10 @@ class FaqIndex:
         leave_out: int | None = None,
         text: str | None = None,
         lang: str | None = None,
+        top_k: int | None = None,
+        within: float = 0.0,
     ) -> list[Match]:
-        """All entries scored against an embedded question.
+        """The entries scored against an embedded question, best first (ties: FAQ order).
 
         Args:
             vector: the question's embedding.
@@ -129,7 +137,33 @@ class FaqIndex:
             text: the question as embedded (:meth:`query_text`), for the lexical score.
             lang: the question's language; with ``text``, adds the lexical score and each
                 entry's word coverage (:attr:`Match.coverage`).
+            top_k: only the ``top_k`` best entries (None: every entry). They are exactly the
+                first ``top_k`` of the full list, scores and order included.
+            within: with ``top_k``, also every further entry scoring within ``within`` of the
+                best (``best - score <= within``), as the clarify window reads them.
         """
+        combined, coverage = self._scores(vector, leave_out, text, lang)
+        if top_k is None or top_k >= len(combined):
+            order: NDArray[np.intp] = np.argsort(-combined, kind="stable")
+        else:
+            order = _best_first(combined, max(top_k, 1), within)
+        ids = self._ids
+        # tolist() gives the same Python floats as float() of each numpy scalar, in one call
+        return [
+            Match(ids[i], score, cover)
+            for i, score, cover in zip(
+                order.tolist(), combined[order].tolist(), coverage[order].tolist(), strict=True
+            )
+        ]
+
+    def _scores(
+        self,
+        vector: NDArray[np.float32],
+        leave_out: int | None,
+        text: str | None,
+        lang: str | None,
+    ) -> tuple[NDArray[np.floating[Any]], NDArray[np.floating[Any]]]:
+        """Every entry's combined score and word coverage (see :meth:`search_vector`)."""
         combined: NDArray[np.floating[Any]] = self._vectors.scores(
             vector, self.settings.best_row_weight, leave_out
         )
@@ -144,10 +178,7 @@ class FaqIndex:
                 # a penalty for entries with less lexical support than the best one: the
                 # lexically best entry keeps its score, so thresholds stay on the embedding's scale
                 combined = combined - lexical_weight * (1.0 - signals.bm25)
-        order = np.argsort(-combined, kind="stable")
-        return [
-            Match(self.faq.entries[i].id, float(combined[i]), float(coverage[i])) for i in order
-        ]
+        return combined, coverage
 
     def question_rows(self) -> list[int]:
         """Row numbers of all question rows (for leave-one-question-out)."""
@@ -166,3 +197,22 @@ def _texts_by_language(faq: Faq) -> dict[str, list[str]]:
         for lang, answer in entry.answer.items():
             texts.setdefault(lang, []).append(answer)
     return texts
+
+
+def _best_first(scores: NDArray[np.floating[Any]], top_k: int, within: float) -> NDArray[np.intp]:
+    """The indices of the ``top_k`` best ``scores`` and of any further score within ``within``
+    of the best, best first, ties in index order: exactly the head of a stable ``argsort`` of
+    ``-scores``, without sorting every score."""
+    top_k = min(top_k, len(scores))
+    # the k-th best score; whatever beats it is in, and ties at it are taken in index order
+    kth = scores[np.argpartition(-scores, top_k - 1)[top_k - 1]]
+    above = np.flatnonzero(scores > kth)
+    tied = np.flatnonzero(scores == kth)[: top_k - len(above)]
+    chosen = np.concatenate([above, tied])
+    if within > 0:
+        # in float64, as the callers subtract Python floats (top.score - m.score <= window)
+        best = float(scores.max())
+        close = np.flatnonzero(best - scores.astype(np.float64) <= within)
+        chosen = np.union1d(chosen, close)
+    # lexsort sorts by the last key first; the index breaks ties as the stable argsort does
+    return chosen[np.lexsort((chosen, -scores[chosen]))]

@@ -110,7 +110,12 @@ class FaqService:
     def answer(self, text: str, lang: str) -> Reply:
         """Rank the entries for ``text``, a question in ``lang`` (already chosen), and decide."""
         served = self._current()  # one version for the whole question, even during a reload
-        matches = served.index.search(text, lang)
+        matches = served.index.search(
+            text,
+            lang,
+            top_k=self.settings.retrieval.top_k,
+            within=served.thresholds.policy.clarify_window,  # actions.routing reads all those
+        )
         topic_only = len(language.WORD.findall(text)) == 1
         return Reply(lang, decide(matches, served.thresholds.policy, topic_only), matches)
 

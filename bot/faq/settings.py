@@ -31,6 +31,10 @@ class RetrievalSettings(BaseModel):
     # the lexical signal's words: Snowball "stems", simplemma "lemmas", and "+split" to also
     # split compounds into parts the FAQ itself uses ("palautusaika" -> palautus, aika)
     lexical_terms: Literal["stems", "lemmas", "stems+split", "lemmas+split"] = "stems"
+    # entries a shopper's question is answered from: the best ones (and any further within the
+    # clarify window of the best). The policy reads the best two and up to clarify_max, the
+    # evaluation and `faqbot faq ask` the first 5; calibration still scores every entry.
+    top_k: Annotated[int, Field(ge=5)] = 10
 
 
 THRESHOLDS = ("answer_threshold", "answer_margin", "clarify_threshold")
