@@ -11,7 +11,7 @@ from typing import Any
 from handoff.auth import MIN_PASSWORD_LENGTH, hash_password
 from handoff.config import load_handoff_settings
 from handoff.errors import HandoffError
-from handoff.store import Store
+from handoff.store import ROLE_AGENT, ROLES, Store
 
 
 def register(groups: Any) -> None:
@@ -23,6 +23,12 @@ def register(groups: Any) -> None:
     add.add_argument("name")
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add.add_argument(
+        "--role",
+        choices=ROLES,
+        default=None,
+        help="agent (default for new agents) or lead (also sees the insights page)",
     )
     add.set_defaults(handler=guarded(_agent_add))
     agent.add_parser("list", help="list agents").set_defaults(handler=guarded(_agent_list))
@@ -76,14 +82,19 @@ def _agent_add(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    created = _store().add_agent(name, hash_password(password))
+    store = _store()
+    created = store.add_agent(name, hash_password(password))
+    if args.role or created:
+        store.set_role(name, args.role or ROLE_AGENT)
     print(f"agent {name} {'created' if created else 'has a new password (logged out everywhere)'}")
+    print(f"role: {store.role(name)}")
     return 0
 
 
 def _agent_list(_args: argparse.Namespace) -> int:
-    for name in _store().list_agents():
-        print(name)
+    store = _store()
+    for name in store.list_agents():
+        print(f"{name}\t{store.role(name)}")
     return 0
 
 

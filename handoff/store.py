@@ -140,6 +140,28 @@ escalation_log = sa.Table(
 )
 
 
+# an agent's role (README "Insights"): an agent without a row is a plain "agent"; a "lead"
+# also sees the insights page. A table of its own, so existing databases need no migration.
+ROLE_AGENT, ROLE_LEAD = "agent", "lead"
+ROLES = (ROLE_AGENT, ROLE_LEAD)
+agent_roles = sa.Table(
+    "agent_roles",
+    metadata,
+    sa.Column("agent", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+)
+
+# unanswered questions an editor marked done on the insights page (by normalised text)
+insight_done = sa.Table(
+    "insight_done",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("text", SafeText, nullable=False),
+    sa.Column("done_by", sa.String(64), nullable=False),
+    sa.Column("done_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 # how far the handoff service has read a stream, e.g. Rasa's event broker table (its row id)
 cursors = sa.Table(
     "cursors",
@@ -602,7 +624,46 @@ class Store:
         """Delete an agent and their sessions; False when unknown."""
         with self.transaction() as conn:
             conn.execute(sessions.delete().where(sessions.c.agent == name))
+            conn.execute(agent_roles.delete().where(agent_roles.c.agent == name))
             return bool(conn.execute(agents.delete().where(agents.c.name == name)).rowcount)
+
+    def set_role(self, name: str, role: str) -> None:
+        """Give an existing agent ``role`` (:data:`ROLES`)."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        with self.transaction() as conn:
+            conn.execute(agent_roles.delete().where(agent_roles.c.agent == name))
+            conn.execute(agent_roles.insert().values(agent=name, role=role))
+
+    def role(self, name: str) -> str:
+        """The agent's role; :data:`ROLE_AGENT` unless one was set."""
+        with self.transaction() as conn:
+            value = conn.execute(
+                sa.select(agent_roles.c.role).where(agent_roles.c.agent == name)
+            ).scalar_one_or_none()
+        return str(value) if value else ROLE_AGENT
+
+    def mark_done(self, keys: dict[str, str], by: str) -> int:
+        """Mark unanswered questions (key -> text) done; returns how many were new."""
+        with self.transaction() as conn:
+            known = set(
+                conn.execute(
+                    sa.select(insight_done.c.key).where(insight_done.c.key.in_(sorted(keys)))
+                ).scalars()
+            )
+            fresh = [
+                {"key": key, "text": text, "done_by": by, "done_at": utcnow()}
+                for key, text in keys.items()
+                if key not in known
+            ]
+            if fresh:
+                conn.execute(insight_done.insert(), fresh)
+        return len(fresh)
+
+    def done_keys(self) -> set[str]:
+        """Keys of the unanswered questions marked done."""
+        with self.transaction() as conn:
+            return {str(key) for key in conn.execute(sa.select(insight_done.c.key)).scalars()}
 
     def touch_agent(self, name: str, at: datetime | None = None) -> None:
         """Mark the agent as seen (the console polls, so this is "online")."""
