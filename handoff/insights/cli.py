@@ -6,7 +6,7 @@ import argparse
 import csv
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,13 @@ from handoff.store import Store
 def register(groups: Any) -> None:
     """Add the ``report`` command and the ``demo`` group to the ``faqbot`` parser."""
     report = groups.add_parser("report", help="insight figures of a period (as the console shows)")
-    report.add_argument("--since", default="7d", help="the period up to now: 24h, 7d, 8w (7d)")
+    report.add_argument("--since", default="7d", help="the period up to --until: 24h, 7d, 8w (7d)")
+    report.add_argument(
+        "--until",
+        type=datetime.fromisoformat,
+        default=None,
+        help="end of the period, ISO 8601 (default: now; UTC when no offset is given)",
+    )
     form = report.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="everything as JSON")
     form.add_argument("--csv", action="store_true", help="one CSV row per slice")
@@ -66,7 +72,10 @@ def open_insights(demo_dir: Path | None, settings: Settings | None = None) -> In
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        since, until = figures.period(figures.parse_since(args.since))
+        end = args.until
+        if end is not None and end.tzinfo is None:
+            end = end.replace(tzinfo=UTC)
+        since, until = figures.period(figures.parse_since(args.since), end)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -31,6 +31,8 @@ class Insights:
         self._faq_settings = faq_settings
         self._service: FaqService | None = None
         self._lock = threading.Lock()
+        # clusters per period key, with when they were computed (the API reuses them briefly)
+        self.cache: dict[str, tuple[float, list[unanswered.Cluster]]] = {}
 
     def figures(self, since: datetime, until: datetime) -> dict[str, Any]:
         """Every figure of [since, until) (see :func:`handoff.insights.figures.compute`)."""

@@ -17,6 +17,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,8 @@ class Cluster:
     suggestion: str  # "phrasings" (add to nearest_entry) or "new_entry"
     snippet: str
     done: bool = False
-    keys: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # every question's key ...
+    questions: list[str] = field(default_factory=list)  # ... and text, most asked first
 
     def as_json(self) -> dict[str, Any]:
         """The cluster for the API."""
@@ -140,6 +142,7 @@ def cluster(
                 snippet=snippet(service, member_texts, best.id if near else None),
                 done=all(keys[i] in done for i in members),
                 keys=[keys[i] for i in members],
+                questions=[t.text for t in member_texts],
             )
         )
     clusters.sort(key=lambda c: (c.done, -c.count, c.id))
@@ -180,7 +183,7 @@ def snippet(service: FaqService, texts: list[_Text], entry_id: str | None) -> st
             body["live_order"] = True
         header = (
             f"# {entry.id} with the new phrasings: replace the entry in its file "
-            f"({entry.source.split(':')[0]})\n"
+            f"({Path(entry.source.split(':')[0]).name})\n"
         )
     else:
         body = {
