@@ -26,10 +26,13 @@ class Insights:
         reader: ConversationReader,
         timezone: str = "Europe/Helsinki",
         faq_settings: Settings | None = None,
+        faq_service: FaqService | None = None,
     ) -> None:
+        """``faq_service``: a warmed-up one to use (default: one for ``faq_settings`` or
+        faqbot.yml, made at first use)."""
         self.store, self.reader, self.timezone = store, reader, timezone
         self._faq_settings = faq_settings
-        self._service: FaqService | None = None
+        self._service: FaqService | None = faq_service
         self._lock = threading.Lock()
         # clusters per period key, with when they were computed (the API reuses them briefly)
         self.cache: dict[str, tuple[float, list[unanswered.Cluster]]] = {}

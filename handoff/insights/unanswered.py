@@ -38,8 +38,9 @@ ANSWER_TO_WRITE = "WRITE THE ANSWER HERE"
 
 
 def question_key(text: str) -> str:
-    """The key a question is marked done by: its text, case and spacing ignored."""
-    return hashlib.sha256(" ".join(text.casefold().split()).encode()).hexdigest()[:32]
+    """The key a question is marked done by: its words, case, punctuation and spacing ignored."""
+    words = re.findall(r"\w+", text.casefold())
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
 
 
 @dataclass
