@@ -11,7 +11,8 @@ from typing import Any
 from handoff.auth import MIN_PASSWORD_LENGTH, hash_password
 from handoff.config import load_handoff_settings
 from handoff.errors import HandoffError
-from handoff.store import ROLE_AGENT, ROLES, Store
+from handoff.store import Store
+from handoff.tickets import AgentProfile
 
 
 def register(groups: Any) -> None:
@@ -24,12 +25,7 @@ def register(groups: Any) -> None:
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    add.add_argument(
-        "--role",
-        choices=ROLES,
-        default=None,
-        help="agent (default for new agents) or lead (also sees the insights page)",
-    )
+    add.add_argument("--role", choices=("agent", "lead"), help="lead: may also see the insights")
     add.set_defaults(handler=guarded(_agent_add))
     agent.add_parser("list", help="list agents").set_defaults(handler=guarded(_agent_list))
     remove = agent.add_parser("remove", help="delete an agent")
@@ -84,17 +80,20 @@ def _agent_add(args: argparse.Namespace) -> int:
         return 2
     store = _store()
     created = store.add_agent(name, hash_password(password))
-    if args.role or created:
-        store.set_role(name, args.role or ROLE_AGENT)
     print(f"agent {name} {'created' if created else 'has a new password (logged out everywhere)'}")
-    print(f"role: {store.role(name)}")
+    if args.role is not None:
+        _print_profile(store.set_agent_profile(name, role=args.role))
     return 0
+
+
+def _print_profile(profile: AgentProfile) -> None:
+    print(f"{profile.name}: {profile.role}, languages {','.join(profile.languages) or '-'}")
 
 
 def _agent_list(_args: argparse.Namespace) -> int:
     store = _store()
     for name in store.list_agents():
-        print(f"{name}\t{store.role(name)}")
+        _print_profile(store.agent_profile(name))
     return 0
 
 

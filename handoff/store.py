@@ -34,7 +34,7 @@ from bot.conversation import (
 )
 from handoff.config import CONSOLE
 from handoff.errors import HandoffConfigError, StorageError, UnknownConversation
-from handoff.tickets import Message, Ticket
+from handoff.tickets import ROLE_AGENT, AgentProfile, Message, Ticket
 
 
 def clean_text(text: str) -> str:
@@ -140,15 +140,14 @@ escalation_log = sa.Table(
 )
 
 
-# an agent's role (README "Insights"): an agent without a row is a plain "agent"; a "lead"
-# also sees the insights page. A table of its own, so existing databases need no migration.
-ROLE_AGENT, ROLE_LEAD = "agent", "lead"
-ROLES = (ROLE_AGENT, ROLE_LEAD)
-agent_roles = sa.Table(
-    "agent_roles",
+# what an agent may do and speaks; a table of its own so older databases get it by create_all
+# (the same table and methods as branch h-console's, so the two merge as one)
+agent_profiles = sa.Table(
+    "agent_profiles",
     metadata,
-    sa.Column("agent", sa.String(64), primary_key=True),
-    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(64), sa.ForeignKey("agents.name"), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False, default=ROLE_AGENT),  # an AgentRole
+    sa.Column("languages", sa.String(64), nullable=False, default=""),  # "fi,sv"
 )
 
 # unanswered questions an editor marked done on the insights page (by normalised text)
@@ -624,24 +623,42 @@ class Store:
         """Delete an agent and their sessions; False when unknown."""
         with self.transaction() as conn:
             conn.execute(sessions.delete().where(sessions.c.agent == name))
-            conn.execute(agent_roles.delete().where(agent_roles.c.agent == name))
+            conn.execute(agent_profiles.delete().where(agent_profiles.c.name == name))
             return bool(conn.execute(agents.delete().where(agents.c.name == name)).rowcount)
 
-    def set_role(self, name: str, role: str) -> None:
-        """Give an existing agent ``role`` (:data:`ROLES`)."""
-        if role not in ROLES:
-            raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    def agent_profile(self, name: str) -> AgentProfile:
+        """The agent's role and languages (an agent without a profile row: role ``agent``)."""
         with self.transaction() as conn:
-            conn.execute(agent_roles.delete().where(agent_roles.c.agent == name))
-            conn.execute(agent_roles.insert().values(agent=name, role=role))
+            row = conn.execute(
+                sa.select(agent_profiles).where(agent_profiles.c.name == name)
+            ).first()
+        if row is None:
+            return AgentProfile(name)
+        languages = tuple(code for code in str(row.languages).split(",") if code)
+        return AgentProfile(name, row.role, languages)
 
-    def role(self, name: str) -> str:
-        """The agent's role; :data:`ROLE_AGENT` unless one was set."""
+    def set_agent_profile(
+        self, name: str, *, role: str | None = None, languages: Collection[str] | None = None
+    ) -> AgentProfile:
+        """Set what is given of an existing agent's role and languages.
+
+        Raises:
+            UnknownConversation: no agent is called ``name``.
+        """
+        current = self.agent_profile(name)
+        values = {
+            "role": role if role is not None else current.role,
+            "languages": ",".join(languages if languages is not None else current.languages),
+        }
         with self.transaction() as conn:
-            value = conn.execute(
-                sa.select(agent_roles.c.role).where(agent_roles.c.agent == name)
-            ).scalar_one_or_none()
-        return str(value) if value else ROLE_AGENT
+            if conn.execute(sa.select(agents.c.name).where(agents.c.name == name)).first() is None:
+                raise UnknownConversation(f"no agent called {name!r}")
+            done = conn.execute(
+                agent_profiles.update().where(agent_profiles.c.name == name).values(**values)
+            )
+            if not done.rowcount:
+                conn.execute(agent_profiles.insert().values(name=name, **values))
+        return self.agent_profile(name)
 
     def mark_done(self, keys: dict[str, str], by: str) -> int:
         """Mark unanswered questions (key -> text) done; returns how many were new."""

@@ -21,7 +21,7 @@ from handoff.insights import charts, figures
 from handoff.insights.conversations import ConversationReader, tracker_url
 from handoff.insights.service import Insights
 from handoff.insights.unanswered import Cluster
-from handoff.store import ROLE_LEAD
+from handoff.tickets import ROLE_LEAD
 
 router = APIRouter(tags=["insights"])
 
@@ -58,7 +58,7 @@ _lock = threading.Lock()
 
 def lead(who: Who, insights: Annotated[Insights, Depends(_insights)]) -> Caller:
     """The caller, who must be a console agent with the ``lead`` role (403 otherwise)."""
-    if who.integration or insights.store.role(who.agent) != ROLE_LEAD:
+    if who.integration or insights.store.agent_profile(who.agent).role != ROLE_LEAD:
         raise HTTPException(403, "the insights are for leads; ask for the lead role")
     return who
 

@@ -22,7 +22,8 @@ from handoff.desk import HandoffDesk
 from handoff.insights import demo
 from handoff.insights.conversations import ConversationReader
 from handoff.insights.service import Insights
-from handoff.store import ROLE_LEAD, Store
+from handoff.store import Store
+from handoff.tickets import ROLE_LEAD
 from tests.conftest import ROOT
 from tests.fakes import HashingEncoder
 from tests.handoff.api.conftest import API_TOKEN, BASE_URL, PASSWORD
@@ -47,7 +48,7 @@ def demo_desk(demo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> HandoffDesk:
     store = Store(handoff)
     for name in ("lea", "aku"):
         store.add_agent(name, hash_password(PASSWORD))
-    store.set_role("lea", ROLE_LEAD)
+    store.set_agent_profile("lea", role=ROLE_LEAD)
     return make_desk(store, FakeRasa(), Clock(END))
 
 
@@ -125,13 +126,13 @@ def test_agent_add_gives_and_keeps_roles(
     add("aku")
     add("lea")  # a new password keeps the role
     assert faqbot.main(["agent", "list"]) == 0
-    assert capsys.readouterr().out.splitlines()[-2:] == ["aku\tagent", "lea\tlead"]
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "aku: agent, languages -",
+        "lea: lead, languages -",
+    ]
     store = Store(url)
-    assert (store.role("lea"), store.role("aku"), store.role("nobody")) == (
-        "lead",
-        "agent",
-        "agent",
-    )
+    roles = [store.agent_profile(name).role for name in ("lea", "aku", "nobody")]
+    assert roles == ["lead", "agent", "agent"]
 
 
 def _chat(path: Path, sender: str, at: datetime, text: str, lang: str) -> None:
@@ -165,7 +166,7 @@ def test_a_cluster_marked_done_stays_done(
     )
     service.warm_up()
     store.add_agent("lea", hash_password(PASSWORD))
-    store.set_role("lea", ROLE_LEAD)
+    store.set_agent_profile("lea", role=ROLE_LEAD)
     desk = make_desk(store, FakeRasa(), Clock(END))
     insights = Insights(store, ConversationReader(f"sqlite:///{tracker}"), faq_service=service)
     monkeypatch.setattr("handoff.insights.unanswered.DISTANCE", 0.6)  # the fake encoder's scale
