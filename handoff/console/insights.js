@@ -26,6 +26,9 @@
     ["not_really_rate", "… with “not really”", "pct"],
   ];
   let csrf = "";
+  // ?until=ISO pins the end of every period (reproducible views and screenshots)
+  const until = new URLSearchParams(window.location.search).get("until");
+  const pinned = until ? `&until=${encodeURIComponent(until)}` : "";
 
   function format(value, kind) {
     if (value === null || value === undefined) return "–";
@@ -95,7 +98,7 @@
     CHARTS.forEach(([name, label]) => {
       const figure = el("figure", undefined, "chart");
       const img = el("img");
-      img.src = `/api/insights/charts/${name}.svg?since=${encodeURIComponent(since)}`;
+      img.src = `/api/insights/charts/${name}.svg?since=${encodeURIComponent(since)}${pinned}`;
       img.alt = label;
       img.width = 720;
       img.height = 220;
@@ -159,7 +162,7 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify({ cluster: id, since: "28d" }),
+        body: JSON.stringify(until ? { cluster: id, since: "28d", until } : { cluster: id, since: "28d" }),
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       await loadClusters();
@@ -171,7 +174,7 @@
 
   async function loadClusters() {
     $("clusters-status").textContent = "Grouping the questions…";
-    const found = await get("/api/insights/unanswered?since=28d");
+    const found = await get(`/api/insights/unanswered?since=28d${pinned}`);
     showClusters(found.clusters);
   }
 
@@ -182,7 +185,7 @@
     try {
       const session = await get("/api/session");
       csrf = session.csrf_token;
-      const figures = await get(`/api/insights?since=${encodeURIComponent(since)}`);
+      const figures = await get(`/api/insights?since=${encodeURIComponent(since)}${pinned}`);
       showFigures(figures, since);
       $("content").hidden = false;
       $("status").textContent = "";
