@@ -8,8 +8,8 @@
     ["volume-day", "Conversations per day"],
     ["volume-hour", "Conversations by hour of day (shop time)"],
     ["self-service", "Self-service rate per day"],
-    ["thumbs", "Effort question: 👍 and 👎 per day"],
-    ["thumbs-rate", "Share of 👍 per day"],
+    ["thumbs", "Effort question: thumbs up and down per day"],
+    ["thumbs-rate", "Thumbs-up share per day"],
   ];
   const KPIS = [
     ["conversations", "Conversations", "int"],
@@ -20,7 +20,7 @@
     ["time_to_claim_p90_s", "Time to claim, p90", "sec"],
     ["offline_tickets", "Offline tickets", "int"],
     ["overflow_tickets", "Overflow tickets", "int"],
-    ["thumbs_up_rate", "👍 share of effort answers", "pct"],
+    ["thumbs_up_rate", "Thumbs-up share (effort question)", "pct"],
     ["fallback_rate", "Conversations with a fallback", "pct"],
     ["none_of_these_rate", "… with “none of these”", "pct"],
     ["not_really_rate", "… with “not really”", "pct"],
@@ -110,7 +110,7 @@
     const rows = [["All", all]];
     Object.entries(figures.by_language).forEach(([k, v]) => rows.push([`Language ${k}`, v]));
     Object.entries(figures.by_channel).forEach(([k, v]) => rows.push([`Channel ${k}`, v]));
-    table("slices", ["", "Conversations", "Messages", "Self-service", "Escalations", "Claim median", "Claim p90", "Offline", "Overflow", "👍 share", "Fallback", "None of these", "Not really"],
+    table("slices", ["", "Conversations", "Messages", "Self-service", "Escalations", "Claim median", "Claim p90", "Offline", "Overflow", "Thumbs up", "Fallback", "None of these", "Not really"],
       rows.map(([name, g]) => [name, ...cols.map((c) => format(g[c], kinds[c]))]));
     table("reasons", ["Reason", "Escalations"], Object.entries(all.escalations_by_reason).map(([k, v]) => [k.replace(/_/g, " "), String(v)]));
     table("top-faq", ["Entry", "Answers"], figures.top_faq.map((e) => [e.id, String(e.answers)]));
@@ -129,7 +129,9 @@
       const langs = Object.entries(c.languages).map(([k, v]) => `${k} ${v}`).join(", ");
       const kinds = Object.entries(c.kinds).map(([k, v]) => `${k.replace(/_/g, " ")} ${v}`).join(", ");
       const near = c.nearest_entry ? `nearest entry ${c.nearest_entry} (score ${c.nearest_score.toFixed(3)})` : "no entry near";
+      const refused = Object.entries(c.rejected || {}).map(([k, v]) => `${k} ${v}×`).join(", ");
       item.append(title, el("p", `Languages: ${langs} · ${kinds} · ${near}`, "cluster-meta"));
+      if (refused) item.append(el("p", `“Not really” to the answer of: ${refused}`, "cluster-meta"));
       const examples = el("ul");
       c.examples.forEach((e) => examples.append(el("li", e)));
       item.append(examples);

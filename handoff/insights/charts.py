@@ -142,15 +142,15 @@ def charts(figures: dict[str, Any]) -> dict[str, str]:
             "thumbs up and down given each day",
             days,
             [
-                ("👍 up", GREEN, [float(d["thumbs_up"]) for d in daily]),
-                ("👎 down", RED, [float(d["thumbs_down"]) for d in daily]),
+                ("thumbs up", GREEN, [float(d["thumbs_up"]) for d in daily]),
+                ("thumbs down", RED, [float(d["thumbs_down"]) for d in daily]),
             ],
         ),
         "thumbs-rate": lines(
-            "👍 share per day",
+            "Thumbs-up share per day",
             "share of effort answers that were thumbs up",
             days,
-            [("👍 share", BLUE, rated)],
+            [("thumbs-up share", BLUE, rated)],
             percent=True,
         ),
     }

@@ -112,7 +112,7 @@ def _text(found: dict[str, Any]) -> None:
             f"{'-' if rate is None else f'{rate:.1%}'}  escalations {group['tickets']}  "
             f"claim median/p90 {group['time_to_claim_median_s']}/{group['time_to_claim_p90_s']} s  "
             f"offline {group['offline_tickets']}  overflow {group['overflow_tickets']}  "
-            f"👍 {'-' if thumbs is None else f'{thumbs:.0%}'}  "
+            f"thumbs up {'-' if thumbs is None else f'{thumbs:.0%}'}  "
             f"fallback/none/not really {group['fallbacks']}/{group['none_of_these']}/"
             f"{group['not_really']}"
         )

@@ -84,6 +84,7 @@ class Unanswered:
     language: str
     kind: str
     at: datetime
+    rejected: str | None = None  # "not really": the FAQ entry whose answer did not help
 
 
 @dataclass
@@ -232,7 +233,11 @@ class _Builder:
         elif intent == "deny" and self.slots.get(SLOT_AWAITING_ANSWER) == AWAITING_FEEDBACK:
             self.turn_kind = NOT_REALLY
             conv.not_really += 1
-            self._unanswered(NOT_REALLY, event)
+            if conv.last_question:
+                rejected = conv.faq_answers[-1] if conv.faq_answers else None
+                conv.unanswered.append(
+                    Unanswered(conv.last_question, conv.language, NOT_REALLY, _at(event), rejected)
+                )
         elif intent in QUESTION_INTENTS and text and not text.startswith("/"):
             conv.last_question = text
         self.turn = event

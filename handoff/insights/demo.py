@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from bot.faq.loader import Faq
-from handoff.insights.demo_questions import GAPS, SEASONAL
+from handoff.insights.demo_questions import GAPS, NEAR, SEASONAL
 from handoff.store import Store, create_db_engine, tickets
 
 DEMO_DIR = Path(".faqbot/demo")
@@ -217,12 +217,12 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
     return rng.choices([k for k, _ in weighted], [w for _, w in weighted])[0]
 
 
-def _gap_question(rng: random.Random, lang: str, local: datetime) -> str:
+def _gap_question(rng: random.Random, lang: str, local: datetime) -> tuple[str, str]:
     peak = local.month == 12 or (local.month == 11 and local.day >= 15)
     topics = [t for t in GAPS if t not in SEASONAL or peak]
     topic = rng.choice(topics)
     phrasings = GAPS[topic].get(lang) or GAPS[topic]["en"]
-    return rng.choice(phrasings)
+    return topic, rng.choice(phrasings)
 
 
 def _conversation(
@@ -256,8 +256,9 @@ def _conversation(
                 break
             continue
         if roll < 0.83:  # a question the FAQ lacks, answered with a near entry: "not really"
-            entry = rng.choice(entries)
-            chat.user(_gap_question(rng, lang, local), "ask_faq")
+            topic, question = _gap_question(rng, lang, local)
+            entry = faq.get(NEAR[topic]) or rng.choice(entries)
+            chat.user(question, "ask_faq")
             chat.slot("language", lang)
             _answer(chat, entry.id, entry.answer[lang])  # type: ignore[index]
             chat.user(NO[lang], "deny")
@@ -270,7 +271,7 @@ def _conversation(
                 escalation = "not_helped"
                 break
             continue
-        question = _gap_question(rng, lang, local)
+        _topic, question = _gap_question(rng, lang, local)
         chat.user(question, "ask_faq")
         chat.slot("language", lang)
         chat.action("action_faq")

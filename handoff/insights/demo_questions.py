@@ -75,3 +75,13 @@ GAPS: dict[str, dict[str, list[str]]] = {
 
 # seasonal: asked mostly from mid-November on
 SEASONAL = ("christmas_delivery",)
+
+# the entry the bot answers such a question with, wrongly (then the shopper says "not really")
+NEAR = {
+    "gift_wrapping": "gift_card_buy",
+    "rental": "reserve_in_store",
+    "ski_service": "warranty_claim",
+    "product_care": "warranty_claim",
+    "used_gear": "return_how",
+    "christmas_delivery": "delivery_time",
+}

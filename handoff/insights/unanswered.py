@@ -5,9 +5,9 @@ help) are embedded with the FAQ's own encoder and normalisation (:class:`bot.faq
 and grouped by scikit-learn's agglomerative clustering (average linkage on cosine distance, cut
 at :data:`DISTANCE`), so paraphrases in fi, sv and en fall together. Each cluster names the
 FAQ entry nearest to its questions: when that entry is close (score at least the FAQ's answer
-threshold, and most questions rank it first) the snippet adds the cluster's questions to it
-as new phrasings, else it is a new entry with the questions per language and an answer to
-write. A snippet is a whole
+threshold, most questions rank it first, and no shopper said "not really" to its answer for
+them) the snippet adds the cluster's questions to it as new phrasings, else it is a new entry
+with the questions per language and an answer to write. A snippet is a whole
 ``data/faq/*.yml`` file, valid for :func:`bot.faq.loader.load_faq`.
 """
 
@@ -55,6 +55,8 @@ class Cluster:
     nearest_entry: str | None
     nearest_score: float | None
     suggestion: str  # "phrasings" (add to nearest_entry) or "new_entry"
+    # entries whose answers got a "not really" for these questions, how often
+    rejected: dict[str, int]
     snippet: str
     done: bool = False
     keys: list[str] = field(default_factory=list)  # every question's key ...
@@ -71,6 +73,7 @@ class _Text:
     count: int = 0
     languages: Counter[str] = field(default_factory=Counter)
     kinds: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
 
 
 def collect(conversations: list[Conversation]) -> list[Unanswered]:
@@ -103,6 +106,8 @@ def cluster(
         entry.count += 1
         entry.languages[item.language] += 1
         entry.kinds[item.kind] += 1
+        if item.rejected:
+            entry.rejected[item.rejected] += 1
     keys = sorted(texts, key=lambda k: (-texts[k].count, texts[k].text))[:MAX_TEXTS]
     if not keys:
         return []
@@ -129,7 +134,10 @@ def cluster(
         # it is close and most members rank it first on their own
         tops = [index.search_vector(vectors[i], lang=langs[i])[0].id for i in members]
         agree = sum(top == best.id for top in tops) / len(tops)
-        near = best.score >= threshold and agree >= AGREEMENT
+        # shoppers said "not really" to that entry's answer: it is not the answer they need
+        rejected = sum((t.rejected for t in member_texts), Counter())
+        refused = rejected[best.id] > 0
+        near = best.score >= threshold and agree >= AGREEMENT and not refused
         clusters.append(
             Cluster(
                 id=keys[members[0]],
@@ -139,6 +147,7 @@ def cluster(
                 examples=[t.text for t in member_texts[:EXAMPLES]],
                 nearest_entry=best.id,
                 nearest_score=round(float(best.score), 4),
+                rejected=dict(rejected.most_common()),
                 suggestion="phrasings" if near else "new_entry",
                 snippet=snippet(service, member_texts, best.id if near else None),
                 done=all(keys[i] in done for i in members),
@@ -182,9 +191,11 @@ def snippet(service: FaqService, texts: list[_Text], entry_id: str | None) -> st
             body["handoff"] = True
         if entry.live_order:
             body["live_order"] = True
+        added = [p for lang in new for p in new[lang] if p in questions.get(lang, [])]
         header = (
             f"# {entry.id} with the new phrasings: replace the entry in its file "
             f"({Path(entry.source.split(':')[0]).name})\n"
+            f"# new: {' | '.join(added)}\n"
         )
     else:
         body = {

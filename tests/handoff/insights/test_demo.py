@@ -94,7 +94,7 @@ def test_a_november_december_peak(eight_weeks: dict[str, object]) -> None:
     ]
     assert sum(black_friday_week) / 7 > 1.8 * sum(october) / len(october)
     busiest = max(daily, key=lambda d: d["conversations"])
-    assert busiest["date"] == "2026-11-27"  # Black Friday
+    assert "2026-11-24" <= busiest["date"] <= "2026-11-30"  # Black Friday (27th) ± 3 days
 
 
 def test_all_three_languages_both_channels_and_every_outcome(
