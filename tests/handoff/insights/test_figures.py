@@ -11,6 +11,7 @@ import pytest
 from handoff.insights import figures
 from handoff.insights.conversations import ConversationReader
 from handoff.store import Store, tickets
+from tests.handoff.conftest import postgres_url
 from tests.tracker_rows import add_events
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # a Monday, 10:00 in Helsinki
@@ -166,3 +167,29 @@ def test_a_period_must_be_hours_days_or_weeks(text: str) -> None:
     with pytest.raises(ValueError, match="24h, 7d or 8w"):
         figures.parse_since(text)
     assert figures.parse_since("8w") == timedelta(weeks=8)
+
+
+def test_the_tracker_store_may_be_postgresql(history: tuple[Store, ConversationReader]) -> None:
+    """The same conversations copied into a PostgreSQL tracker store give the same figures."""
+    db_url = postgres_url()
+    if not db_url:
+        pytest.skip("no PostgreSQL: set FAQBOT_TEST_POSTGRES_URL (CI does)")
+    import sqlalchemy as sa
+
+    from handoff.insights.demo import rasa_events
+
+    store, sqlite_reader = history
+    with sqlite_reader.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(sa.select(rasa_events))]
+    pg = Store(db_url).engine
+    rasa_events.drop(pg, checkfirst=True)
+    rasa_events.create(pg)
+    try:
+        with pg.begin() as conn:
+            conn.execute(rasa_events.insert(), rows)
+        since, until = START - timedelta(days=1), START + timedelta(days=1)
+        expected = figures.report(store, sqlite_reader, since, until)
+        assert figures.report(store, ConversationReader(db_url), since, until) == expected
+        assert expected["all"]["conversations"] == 5
+    finally:
+        rasa_events.drop(pg)
