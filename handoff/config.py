@@ -81,6 +81,22 @@ class SyncSettings(BaseModel):
     delete_read_events: bool = True
 
 
+class ForecastSettings(BaseModel):
+    """The staffing forecast (`faqbot forecast`, README "Staffing forecast")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # the service level to staff for: this share of chats claimed within answer_seconds
+    service_level: Annotated[float, Field(gt=0, lt=1)] = 0.8
+    answer_seconds: Annotated[float, Field(gt=0)] = 60
+    # agents who can be in the console at the same time; None: the number of agent accounts
+    team_size: Annotated[int, Field(ge=0)] | None = None
+    # how many weeks of tickets the forecast learns from
+    history_weeks: Annotated[int, Field(ge=1, le=104)] = 8
+    # claim → close time when no ticket has been claimed and closed yet
+    default_handling_minutes: Annotated[float, Field(gt=0)] = 8
+
+
 class HandoffSettings(BaseModel):
     """Everything configurable about escalation and the agent side."""
 
@@ -107,6 +123,7 @@ class HandoffSettings(BaseModel):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    forecast: ForecastSettings = Field(default_factory=ForecastSettings)
 
     @model_validator(mode="after")
     def _backends_exist(self) -> HandoffSettings:
