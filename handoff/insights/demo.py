@@ -26,10 +26,11 @@ import sqlalchemy as sa
 
 from bot.faq.loader import Faq
 from handoff.insights.demo_questions import GAPS, NEAR, SEASONAL
-from handoff.store import Store, create_db_engine, tickets
+from handoff.store import Store, agents, create_db_engine, tickets
 
 DEMO_DIR = Path(".faqbot/demo")
 PARTNER = "partner"
+TEAM = ("aino", "elias", "linnea", "oskar")
 ZONE = ZoneInfo("Europe/Helsinki")
 LANGS = (("fi", 0.62), ("sv", 0.18), ("en", 0.20))
 CHANNELS = (("socketio", 0.8), ("facebook", 0.2))
@@ -188,6 +189,12 @@ def generate(
     with store.transaction() as conn:
         if ticket_rows:
             conn.execute(tickets.insert(), ticket_rows)
+        # the team that claimed the demo tickets (the staffing forecast counts the accounts);
+        # no password matches "disabled", so nobody can log in as them
+        conn.execute(
+            agents.insert(),
+            [{"name": n, "password_hash": "disabled", "created_at": start} for n in TEAM],
+        )
     engine.dispose()
     store.engine.dispose()
     history.conversations, history.events, history.tickets = number, len(rows), len(ticket_rows)
@@ -362,7 +369,7 @@ def _escalate(rng: random.Random, chat: _Chat, reason: str, local: datetime) -> 
         "status": "closed",
         "reason": reason,
         "backend": PARTNER if status == "overflow" else "console",
-        "agent": rng.choice(("aino", "elias", "linnea", "oskar")) if status != "overflow" else None,
+        "agent": rng.choice(TEAM) if status != "overflow" else None,
         "question": None,
         "candidates": "[]",
         "events_seen": len(chat.events),

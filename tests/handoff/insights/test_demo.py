@@ -11,6 +11,7 @@ import pytest
 
 import faqbot
 from bot.faq.loader import load_faq
+from handoff.auth import check_password
 from handoff.insights import demo, figures
 from handoff.insights.conversations import ConversationReader
 from handoff.store import Store
@@ -62,6 +63,9 @@ def test_the_real_databases_are_never_touched(
     assert list(real.iterdir()) == []
     assert (tmp_path / "demo" / "tracker.db").exists()
     assert "faqbot report --demo" in capsys.readouterr().out
+    store = Store(demo.demo_paths(tmp_path / "demo")[1])
+    assert store.list_agents() == list(demo.TEAM)  # the team of the tickets, for the forecast
+    assert not check_password("disabled", store.agent_password_hash("aino") or "")
 
 
 @pytest.fixture(scope="module")
