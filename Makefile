@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run run-scaled test unit lint bench eval eval-sparse calibrate
+.PHONY: setup run run-scaled test unit lint bench eval eval-sparse calibrate demo-history
 
 setup:
 	@bash scripts/setup.sh
@@ -37,6 +37,9 @@ eval-sparse: setup
 
 calibrate: setup
 	.venv/bin/faqbot faq calibrate
+
+demo-history: setup  # eight weeks of demo traffic in .faqbot/demo/ (README "Insights (leads)")
+	.venv/bin/faqbot demo history --weeks 8
 
 bench: setup
 	.venv/bin/python scripts/bench.py

@@ -2,7 +2,8 @@
 
 Each package registers its own command group: ``faq`` (:mod:`bot.faq.cli`), ``shop``
 (:mod:`bot.shop.cli`), ``model`` (:mod:`bot.model.cli`), ``eval`` (:mod:`bot.e2e.cli`),
-``agent`` and ``handoff`` (:mod:`handoff.cli`), ``privacy`` (:mod:`handoff.privacy_cli`). Every
+``agent`` and ``handoff`` (:mod:`handoff.cli`), ``privacy`` (:mod:`handoff.privacy_cli`),
+``report`` and ``demo`` (:mod:`handoff.insights.cli`). Every
 handler is called as ``handler(args, settings)`` with the settings of ``faqbot.yml`` (or
 ``--config``).
 """
@@ -22,6 +23,7 @@ from bot.model import cli as model_cli
 from bot.shop import cli as shop_cli
 from handoff import cli as handoff_cli
 from handoff import forecast_cli, privacy_cli
+from handoff.insights import cli as insights_cli
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +48,16 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--config", type=Path, default=None, help="settings file (faqbot.yml)")
     groups = root.add_subparsers(dest="group", required=True)
-    for module in (faq_cli, shop_cli, model_cli, e2e_cli, handoff_cli, privacy_cli, forecast_cli):
+    for module in (
+        faq_cli,
+        shop_cli,
+        model_cli,
+        e2e_cli,
+        handoff_cli,
+        privacy_cli,
+        forecast_cli,
+        insights_cli,
+    ):
         module.register(groups)
     return root
 

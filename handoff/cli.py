@@ -12,6 +12,7 @@ from handoff.auth import MIN_PASSWORD_LENGTH, hash_password
 from handoff.config import load_handoff_settings
 from handoff.errors import HandoffError
 from handoff.store import Store
+from handoff.tickets import AgentProfile
 
 
 def register(groups: Any) -> None:
@@ -24,6 +25,7 @@ def register(groups: Any) -> None:
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    add.add_argument("--role", choices=("agent", "lead"), help="lead: may also see the insights")
     add.set_defaults(handler=guarded(_agent_add))
     agent.add_parser("list", help="list agents").set_defaults(handler=guarded(_agent_list))
     remove = agent.add_parser("remove", help="delete an agent")
@@ -76,14 +78,22 @@ def _agent_add(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    created = _store().add_agent(name, hash_password(password))
+    store = _store()
+    created = store.add_agent(name, hash_password(password))
     print(f"agent {name} {'created' if created else 'has a new password (logged out everywhere)'}")
+    if args.role is not None:
+        _print_profile(store.set_agent_profile(name, role=args.role))
     return 0
 
 
+def _print_profile(profile: AgentProfile) -> None:
+    print(f"{profile.name}: {profile.role}, languages {','.join(profile.languages) or '-'}")
+
+
 def _agent_list(_args: argparse.Namespace) -> int:
-    for name in _store().list_agents():
-        print(name)
+    store = _store()
+    for name in store.list_agents():
+        _print_profile(store.agent_profile(name))
     return 0
 
 

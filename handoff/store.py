@@ -34,7 +34,7 @@ from bot.conversation import (
 )
 from handoff.config import CONSOLE
 from handoff.errors import HandoffConfigError, StorageError, UnknownConversation
-from handoff.tickets import Message, Ticket
+from handoff.tickets import ROLE_AGENT, AgentProfile, Message, Ticket
 
 
 def clean_text(text: str) -> str:
@@ -137,6 +137,27 @@ escalation_log = sa.Table(
     sa.Column("sender", sa.String(255), nullable=False, index=True),
     sa.Column("client", sa.String(255), nullable=False, index=True),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+
+# what an agent may do and speaks; a table of its own so older databases get it by create_all
+# (the same table and methods as branch h-console's, so the two merge as one)
+agent_profiles = sa.Table(
+    "agent_profiles",
+    metadata,
+    sa.Column("name", sa.String(64), sa.ForeignKey("agents.name"), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False, default=ROLE_AGENT),  # an AgentRole
+    sa.Column("languages", sa.String(64), nullable=False, default=""),  # "fi,sv"
+)
+
+# unanswered questions an editor marked done on the insights page (by normalised text)
+insight_done = sa.Table(
+    "insight_done",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("text", SafeText, nullable=False),
+    sa.Column("done_by", sa.String(64), nullable=False),
+    sa.Column("done_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 
@@ -602,7 +623,64 @@ class Store:
         """Delete an agent and their sessions; False when unknown."""
         with self.transaction() as conn:
             conn.execute(sessions.delete().where(sessions.c.agent == name))
+            conn.execute(agent_profiles.delete().where(agent_profiles.c.name == name))
             return bool(conn.execute(agents.delete().where(agents.c.name == name)).rowcount)
+
+    def agent_profile(self, name: str) -> AgentProfile:
+        """The agent's role and languages (an agent without a profile row: role ``agent``)."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                sa.select(agent_profiles).where(agent_profiles.c.name == name)
+            ).first()
+        if row is None:
+            return AgentProfile(name)
+        languages = tuple(code for code in str(row.languages).split(",") if code)
+        return AgentProfile(name, row.role, languages)
+
+    def set_agent_profile(
+        self, name: str, *, role: str | None = None, languages: Collection[str] | None = None
+    ) -> AgentProfile:
+        """Set what is given of an existing agent's role and languages.
+
+        Raises:
+            UnknownConversation: no agent is called ``name``.
+        """
+        current = self.agent_profile(name)
+        values = {
+            "role": role if role is not None else current.role,
+            "languages": ",".join(languages if languages is not None else current.languages),
+        }
+        with self.transaction() as conn:
+            if conn.execute(sa.select(agents.c.name).where(agents.c.name == name)).first() is None:
+                raise UnknownConversation(f"no agent called {name!r}")
+            done = conn.execute(
+                agent_profiles.update().where(agent_profiles.c.name == name).values(**values)
+            )
+            if not done.rowcount:
+                conn.execute(agent_profiles.insert().values(name=name, **values))
+        return self.agent_profile(name)
+
+    def mark_done(self, keys: dict[str, str], by: str) -> int:
+        """Mark unanswered questions (key -> text) done; returns how many were new."""
+        with self.transaction() as conn:
+            known = set(
+                conn.execute(
+                    sa.select(insight_done.c.key).where(insight_done.c.key.in_(sorted(keys)))
+                ).scalars()
+            )
+            fresh = [
+                {"key": key, "text": text, "done_by": by, "done_at": utcnow()}
+                for key, text in keys.items()
+                if key not in known
+            ]
+            if fresh:
+                conn.execute(insight_done.insert(), fresh)
+        return len(fresh)
+
+    def done_keys(self) -> set[str]:
+        """Keys of the unanswered questions marked done."""
+        with self.transaction() as conn:
+            return {str(key) for key in conn.execute(sa.select(insight_done.c.key)).scalars()}
 
     def touch_agent(self, name: str, at: datetime | None = None) -> None:
         """Mark the agent as seen (the console polls, so this is "online")."""
