@@ -11,12 +11,13 @@ import pytest
 
 from channels.tracker_store import CachedSession, SessionCache
 from tests.channels.test_python310 import RASA_PYTHON, ROOT
+from tests.handoff.conftest import postgres_url
 
 # Runs in .venv-rasa: two SQLTrackerStore instances (two Rasa servers) on one SQLite database,
 # store "a" with Rasa's SQL event broker. After every step each store's read is compared with
 # Rasa's own full read of the database (SQLTrackerStore._retrieve, which the patch leaves alone).
 _RUN = """
-import asyncio, json, sqlite3, sys
+import asyncio, json, os, sys, uuid
 import sqlalchemy as sa
 import rasa.shared.core.events as rasa_events
 from rasa.core.brokers.sql import SQLEventBroker
@@ -26,7 +27,13 @@ from rasa.shared.core.events import (
     ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered,
 )
 
-folder = sys.argv[1]
+folder, url = sys.argv[1], sys.argv[3]
+schema = None
+if url.startswith("postgresql"):  # a schema of its own, dropped at the end
+    schema = f"turn_{uuid.uuid4().hex[:10]}"
+    with sa.create_engine(url).begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    os.environ["POSTGRESQL_SCHEMA"] = schema
 if sys.argv[2] == "patched":
     from channels import tracker_store
     tracker_store.install()
@@ -40,12 +47,11 @@ def counting(serialised):
 rasa_events.deserialise_events = counting
 
 domain = Domain.load("domain.yml")
-db = f"{folder}/tracker.db"
 broker = SQLEventBroker(db=f"{folder}/events.db")
 broker_commits = []
 sa.event.listen(broker.engine, "commit", lambda connection: broker_commits.append(1))
-a = SQLTrackerStore(domain, db=db, event_broker=broker)
-b = SQLTrackerStore(domain, db=db)
+a = SQLTrackerStore(domain, host=url, event_broker=broker)
+b = SQLTrackerStore(domain, host=url)
 report = {}
 
 def turn(tracker, n):
@@ -89,8 +95,9 @@ async def main():
     turn(tracker, 15)
     await a.save(tracker)
     report["broker_commits_for_one_turn"] = len(broker_commits)
-    with sqlite3.connect(f"{folder}/events.db") as conn:
-        rows = [json.loads(d) for (d,) in conn.execute("SELECT data FROM events ORDER BY id")]
+    with broker.engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT data FROM events ORDER BY id"))
+        rows = [json.loads(d) for (d,) in found]
     report["broker_rows"] = len(rows)
     report["broker_texts"] = [r["text"] for r in rows if r["event"] in ("user", "bot")][-2:]
 
@@ -126,9 +133,9 @@ async def main():
     report["a_new_session"] = await same_as_rasa(a, "s1")
 
     # the conversation deleted (privacy) and a new one under the same id with as many rows
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT COUNT(*) FROM events WHERE sender_id = 's1'").fetchone()[0]
-        conn.execute("DELETE FROM events WHERE sender_id = 's1'")
+    with a.engine.begin() as conn:
+        rows = conn.execute(sa.text("SELECT COUNT(*) FROM events WHERE sender_id = 's1'")).scalar()
+        conn.execute(sa.text("DELETE FROM events WHERE sender_id = 's1'"))
     report["a_deleted"] = await same_as_rasa(a, "s1")
     fresh = b.init_tracker("s1")
     fresh.update(ActionExecuted("action_listen"))
@@ -137,14 +144,21 @@ async def main():
     await b.save(fresh)
     report["a_recreated"] = await same_as_rasa(a, "s1")
 
-asyncio.run(main())
+try:
+    asyncio.run(main())
+finally:
+    if schema:
+        for store in (a, b):
+            store.engine.dispose()
+        with sa.create_engine(url).begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
 print(json.dumps(report))
 """
 
 
-def _run(folder: Path, mode: str) -> dict[str, object]:
+def _run(folder: Path, mode: str, url: str) -> dict[str, object]:
     result = subprocess.run(
-        [str(RASA_PYTHON), "-c", _RUN, str(folder), mode],
+        [str(RASA_PYTHON), "-c", _RUN, str(folder), mode, url],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -156,10 +170,16 @@ def _run(folder: Path, mode: str) -> dict[str, object]:
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_two_servers_on_one_database_read_what_rasa_reads_deserialising_only_new_rows(
-    tmp_path: Path,
+    tmp_path: Path, dialect: str
 ) -> None:
-    report = _run(tmp_path, "patched")
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    if dialect == "postgresql":
+        url = postgres_url() or ""  # fails instead when CI requires PostgreSQL
+        if not url:
+            pytest.skip("no PostgreSQL: set FAQBOT_TEST_POSTGRES_URL (CI does)")
+    report = _run(tmp_path, "patched", url)
     # every read equals Rasa's own full read of the database
     for step in (
         "a_alone",
