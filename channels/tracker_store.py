@@ -8,9 +8,10 @@ all of Rasa's event classes (docs/performance.md "Long conversations").
 
 :func:`install` (fits Rasa 3.6.21; ``channels.server`` calls it) replaces ``retrieve`` and
 ``save`` of ``rasa.core.tracker_store.SQLTrackerStore`` with versions that keep the deserialised
-events of each conversation's current session (the last :data:`CACHE_CONVERSATIONS`
-conversations, ``FAQBOT_TRACKER_CACHE_CONVERSATIONS``), and ``_stream_new_events`` with one that
-writes a turn's events to Rasa's SQL event broker in one transaction instead of one each.
+events of each conversation's current session (the most recently used ones, up to
+:data:`CACHE_EVENTS` events together, ``FAQBOT_TRACKER_CACHE_EVENTS``), and
+``_stream_new_events`` with one that writes a turn's events to Rasa's SQL event broker in one
+transaction instead of one each.
 
 The database stays the truth, so several Rasa servers may share it (scale-out): before the cached
 copy is used, two small queries check it against the conversation's rows (their count, and that
@@ -35,8 +36,9 @@ from dataclasses import dataclass
 from typing import Any
 
 _INSTALLED = "_faqbot_cached_sessions"
-CACHE_CONVERSATIONS = int(os.environ.get("FAQBOT_TRACKER_CACHE_CONVERSATIONS", "256"))
-"""Conversations whose current session a Rasa server keeps in memory (least recently used go)."""
+CACHE_EVENTS = int(os.environ.get("FAQBOT_TRACKER_CACHE_EVENTS", "50000"))
+"""Events a Rasa server keeps in memory, all conversations together (~2 KB each; least recently
+used conversations go first)."""
 
 
 @dataclass
@@ -53,9 +55,9 @@ class CachedSession:
 class SessionCache:
     """The most recently used conversations' sessions, by sender id."""
 
-    def __init__(self, size: int) -> None:
-        """Keep at most ``size`` conversations."""
-        self.size = size
+    def __init__(self, max_events: int) -> None:
+        """Keep sessions of at most ``max_events`` events together (the latest one always)."""
+        self.max_events = max_events
         self._sessions: OrderedDict[str, CachedSession] = OrderedDict()
 
     def get(self, sender_id: str) -> CachedSession | None:
@@ -66,11 +68,17 @@ class SessionCache:
         return session
 
     def put(self, sender_id: str, session: CachedSession) -> None:
-        """Cache ``session``, dropping the least recently used beyond the size."""
+        """Cache ``session``, then :meth:`trim`."""
         self._sessions[sender_id] = session
         self._sessions.move_to_end(sender_id)
-        while len(self._sessions) > self.size:
-            self._sessions.popitem(last=False)
+        self.trim()
+
+    def trim(self) -> None:
+        """Drop the least recently used sessions while all hold more than ``max_events``."""
+        total = sum(len(session.events) for session in self._sessions.values())
+        while total > self.max_events and len(self._sessions) > 1:
+            _, oldest = self._sessions.popitem(last=False)
+            total -= len(oldest.events)
 
     def drop(self, sender_id: str) -> None:
         """Forget a conversation."""
@@ -80,7 +88,7 @@ class SessionCache:
 def _cache(store: Any) -> SessionCache:
     cache = store.__dict__.get(_INSTALLED)
     if cache is None:
-        cache = store.__dict__[_INSTALLED] = SessionCache(CACHE_CONVERSATIONS)
+        cache = store.__dict__[_INSTALLED] = SessionCache(CACHE_EVENTS)
     return cache
 
 
@@ -121,6 +129,7 @@ def _fresh(store: Any, db: Any, sender_id: str) -> CachedSession | None:
         cached.count = count
         cached.last_id = rows[-1].id
         cached.last_timestamp = rows[-1].timestamp
+        cache.trim()
     return cached
 
 
@@ -211,6 +220,7 @@ async def save(self: Any, tracker: Any) -> None:
     cached.count += len(new_events)
     cached.last_id = last_id
     cached.last_timestamp = last_timestamp
+    _cache(self).trim()
 
 
 async def _stream_new_events(

@@ -202,14 +202,19 @@ def test_two_servers_on_one_database_read_what_rasa_reads_deserialising_only_new
     assert report["broker_texts"] == ["question 15", "answer 15"]
 
 
-def test_the_cache_keeps_the_most_recently_used_conversations() -> None:
-    cache = SessionCache(2)
+def test_the_cache_keeps_the_most_recently_used_conversations_within_its_events() -> None:
+    cache = SessionCache(max_events=5)
     for sender in ("a", "b"):
-        cache.put(sender, CachedSession(1, 1, None, []))
+        cache.put(sender, CachedSession(2, 2, None, ["e1", "e2"]))
     assert cache.get("a") is not None  # now the most recent
-    cache.put("c", CachedSession(1, 1, None, []))
+    cache.put("c", CachedSession(2, 2, None, ["e1", "e2"]))  # 6 events: "b" goes
     assert cache.get("b") is None
     assert cache.get("a") is not None
-    assert cache.get("c") is not None
-    cache.drop("a")
+    grown = cache.get("c")
+    assert grown is not None
+    grown.events.extend(["e3", "e4", "e5", "e6"])
+    cache.trim()  # one session over the limit stays, the others go
     assert cache.get("a") is None
+    assert cache.get("c") is grown
+    cache.drop("c")
+    assert cache.get("c") is None
