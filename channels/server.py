@@ -2,7 +2,9 @@
 
 ``scripts/stack.py`` starts Rasa this way (from the project root, in .venv-rasa) instead of
 ``rasa run``, so that faqbot's patches are in place before Rasa loads anything:
-:mod:`channels.actions_down`, :mod:`channels.fast_validation`, :mod:`channels.long_conversations`.
+:mod:`channels.actions_down`, :mod:`channels.fast_validation`, :mod:`channels.long_conversations`,
+:mod:`channels.tracker_store`, :mod:`channels.event_types`, :mod:`channels.domain_digest` (before
+``actions_down``, which wraps what it returns).
 """
 
 from __future__ import annotations
@@ -12,11 +14,21 @@ import sys
 
 def main() -> None:
     """Install the patches, then run Rasa's own ``main`` with the same arguments."""
-    from channels import actions_down, fast_validation, long_conversations
+    from channels import (
+        actions_down,
+        domain_digest,
+        event_types,
+        fast_validation,
+        long_conversations,
+        tracker_store,
+    )
 
+    domain_digest.install()
     actions_down.install()
     fast_validation.install()
     long_conversations.install()
+    tracker_store.install()
+    event_types.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

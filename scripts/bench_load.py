@@ -137,19 +137,24 @@ def run_level(stack: Stack, shoppers: int, turns: int, questions: dict[str, list
 
 
 def long_conversation(stack: Stack, questions: dict[str, list[str]], length: int = 50) -> str:
-    """Median turn latency of turns 1-5 against turns length-4..length of one conversation."""
+    """Median turn latency of turns 1-5 against turns length-4..length of one conversation, and
+    the mean CPU milliseconds Rasa spent on those turns (steadier on a busy machine)."""
     messages = conversation(0, length, questions)
     sender = f"long-{uuid.uuid4().hex[:8]}"
+    (rasa,) = [s.process.pid for s in stack.services if s.name == "rasa"]
     timings = []
+    cpu = []
     for text in messages:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds(rasa)
         stack.send(sender, text, timeout=120)
         timings.append(time.perf_counter() - t0)
+        cpu.append(cpu_seconds(rasa) - c0)
     first = statistics.median(timings[:5]) * 1000
     last = statistics.median(timings[-5:]) * 1000
     return (
         f"one conversation of {length} messages: median turn 1-5 {first:6.1f} ms, "
-        f"turn {length - 4}-{length} {last:6.1f} ms ({last / first:4.2f}×)"
+        f"turn {length - 4}-{length} {last:6.1f} ms ({last / first:4.2f}×); Rasa CPU per turn "
+        f"{1000 * statistics.mean(cpu[:5]):.0f} / {1000 * statistics.mean(cpu[-5:]):.0f} ms"
     )
 
 
