@@ -16,6 +16,7 @@ from handoff.auth import LoginThrottle, Presence, Sessions
 from handoff.config import HandoffSettings
 from handoff.desk import HandoffDesk
 from handoff.store import Store
+from handoff.tickets import ROLE_LEAD
 
 COOKIE = "faqbot_session"
 
@@ -86,3 +87,13 @@ SessionsDep = Annotated[Sessions, Depends(_sessions)]
 SettingsDep = Annotated[HandoffSettings, Depends(_settings)]
 ThrottleDep = Annotated[LoginThrottle, Depends(_throttle)]
 PresenceDep = Annotated[Presence, Depends(_presence)]
+
+
+def lead(who: Who, store: StoreDep) -> Caller:
+    """The caller, who must be a console agent with the ``lead`` role (403 otherwise)."""
+    if who.integration or store.agent_profile(who.agent).role != ROLE_LEAD:
+        raise HTTPException(403, "this page is for leads; ask a lead to give you the lead role")
+    return who
+
+
+Lead = Annotated[Caller, Depends(lead)]

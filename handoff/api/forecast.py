@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 from handoff.api.console import CONSOLE_DIR
-from handoff.api.dependencies import SettingsDep, StoreDep, Who
+from handoff.api.dependencies import Lead, SettingsDep, StoreDep
 from handoff.forecast import ForecastError, StaffingForecast, staffing_forecast
 
 router = APIRouter()
@@ -17,14 +17,12 @@ router = APIRouter()
 
 @router.get("/api/forecast", response_model=StaffingForecast, tags=["console"])
 def forecast(
-    who: Who, store: StoreDep, settings: SettingsDep, at: datetime | None = None
+    _lead: Lead, store: StoreDep, settings: SettingsDep, at: datetime | None = None
 ) -> StaffingForecast:
-    """Escalations and agents needed per hour for the next 14 days (console agents only).
+    """Escalations and agents needed per hour for the next 14 days (leads only).
 
     ``at`` forecasts as if it were that moment (without an offset: the shop's time zone).
     """
-    if who.integration:
-        raise HTTPException(403, "the staffing forecast is for console agents")
     try:
         return staffing_forecast(settings, store, at)
     except ForecastError as exc:

@@ -16,12 +16,11 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from handoff.api.console import CONSOLE_DIR
-from handoff.api.dependencies import Caller, Who
+from handoff.api.dependencies import Lead
 from handoff.insights import charts, figures
 from handoff.insights.conversations import ConversationReader, tracker_url
 from handoff.insights.service import Insights
 from handoff.insights.unanswered import Cluster
-from handoff.tickets import ROLE_LEAD
 
 router = APIRouter(tags=["insights"])
 
@@ -56,14 +55,6 @@ def _insights(request: Request) -> Insights:
 _lock = threading.Lock()
 
 
-def lead(who: Who, insights: Annotated[Insights, Depends(_insights)]) -> Caller:
-    """The caller, who must be a console agent with the ``lead`` role (403 otherwise)."""
-    if who.integration or insights.store.agent_profile(who.agent).role != ROLE_LEAD:
-        raise HTTPException(403, "the insights are for leads; ask for the lead role")
-    return who
-
-
-Lead = Annotated[Caller, Depends(lead)]
 InsightsDep = Annotated[Insights, Depends(_insights)]
 
 

@@ -22,6 +22,7 @@ from handoff.auth import hash_password
 from handoff.config import ForecastSettings, HandoffSettings
 from handoff.hours import OpeningHours
 from handoff.store import Store
+from handoff.tickets import ROLE_LEAD
 from tests.browser import (
     chrome,
     click,
@@ -67,6 +68,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     store = Store(settings.database_url)
     store.create_schema()
     store.add_agent(AGENT, hash_password(PASSWORD))
+    store.set_agent_profile(AGENT, role=ROLE_LEAD)
     write_history(store, helsinki(2026, 11, 2, 8), days=56)
 
     port = free_port()

@@ -15,6 +15,7 @@ from handoff.auth import hash_password
 from handoff.config import load_handoff_settings
 from handoff.desk import HandoffDesk
 from handoff.store import Store
+from handoff.tickets import ROLE_LEAD
 from tests.handoff.api.conftest import API_TOKEN, BASE_URL, PASSWORD
 from tests.handoff.conftest import ROOT, Clock, FakeRasa, office_hours
 from tests.handoff.forecast_history import helsinki, write_history
@@ -41,6 +42,8 @@ def configured(
     monkeypatch.setenv("FAQBOT_HANDOFF_CONFIG", str(path))
     monkeypatch.setenv("FAQBOT_HANDOFF_API_TOKEN", API_TOKEN)
     store.add_agent("anna", hash_password(PASSWORD))
+    store.set_agent_profile("anna", role=ROLE_LEAD)
+    store.add_agent("bert", hash_password(PASSWORD))  # a plain agent
     write_history(store, helsinki(2026, 11, 2, 8), days=21)
 
     settings = load_handoff_settings()
@@ -84,11 +87,15 @@ def test_cli_text_summarises_each_day(
     assert "80% claimed within 30 s" in out
 
 
-def test_forecast_is_for_console_agents(configured: TestClient) -> None:
+def test_forecast_is_for_leads(configured: TestClient) -> None:
     anonymous = TestClient(configured.app, base_url=BASE_URL)
     assert anonymous.get("/api/forecast").status_code == 401
     integration = anonymous.get("/api/forecast", headers={"Authorization": f"Bearer {API_TOKEN}"})
     assert integration.status_code == 403
+    agent = TestClient(configured.app, base_url=BASE_URL)
+    assert agent.post("/api/login", json={"name": "bert", "password": PASSWORD}).is_success
+    assert agent.get("/api/forecast", params={"at": AT}).status_code == 403
+    assert configured.get("/api/forecast", params={"at": AT}).status_code == 200
     assert configured.get("/api/forecast", params={"at": "0001-01-01T00:00"}).status_code == 422
     page = anonymous.get("/forecast")
     assert page.status_code == 200 and "/static/forecast.js" in page.text
