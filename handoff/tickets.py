@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Final, Literal, Self
 
 from pydantic import BaseModel
 
@@ -96,6 +96,32 @@ class TicketJson(BaseModel):
             closed_at=_iso(ticket.closed_at),
             **extra,
         )
+
+
+AgentRole = Literal["agent", "lead"]
+ROLE_AGENT: Final = "agent"
+ROLE_LEAD: Final = "lead"  # may also edit saved replies
+
+
+@dataclass(frozen=True)
+class AgentProfile:
+    """What an agent may do and which languages they speak (empty: not said)."""
+
+    name: str
+    role: str = ROLE_AGENT
+    languages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SavedReply:
+    """An answer agents reuse, in one language."""
+
+    id: int
+    language: str
+    title: str
+    text: str
+    updated_by: str | None
+    updated_at: datetime
 
 
 def _iso(moment: datetime | None) -> str | None:
