@@ -189,7 +189,7 @@
     const status = el("p", { className: "fqb-status", role: "status", "data-state": "connecting" });
     const langGroup = el("div", { className: "fqb-langs", role: "group" });
     const langButtons = LANGS.map((code) => {
-      const button = el("button", { type: "button", lang: code, "data-lang": code, "aria-label": texts[code].languageName }, code.toUpperCase());
+      const button = el("button", { type: "button", lang: code, "data-lang": code, "aria-label": code.toUpperCase() + " – " + texts[code].languageName }, code.toUpperCase());
       button.addEventListener("click", () => chooseLanguage(code));
       langGroup.appendChild(button);
       return button;
