@@ -159,7 +159,7 @@
         class: "btn btn-ghost btn-small candidate-insert",
         dataset: { entry: String(candidate.id) },
         text: "Insert answer",
-        "aria-label": `Insert the answer of ${candidate.id} into the reply`,
+        "aria-label": `Insert answer: ${candidate.id}`,
       });
       button.disabled = !hooks().canReply();
       item.append(button);
