@@ -408,6 +408,7 @@
       if (!$("saved-replies").matches(":hover")) closeSlash();
     }, 150));
     $("composer-form").addEventListener("keydown", onComposerKeyCapture, true);
+    $("composer-form").addEventListener("submit", closeSlash);
     $("saved-replies").addEventListener("mousedown", (event) => event.preventDefault()); // keep the caret
     $("saved-replies").addEventListener("click", onSlashClick);
     $("video-call").addEventListener("click", onVideoCall);

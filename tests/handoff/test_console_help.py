@@ -53,6 +53,7 @@ class Console:
     desk: HandoffDesk
     ticket: int
     conversation: str
+    english: int
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +99,16 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
             ],
             [{"id": "delivery_cost", "score": 0.66}, {"id": "delivery_time", "score": 0.52}],
         )
+        # a newer English chat: the lead speaks English, so it comes first in the queue
+        english = escalate(
+            desk,
+            rasa,
+            "c0ffee-help-en",
+            "en",
+            "explicit_request",
+            [("shopper", "Can I talk to a person?")],
+            minutes_ago=0.5,
+        )
         # the order form verified order 100234 in this chat (then cleared its slots)
         history = rasa.events(conversation)
         rasa.set_history(
@@ -130,7 +141,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
 
         wait_for(answers, timeout=20, what="the handoff app to answer")
         try:
-            yield Console(base_url, rasa, store, desk, ticket, conversation)
+            yield Console(base_url, rasa, store, desk, ticket, conversation, english)
         finally:
             server.should_exit = True
             thread.join(timeout=10)
@@ -167,6 +178,16 @@ def test_agent_inserts_faq_answers_saved_replies_and_sends_a_video_link(
     css(browser, "#login-password")[0].send_keys(PASSWORD)
     css(browser, "#login-submit")[0].click()
     wait_for(lambda: text_of(browser, "#me-name") == LEAD, what="the lead to be logged in")
+
+    # waiting chats in the lead's languages first: the newer English one before the Finnish one
+    def waiting() -> list[str]:
+        return [
+            str(e.get_attribute("data-ticket-id"))
+            for e in css(browser, '[data-section="waiting"] a.ticket')
+        ]
+
+    wanted = [str(console.english), str(console.ticket)]
+    wait_for(lambda: waiting() == wanted, what="the English chat first")
 
     # the lead writes a Finnish saved reply in the dialog
     click(browser, "#replies-open")
