@@ -21,7 +21,7 @@ from bot.faq.settings import load_settings
 from bot.model import cli as model_cli
 from bot.shop import cli as shop_cli
 from handoff import cli as handoff_cli
-from handoff import privacy_cli
+from handoff import forecast_cli, privacy_cli
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +46,7 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--config", type=Path, default=None, help="settings file (faqbot.yml)")
     groups = root.add_subparsers(dest="group", required=True)
-    for module in (faq_cli, shop_cli, model_cli, e2e_cli, handoff_cli, privacy_cli):
+    for module in (faq_cli, shop_cli, model_cli, e2e_cli, handoff_cli, privacy_cli, forecast_cli):
         module.register(groups)
     return root
 

@@ -113,6 +113,22 @@ class VideoSettings(BaseModel):
         return self.url_template.replace("{ticket}", str(ticket_id))
 
 
+class ForecastSettings(BaseModel):
+    """The staffing forecast (`faqbot forecast`, README "Staffing forecast")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # the service level to staff for: this share of chats claimed within answer_seconds
+    service_level: Annotated[float, Field(gt=0, lt=1)] = 0.8
+    answer_seconds: Annotated[float, Field(gt=0)] = 60
+    # agents who can be in the console at the same time; None: the number of agent accounts
+    team_size: Annotated[int, Field(ge=0)] | None = None
+    # how many weeks of tickets the forecast learns from
+    history_weeks: Annotated[int, Field(ge=1, le=104)] = 8
+    # claim → close time when no ticket has been claimed and closed yet
+    default_handling_minutes: Annotated[float, Field(gt=0)] = 8
+
+
 class HandoffSettings(BaseModel):
     """Everything configurable about escalation and the agent side."""
 
@@ -141,6 +157,8 @@ class HandoffSettings(BaseModel):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     # the console's "send a video call link"; without it the button is not shown
     video: VideoSettings | None = None
+
+    forecast: ForecastSettings = Field(default_factory=ForecastSettings)
 
     @model_validator(mode="after")
     def _backends_exist(self) -> HandoffSettings:

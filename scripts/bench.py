@@ -117,7 +117,14 @@ def main() -> int:
     sync = commands.add_parser("handoff-sync", help="handoff sync cost vs open tickets")
     sync.add_argument("--tickets", default="10,200", help="open (waiting) tickets")
     sync.add_argument("--seconds", type=float, default=30, help="measured per case")
+    forecast = commands.add_parser("forecast", help="staffing forecast time vs history length")
+    forecast.add_argument("--weeks", default="2,8,26", help="weeks of synthetic tickets")
     args = parser.parse_args()
+    if args.command == "forecast":
+        import bench_forecast
+
+        bench_forecast.run([int(n) for n in args.weeks.split(",")])
+        return 0
     if args.command == "handoff-sync":
         bench_handoff_sync([int(n) for n in args.tickets.split(",")], args.seconds)
         return 0

