@@ -65,6 +65,7 @@
       help.replies = [];
     }
     renderRepliesDialog();
+    if (help.slash.open) onComposerInput(); // the list the agent is looking at, up to date
   }
 
   // ---------------------------------------------------------------------------------------

@@ -221,6 +221,7 @@ def test_shopper_and_agent_chat_live_and_the_bot_takes_over_again(
     # ... a saved reply, found by typing "/"
     AgentApi(stack).http.post(f"{stack.handoff_url}/api/replies", json=SAVED).raise_for_status()
     click(agent, "#replies-open")  # reads the saved replies again
+    wait_for(lambda: SAVED["title"] in text_of(agent, "#replies-list"), what="the saved reply")
     click(agent, "#replies-close")
     box.send_keys("/kiit")
     visible(agent, "#saved-replies .saved-reply")
