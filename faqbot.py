@@ -48,6 +48,10 @@ def parser() -> argparse.ArgumentParser:
     groups = root.add_subparsers(dest="group", required=True)
     for module in (faq_cli, shop_cli, model_cli, e2e_cli, handoff_cli, privacy_cli):
         module.register(groups)
+    if not shop_cli.CHAT_SENDERS:  # order updates reach chats through Rasa (bot/ can't import it)
+        from handoff.order_chat import RasaOrderChat
+
+        shop_cli.CHAT_SENDERS.append(RasaOrderChat.from_env)
     return root
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from datetime import date
 from typing import Any
 
@@ -32,6 +34,8 @@ from bot.conversation import (
 from bot.errors import FaqbotError
 from bot.shop.attempts import Client
 from bot.shop.service import OrderCheck, find_order_number
+
+log = logging.getLogger(__name__)
 
 FORM_SLOTS = (SLOT_ORDER_NUMBER, SLOT_ORDER_PROOF, SLOT_ORDER_ATTEMPTS, SLOT_ORDER_LOCKED)
 
@@ -70,6 +74,14 @@ def shop_down_slots(
 async def check_order(number: str, proof: str, tracker: Tracker) -> OrderCheck:
     """The shop's answer for this proof, within the attempt limit (in a thread: it may wait)."""
     return await asyncio.to_thread(get_shop().check_order, number, proof, order_client(tracker))
+
+
+async def watch_order(conversation_id: str, number: str) -> None:
+    """Proactive updates of this order to this chat; never in the way of the answer."""
+    try:
+        await asyncio.to_thread(get_shop().watch_order, conversation_id, number)
+    except (FaqbotError, OSError, sqlite3.Error) as exc:
+        log.warning("order %s: chat updates not switched on: %s", number, exc)
 
 
 class ValidateOrderStatusForm(FormValidationAction):
@@ -186,6 +198,8 @@ class ActionOrderStatus(Action):
                 return [*reset, *(SlotSet(k, v) for k, v in locked.items() if k not in FORM_SLOTS)]
             say(dispatcher, domain, "utter_order_not_found", lang)
             return reset
+        if tracker.get_latest_input_channel() == "socketio":  # the widget can be told later
+            await watch_order(tracker.sender_id, order.number)
         expected = (
             date_text(domain, lang, order.expected_delivery) if order.expected_delivery else "–"
         )

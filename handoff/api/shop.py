@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 import html
 import json
+import logging
 import os
 from datetime import datetime
 from typing import Annotated, Any
@@ -42,6 +43,7 @@ from bot.shop.order_notify import (
 )
 from bot.shop.wc_orders import is_order, signature_ok, snapshot
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["shop"])
 
 
@@ -92,7 +94,7 @@ def _record(payload: dict[str, Any]) -> WebhookResult:
     return WebhookResult(result="recorded", events=[event.kind for event in events])
 
 
-@router.get("/api/shop/unsubscribe", response_class=HTMLResponse)
+@router.get("/api/shop/unsubscribe", response_class=HTMLResponse, include_in_schema=False)
 def unsubscribe_page(token: Annotated[str, Query(max_length=600)] = "") -> HTMLResponse:
     """Ask whether to stop order-update emails (a button posts the answer)."""
     if _read(token) is None:
@@ -100,7 +102,7 @@ def unsubscribe_page(token: Annotated[str, Query(max_length=600)] = "") -> HTMLR
     return _page("question", token=token)
 
 
-@router.post("/api/shop/unsubscribe", response_class=HTMLResponse)
+@router.post("/api/shop/unsubscribe", response_class=HTMLResponse, include_in_schema=False)
 def unsubscribe(token: Annotated[str, Query(max_length=600)] = "") -> HTMLResponse:
     """Stop order-update emails to the address of ``token`` (also RFC 8058 one-click)."""
     found = _read(token)
@@ -128,8 +130,9 @@ def sms_inbound(
 def _read(token: str) -> tuple[str, str] | None:
     try:
         secret = unsubscribe_secret()
-    except ConfigError as exc:
-        raise HTTPException(503, str(exc)) from None
+    except ConfigError as exc:  # the shopper gets "the link doesn't work"; the log says why
+        log.error("an unsubscribe link was opened: %s", exc)
+        return None
     return read_unsubscribe_token(secret, token) if token else None
 
 
