@@ -42,6 +42,7 @@ MAX_ATTEMPTS = 12  # 2 s doubling up to 30 min, as the handoff outbox
 FIRST_DELAY = 2.0
 MAX_DELAY = 1800.0
 CLAIM_SECONDS = 600.0
+CHAT_MAX_AGE = timedelta(hours=12)
 
 Kind = Literal["processing", "shipped", "delivered", "cancelled", "late"]
 Channel = Literal["email", "sms", "chat"]
@@ -305,6 +306,10 @@ def deliver(
     report = OrderReport(dry_run=dry_run)
     for item in store.due(now()):
         moment = now()
+        if item.channel == "chat" and moment - item.event.created_at > CHAT_MAX_AGE:
+            if not dry_run:  # "your order left today" is wrong news two days later
+                store.mark_failed(item.id, "too old for a chat message", None)
+            continue
         if item.channel == "sms":
             until = settings.quiet_until(moment)
             if until is not None:

@@ -368,3 +368,50 @@ def test_sms_text_has_the_tracking_link_and_stop(
 
     assert SHIPPED.tracking_url and SHIPPED.tracking_url in text
     assert text.endswith("Vastaa STOP, jos et halua enää tekstiviestejä.")
+
+
+class Chat:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, conversation_id: str, event: object) -> None:
+        self.sent.append((conversation_id, getattr(event, "kind", "")))
+
+
+def test_watching_chats_get_each_update_once(
+    store: OrderEventStore, settings: OrderUpdateSettings, texts: EmailTexts, clock: Clock
+) -> None:
+    quiet = replace(ORDER, email=None, phone=None)
+    store.watch("conversation-1", "kaira", "100235")
+    store.watch("conversation-2", "kaira", "100235")
+    store.observe([quiet], settings.channels, TODAY)
+    store.observe([replace(quiet, status="shipped", tracking_code="X1")], settings.channels, TODAY)
+    store.forget_conversations(["conversation-2"])
+    store.observe([replace(quiet, status="delivered")], settings.channels, TODAY)
+    chat = Chat()
+
+    deliver(store, texts, settings, Senders(chat=chat), now=clock)
+    deliver(store, texts, settings, Senders(chat=chat), now=clock)
+
+    assert chat.sent == [
+        ("conversation-1", "shipped"),
+        ("conversation-2", "shipped"),
+        ("conversation-1", "delivered"),
+    ]
+
+
+def test_a_chat_update_that_waited_too_long_is_dropped(
+    store: OrderEventStore, settings: OrderUpdateSettings, texts: EmailTexts, clock: Clock
+) -> None:
+    quiet = replace(ORDER, email=None, phone=None)
+    store.watch("conversation-1", "kaira", "100235")
+    store.observe([quiet], settings.channels, TODAY)
+    store.observe([replace(quiet, status="shipped", tracking_code="X1")], settings.channels, TODAY)
+    chat = Chat()
+
+    waiting = deliver(store, texts, settings, Senders(), now=clock)  # Rasa not configured
+    clock.now = NOON + timedelta(days=2)
+    later = deliver(store, texts, settings, Senders(chat=chat), now=clock)
+
+    assert [item.channel for item in waiting.held] == ["chat"]
+    assert later.sent == [] and chat.sent == [] and store.due(clock.now) == []
