@@ -423,6 +423,70 @@ class OrderEventStore:
             )
             return int(cursor.rowcount)
 
+    # --- privacy -------------------------------------------------------------------------
+
+    def forget(
+        self, emails: Iterable[str], conversations: Iterable[str], *, dry_run: bool = False
+    ) -> int:
+        """Delete the orders, events and notifications of these email addresses (any case) and
+        the chat watchers of these conversations; the number of rows removed.
+
+        Opt-outs stay: they are what keeps the address from being messaged again.
+        """
+        keys = {address_key("email", email) for email in emails}
+        ids = sorted(set(conversations))
+        removed = 0
+        with self._transaction(dry_run) as conn:
+            if ids:
+                marks = ",".join("?" * len(ids))
+                removed += conn.execute(
+                    f"DELETE FROM order_chat_watch WHERE conversation_id IN ({marks})", ids
+                ).rowcount
+            if keys:
+                events = [
+                    int(event_id)
+                    for event_id, snapshot in conn.execute("SELECT id, snapshot FROM order_events")
+                    if _email_key(str(snapshot)) in keys
+                ]
+                for event_id in events:
+                    removed += conn.execute(
+                        "DELETE FROM order_outbox WHERE event_id = ?", (event_id,)
+                    ).rowcount
+                    removed += conn.execute(
+                        "DELETE FROM order_events WHERE id = ?", (event_id,)
+                    ).rowcount
+                states = [
+                    (shop, number)
+                    for shop, number, snapshot in conn.execute(
+                        "SELECT shop, number, snapshot FROM order_state"
+                    )
+                    if _email_key(str(snapshot)) in keys
+                ]
+                for shop, number in states:
+                    removed += conn.execute(
+                        "DELETE FROM order_state WHERE shop = ? AND number = ?", (shop, number)
+                    ).rowcount
+        return removed
+
+    def purge(self, before: datetime, *, dry_run: bool = False) -> int:
+        """Delete events, notifications, order states and chat watchers older than ``before``;
+        the number of rows removed."""
+        moment = _iso(before)
+        with self._transaction(dry_run) as conn:
+            removed = conn.execute(
+                "DELETE FROM order_outbox WHERE event_id IN "
+                "(SELECT id FROM order_events WHERE created_at < ?)",
+                (moment,),
+            ).rowcount
+            removed += conn.execute(
+                "DELETE FROM order_events WHERE created_at < ?", (moment,)
+            ).rowcount
+            removed += conn.execute("DELETE FROM order_state WHERE seen_at < ?", (moment,)).rowcount
+            removed += conn.execute(
+                "DELETE FROM order_chat_watch WHERE verified_at < ?", (moment,)
+            ).rowcount
+        return int(removed)
+
     # --- polling -------------------------------------------------------------------------
 
     def cursor(self, shop: str) -> str | None:
@@ -454,6 +518,11 @@ class OrderEventStore:
     def _transaction(self, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
         with closing(self._connect()) as conn, write_transaction(conn, dry_run):
             yield conn
+
+
+def _email_key(snapshot: str) -> str:
+    email = json.loads(snapshot).get("email")
+    return address_key("email", str(email)) if email else ""
 
 
 def _iso(moment: datetime) -> str:

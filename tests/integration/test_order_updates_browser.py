@@ -20,6 +20,7 @@ from bot.cache import cache_dir
 from bot.shop.order_events import OrderEventStore
 from faqbot import main
 from scripts.stack import Stack, free_port, serve_chat_page
+from tests.bot.shop.smtp_server import SmtpState, smtp_server
 from tests.browser import chrome, require_browser
 from tests.conftest import ROOT
 from tests.integration.handoff_stack import start_handoff_stack
@@ -91,6 +92,12 @@ def chat_url(stack: Stack) -> Iterator[str]:
         server.server_close()
 
 
+@pytest.fixture
+def smtp() -> Iterator[SmtpState]:
+    with smtp_server() as state:
+        yield state
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     require_browser()
@@ -107,6 +114,7 @@ def test_verified_shopper_sees_the_shipping_update_in_the_widget(
     browser: Any,
     shop_dir: Path,
     orders_db: Path,
+    smtp: SmtpState,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
@@ -129,6 +137,10 @@ def test_verified_shopper_sees_the_shipping_update_in_the_widget(
         "RASA_URL": stack.rasa_url,
         "RASA_AUTH_TOKEN": stack.token,
         "FAQBOT_DOMAIN_FILE": str(ROOT / "domain.yml"),
+        "FAQBOT_SMTP_HOST": smtp.host,  # restock emails need it; this shop sends chat only
+        "FAQBOT_SMTP_PORT": str(smtp.port),
+        "FAQBOT_SMTP_FROM": "asiakaspalvelu@kairaoutdoor.example",
+        "FAQBOT_SMTP_STARTTLS": "0",
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("WOOCOMMERCE_URL", raising=False)
@@ -152,6 +164,7 @@ def test_verified_shopper_sees_the_shipping_update_in_the_widget(
 
     assert main(["shop", "notify", *emails]) == 0  # a second run sends nothing again
     assert sum("MH4021007777" in m for m in _bot_texts(browser)) == 1
+    assert smtp.mails == []
 
 
 def _bot_texts(browser: Any) -> list[str]:

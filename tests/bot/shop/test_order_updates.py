@@ -415,3 +415,31 @@ def test_a_chat_update_that_waited_too_long_is_dropped(
 
     assert [item.channel for item in waiting.held] == ["chat"]
     assert later.sent == [] and chat.sent == [] and store.due(clock.now) == []
+
+
+def test_forgetting_a_shopper_removes_their_orders_but_keeps_the_opt_out(
+    store: OrderEventStore, settings: OrderUpdateSettings
+) -> None:
+    other = replace(ORDER, number="100299", email="someone@example.fi", phone=None)
+    store.watch("conversation-1", "kaira", "100235")
+    store.observe([ORDER, other], settings.channels, TODAY)
+    store.observe([SHIPPED, replace(other, status="cancelled")], settings.channels, TODAY)
+    store.opt_out("email", "mikko.korhonen@example.fi")
+
+    removed = store.forget(["MIKKO.KORHONEN@example.fi"], ["conversation-1"])
+
+    assert removed == 6  # the watcher, the event, its email, SMS and chat message, the state
+    assert [event.snapshot.number for event in store.events()] == ["100299"]
+    assert store.open_orders("kaira") == []  # 100299 is cancelled, 100235 forgotten
+    assert store.opted_out("email", "mikko.korhonen@example.fi")
+
+
+def test_purge_removes_what_is_older_than_the_retention(
+    store: OrderEventStore, settings: OrderUpdateSettings, clock: Clock
+) -> None:
+    store.observe([ORDER], settings.channels, TODAY)
+    store.observe([SHIPPED], settings.channels, TODAY)
+
+    assert store.purge(NOON - timedelta(days=1)) == 0
+    assert store.purge(NOON + timedelta(days=1)) == 4  # 2 notifications, the event, the state
+    assert store.events() == [] and store.open_orders("kaira") == []
