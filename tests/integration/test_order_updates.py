@@ -89,7 +89,7 @@ def subjects(smtp: SmtpState) -> list[str]:
 
 
 def test_embedded_shop_change_sends_one_email_and_one_sms(
-    shop_dir: Path, smtp: SmtpState, sms: SmsState
+    shop_dir: Path, smtp: SmtpState, sms: SmsState, capsys: pytest.CaptureFixture[str]
 ) -> None:
     orders = shop_dir / "orders.yml"
     text = orders.read_text(encoding="utf-8")
@@ -109,6 +109,7 @@ def test_embedded_shop_change_sends_one_email_and_one_sms(
     assert shipped != text
     orders.write_text(shipped, encoding="utf-8")
     assert notify(shop_dir, "--dry-run") == 0
+    assert "would record event: kaira/100235/shipped/MH4021009999" in capsys.readouterr().out
     assert smtp.mails == [] and sms.messages == []
     assert notify(shop_dir) == 0
     assert notify(shop_dir) == 0  # a restart: the same files, a new process state
