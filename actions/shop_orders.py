@@ -120,13 +120,15 @@ class ValidateOrderStatusForm(FormValidationAction):
     async def extract_order_number(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (
-            tracker.get_slot(SLOT_ORDER_NUMBER)
-            and tracker.get_slot(REQUESTED_SLOT) != SLOT_ORDER_NUMBER
-        ):
-            return {}
         lang = conversation_language(tracker)
         number = find_order_number(tracker.latest_message.get("text") or "")
+        known = tracker.get_slot(SLOT_ORDER_NUMBER)
+        if known and tracker.get_slot(REQUESTED_SLOT) != SLOT_ORDER_NUMBER:
+            if number is None or number == known:
+                return {}  # the order verified earlier in this chat: no second proof
+            if _locked(tracker, number):
+                return locked_out(dispatcher, domain, lang)
+            return {SLOT_ORDER_NUMBER: number, SLOT_ORDER_PROOF: None}  # another order
         if _locked(tracker, number):  # never ask for what would be refused anyway
             return locked_out(dispatcher, domain, lang)
         asked = tracker.get_slot(REQUESTED_SLOT) == SLOT_ORDER_NUMBER
@@ -149,6 +151,8 @@ class ValidateOrderStatusForm(FormValidationAction):
     async def validate_order_proof(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if not value:  # cleared for another order number: asked again, not a wrong proof
+            return {SLOT_ORDER_PROOF: None}
         lang = conversation_language(tracker)
         number = tracker.get_slot(SLOT_ORDER_NUMBER)
         try:
@@ -198,6 +202,8 @@ class ActionOrderStatus(Action):
                 return [*reset, *(SlotSet(k, v) for k, v in locked.items() if k not in FORM_SLOTS)]
             say(dispatcher, domain, "utter_order_not_found", lang)
             return reset
+        # the number and proof stay: a follow-up about this order needs no second proof
+        reset = [SlotSet(SLOT_ORDER_ATTEMPTS, 0), SlotSet(SLOT_ORDER_LOCKED, None)]
         if tracker.get_latest_input_channel() == "socketio":  # the widget can be told later
             await watch_order(tracker.sender_id, order.number)
         expected = (
