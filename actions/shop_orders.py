@@ -209,6 +209,8 @@ class ActionOrderStatus(Action):
         expected = (
             date_text(domain, lang, order.expected_delivery) if order.expected_delivery else "–"
         )
+        if order.first_name:  # verified: the answer can be personal
+            say(dispatcher, domain, "utter_order_thanks_name", lang, first_name=order.first_name)
         say(
             dispatcher,
             domain,

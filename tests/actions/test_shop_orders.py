@@ -185,3 +185,11 @@ def test_a_follow_up_about_another_order_asks_for_its_proof() -> None:
     # the proof is empty again, so Rasa's form asks for it; the empty one is no wrong try
     assert after["order_number"] == "100002" and after["order_proof"] is None
     assert said == [] and after["order_attempts"] == 0
+
+
+def test_the_verified_shopper_is_thanked_by_first_name() -> None:
+    reply, _ = prove("aino", "100001", RIGHT)
+    other, _ = prove("sam", "100002", "33100")
+
+    assert reply.startswith("Thanks, Aino! I found your order.")
+    assert "Thanks," not in other  # no name on that order: no greeting

@@ -93,10 +93,9 @@ def test_embedded_shop_change_sends_one_email_and_one_sms(
 ) -> None:
     orders = shop_dir / "orders.yml"
     text = orders.read_text(encoding="utf-8")
-    contact = (
-        '    email: Mikko.Korhonen@example.fi\n    first_name: Mikko\n    phone: "+358401112223"\n'
+    text = text.replace(
+        "    first_name: Mikko\n", '    first_name: Mikko\n    phone: "+358401112223"\n'
     )
-    text = text.replace("    email: Mikko.Korhonen@example.fi\n", contact)
     orders.write_text(text, encoding="utf-8")
     assert notify(shop_dir) == 0  # the first run only records the orders as they are
     assert smtp.mails == [] and sms.messages == []
