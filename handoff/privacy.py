@@ -25,9 +25,10 @@ from pathlib import Path
 
 from bot import tracker_db
 from bot.contact import is_valid_email
-from bot.shop import attempts, notifications
+from bot.shop import attempts, notifications, order_events
 from bot.shop.attempts import AttemptLimiter
 from bot.shop.notifications import RestockStore
+from bot.shop.order_events import OrderEventStore
 from bot.tracker_db import TrackerDatabase
 from handoff.config import HandoffSettings
 from handoff.errors import PrivacyError
@@ -80,6 +81,7 @@ class DataStores:
     attempts_path: Path
     # backends told of a forgotten ticket (``handoff.forgotten``): the webhook partners
     notify: frozenset[str] = frozenset()
+    orders_path: Path | None = None  # order updates (``$FAQBOT_ORDER_UPDATES_DB``)
 
     @classmethod
     def from_environment(cls, settings: HandoffSettings, store: Store | None = None) -> DataStores:
@@ -90,6 +92,7 @@ class DataStores:
             tracker=TrackerDatabase(tracker_db.default_path()),
             restock_path=notifications.default_path(),
             attempts_path=attempts.default_path(),
+            orders_path=order_events.default_path(),
             notify=frozenset(
                 name for name, config in settings.backends.items() if config.type == "webhook"
             ),
@@ -102,6 +105,11 @@ class DataStores:
     def attempts(self) -> AttemptLimiter | None:
         """The order-proof attempts, when the file exists."""
         return AttemptLimiter(self.attempts_path) if self.attempts_path.exists() else None
+
+    def orders(self) -> OrderEventStore | None:
+        """The order updates, when the file exists."""
+        path = self.orders_path
+        return OrderEventStore(path) if path is not None and path.exists() else None
 
 
 @dataclass
@@ -164,7 +172,7 @@ def forget(target: Target, stores: DataStores, *, dry_run: bool = False) -> Repo
         copies=report.copies,
         dry_run=dry_run,
     )
-    restock, attempt = stores.restock(), stores.attempts()
+    restock, attempt, orders = stores.restock(), stores.attempts(), stores.orders()
     report.counts = [
         ("handoff tickets anonymised", handoff["tickets"]),
         ("handoff transcript lines deleted", handoff["messages"]),
@@ -179,6 +187,10 @@ def forget(target: Target, stores: DataStores, *, dry_run: bool = False) -> Repo
         (
             "order-proof attempt rows deleted",
             attempt.forget(report.senders, dry_run=dry_run) if attempt else 0,
+        ),
+        (
+            "order-update rows deleted",
+            orders.forget(report.emails, report.senders, dry_run=dry_run) if orders else 0,
         ),
     ]
     return report
@@ -198,7 +210,7 @@ def purge(
     keep = stores.handoff.open_conversations()
     handoff = stores.handoff.purge(before, dry_run=dry_run)
     conversations, events = stores.tracker.purge(before, keep=keep, dry_run=dry_run)
-    restock, attempt = stores.restock(), stores.attempts()
+    restock, attempt, orders = stores.restock(), stores.attempts(), stores.orders()
     report = Report(dry_run)
     report.counts = [
         ("handoff tickets anonymised", handoff["tickets"]),
@@ -210,6 +222,7 @@ def purge(
         ("rasa tracker events deleted", events),
         ("restock sign-ups deleted", restock.purge(before, dry_run=dry_run) if restock else 0),
         ("order-proof attempt rows deleted", attempt.purge(dry_run=dry_run) if attempt else 0),
+        ("order-update rows deleted", orders.purge(before, dry_run=dry_run) if orders else 0),
     ]
     return report
 

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from bot.conversation import SENDER_AGENT, SENDER_NOTE, SENDER_SHOPPER, STATUS_CLOSED
 from bot.shop.attempts import AttemptLimiter, AttemptLimits, Client
 from bot.shop.notifications import RestockStore
+from bot.shop.order_events import OrderEventStore, OrderSnapshot
 from bot.tracker_db import TrackerDatabase
 from faqbot import main
 from handoff.app import create_app
@@ -182,6 +183,13 @@ def stores(store: Store, tmp_path: Path) -> DataStores:
         tracker=TrackerDatabase(tmp_path / "tracker.db"),
         restock_path=tmp_path / "restock.db",
         attempts_path=tmp_path / "attempts.db",
+        orders_path=tmp_path / "orders.db",
+    )
+
+
+def order_of(email: str, number: str) -> OrderSnapshot:
+    return OrderSnapshot(
+        shop="kaira", number=number, status="processing", language="fi", email=email
     )
 
 
@@ -201,6 +209,15 @@ def fill(stores: DataStores) -> None:
         attempt = limiter.begin("1001", Client(conversation=who))
         assert attempt is not None
         limiter.fail(attempt)
+    assert stores.orders_path is not None
+    orders = OrderEventStore(stores.orders_path)
+    orders.observe(
+        [order_of("alice@example.fi", "1001"), order_of("bob@example.fi", "1002")],
+        lambda kind: [],
+        NOW.date(),
+    )
+    orders.watch("alice", "kaira", "1001")
+    orders.watch("bob", "kaira", "1002")
 
 
 def counts(report_counts: list[tuple[str, int]]) -> dict[str, int]:
@@ -226,11 +243,15 @@ def test_forget_reaches_every_store(stores: DataStores, target: Target) -> None:
             "rasa tracker events deleted": 5,
             "restock sign-ups deleted": 1,
             "order-proof attempt rows deleted": 1,
+            "order-update rows deleted": 2,
         }
     )
     assert event_count(stores.tracker.path, "alice") == 0
     assert event_count(stores.tracker.path, "bob") == 3
     assert [s.email for s in RestockStore(stores.restock_path).pending()] == ["bob@example.fi"]
+    assert stores.orders_path is not None
+    kept = OrderEventStore(stores.orders_path).open_orders("kaira")
+    assert [o.email for o in kept] == ["bob@example.fi"]
     assert stores.handoff.conversations_with_email({"bob@example.fi"}) == {"bob"}
     assert forget(target, stores).total() == 0  # idempotent
 
@@ -325,6 +346,10 @@ def test_purge_reaches_every_store_and_keeps_open_conversations(stores: DataStor
     waiting = make_ticket(stores.handoff, "old-open", at=LONG_AGO, closed_at=None)
     restock = RestockStore(stores.restock_path, clock=lambda: LONG_AGO)
     restock.register("old@example.fi", "p1", "S", "fi")
+    assert stores.orders_path is not None
+    OrderEventStore(stores.orders_path, clock=lambda: LONG_AGO).observe(
+        [order_of("old@example.fi", "1003")], lambda kind: [], LONG_AGO.date()
+    )
     report = purge(stores, 365)
     assert counts(report.counts) == {
         "handoff tickets anonymised": 1,
@@ -336,6 +361,7 @@ def test_purge_reaches_every_store_and_keeps_open_conversations(stores: DataStor
         "rasa tracker events deleted": 3,
         "restock sign-ups deleted": 1,
         "order-proof attempt rows deleted": 0,
+        "order-update rows deleted": 1,
     }
     assert event_count(stores.tracker.path, "old-open") == 3
     assert event_count(stores.tracker.path, "new") == 3
