@@ -437,8 +437,13 @@ def test_agent_logs_in_claims_replies_notes_and_closes(
     # claim: the shopper is told a person joined and the bot stays paused
     css(browser, "#claim")[0].click()
     wait_for(lambda: "your chat" in text_of(browser, "#conv-status"), what="the claimed status")
+    # the console shows the claim before the shopper's side is told (a delivery to Rasa)
+    wait_for(
+        lambda: {"event": "slot", "name": "handoff", "value": "active"}
+        in rasa.posted(fi_conversation),
+        what="the paused-bot slot posted to Rasa",
+    )
     posted = rasa.posted(fi_conversation)
-    assert {"event": "slot", "name": "handoff", "value": "active"} in posted
     assert any(e["event"] == "bot" and AGENT in e["text"] for e in posted), posted
     wait_for(lambda: reply_box.is_enabled(), what="the reply box to be enabled")
 
