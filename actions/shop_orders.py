@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from datetime import date
 from typing import Any
 
@@ -32,6 +34,8 @@ from bot.conversation import (
 from bot.errors import FaqbotError
 from bot.shop.attempts import Client
 from bot.shop.service import OrderCheck, find_order_number
+
+log = logging.getLogger(__name__)
 
 FORM_SLOTS = (SLOT_ORDER_NUMBER, SLOT_ORDER_PROOF, SLOT_ORDER_ATTEMPTS, SLOT_ORDER_LOCKED)
 
@@ -72,6 +76,14 @@ async def check_order(number: str, proof: str, tracker: Tracker) -> OrderCheck:
     return await asyncio.to_thread(get_shop().check_order, number, proof, order_client(tracker))
 
 
+async def watch_order(conversation_id: str, number: str) -> None:
+    """Proactive updates of this order to this chat; never in the way of the answer."""
+    try:
+        await asyncio.to_thread(get_shop().watch_order, conversation_id, number)
+    except (FaqbotError, OSError, sqlite3.Error) as exc:
+        log.warning("order %s: chat updates not switched on: %s", number, exc)
+
+
 class ValidateOrderStatusForm(FormValidationAction):
     """Reads the order number from any message; checks the proof within the attempt limits
     (per conversation, and per order number across all conversations)."""
@@ -108,13 +120,15 @@ class ValidateOrderStatusForm(FormValidationAction):
     async def extract_order_number(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (
-            tracker.get_slot(SLOT_ORDER_NUMBER)
-            and tracker.get_slot(REQUESTED_SLOT) != SLOT_ORDER_NUMBER
-        ):
-            return {}
         lang = conversation_language(tracker)
         number = find_order_number(tracker.latest_message.get("text") or "")
+        known = tracker.get_slot(SLOT_ORDER_NUMBER)
+        if known and tracker.get_slot(REQUESTED_SLOT) != SLOT_ORDER_NUMBER:
+            if number is None or number == known:
+                return {}  # the order verified earlier in this chat: no second proof
+            if _locked(tracker, number):
+                return locked_out(dispatcher, domain, lang)
+            return {SLOT_ORDER_NUMBER: number, SLOT_ORDER_PROOF: None}  # another order
         if _locked(tracker, number):  # never ask for what would be refused anyway
             return locked_out(dispatcher, domain, lang)
         asked = tracker.get_slot(REQUESTED_SLOT) == SLOT_ORDER_NUMBER
@@ -137,6 +151,8 @@ class ValidateOrderStatusForm(FormValidationAction):
     async def validate_order_proof(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if not value:  # cleared for another order number: asked again, not a wrong proof
+            return {SLOT_ORDER_PROOF: None}
         lang = conversation_language(tracker)
         number = tracker.get_slot(SLOT_ORDER_NUMBER)
         try:
@@ -186,9 +202,15 @@ class ActionOrderStatus(Action):
                 return [*reset, *(SlotSet(k, v) for k, v in locked.items() if k not in FORM_SLOTS)]
             say(dispatcher, domain, "utter_order_not_found", lang)
             return reset
+        # the number and proof stay: a follow-up about this order needs no second proof
+        reset = [SlotSet(SLOT_ORDER_ATTEMPTS, 0), SlotSet(SLOT_ORDER_LOCKED, None)]
+        if tracker.get_latest_input_channel() == "socketio":  # the widget can be told later
+            await watch_order(tracker.sender_id, order.number)
         expected = (
             date_text(domain, lang, order.expected_delivery) if order.expected_delivery else "–"
         )
+        if order.first_name:  # verified: the answer can be personal
+            say(dispatcher, domain, "utter_order_thanks_name", lang, first_name=order.first_name)
         say(
             dispatcher,
             domain,

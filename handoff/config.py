@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.language import LANGUAGES, Language
 from bot.yamlfile import FilePath, read_yaml, validate
 from handoff.backends.base import BackendConfig
 from handoff.errors import HandoffConfigError
@@ -85,6 +86,37 @@ class SyncSettings(BaseModel):
     delete_read_events: bool = True
 
 
+class VideoStore(BaseModel):
+    """A physical store whose staff take video calls in its own opening hours."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: dict[Language, Annotated[str, Field(min_length=1, max_length=100)]]
+    hours: OpeningHours
+
+    @model_validator(mode="after")
+    def _every_language(self) -> VideoStore:
+        missing = [lang for lang in LANGUAGES if lang not in self.name]
+        if missing:
+            raise ValueError(f"name: add the store's name in {', '.join(missing)}")
+        return self
+
+
+class VideoSettings(BaseModel):
+    """The video call link an agent sends (README "Help for agents")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # a room per ticket, e.g. https://meet.jit.si/faqbot-{ticket}; {ticket} is the ticket id
+    url_template: Annotated[str, Field(pattern=r"^https://[^\s{}]+(\{ticket\}[^\s{}]*)*$")]
+    # within its hours the invitation names the store (e.g. a clerk showing products)
+    store: VideoStore | None = None
+
+    def url(self, ticket_id: int) -> str:
+        """The call's address for ``ticket_id``."""
+        return self.url_template.replace("{ticket}", str(ticket_id))
+
+
 class ForecastSettings(BaseModel):
     """The staffing forecast (`faqbot forecast`, README "Staffing forecast")."""
 
@@ -127,6 +159,9 @@ class HandoffSettings(BaseModel):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    # the console's "send a video call link"; without it the button is not shown
+    video: VideoSettings | None = None
+
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
 
     @model_validator(mode="after")

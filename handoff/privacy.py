@@ -1,10 +1,10 @@
 """Forgetting one person (``faqbot privacy forget``) and the retention period (``purge``).
 
-faqbot keeps what shoppers leave in five places: the handoff database (tickets, transcripts,
+faqbot keeps what shoppers leave in six places: the handoff database (tickets, transcripts,
 outbox), Rasa's tracker store (the conversations), Rasa's event broker table (events the handoff
-service has not read yet), the restock sign-ups and the order-proof attempts; the tracker store
-and the broker table in SQLite or PostgreSQL (the scale-out mode). Forgetting a conversation id
-("sender") or an email address reaches all five:
+service has not read yet), the restock sign-ups, the order-proof attempts and the order updates;
+the tracker store and the broker table in SQLite or PostgreSQL (the scale-out mode). Forgetting
+a conversation id ("sender") or an email address reaches all six:
 
 - an email address finds the conversations in which it was given (tickets that hold it, and
   conversations where it was typed or filled into a slot), and those are forgotten too;
@@ -29,9 +29,10 @@ from pathlib import Path
 
 from bot.contact import is_valid_email
 from bot.errors import TrackerStoreError
-from bot.shop import attempts, notifications
+from bot.shop import attempts, notifications, order_events
 from bot.shop.attempts import AttemptLimiter
 from bot.shop.notifications import RestockStore
+from bot.shop.order_events import OrderEventStore
 from bot.tracker_db import TrackerDatabase
 from handoff.broker import BrokerRecords
 from handoff.config import HandoffSettings
@@ -85,6 +86,7 @@ class DataStores:
     attempts_path: Path
     # backends told of a forgotten ticket (``handoff.forgotten``): the webhook partners
     notify: frozenset[str] = frozenset()
+    orders_path: Path | None = None  # order updates (``$FAQBOT_ORDER_UPDATES_DB``)
     # Rasa's event broker table (None: the handoff service runs without one)
     broker: BrokerRecords | None = None
 
@@ -101,6 +103,7 @@ class DataStores:
             broker=BrokerRecords(broker) if broker else None,
             restock_path=notifications.default_path(),
             attempts_path=attempts.default_path(),
+            orders_path=order_events.default_path(),
             notify=frozenset(
                 name for name, config in settings.backends.items() if config.type == "webhook"
             ),
@@ -120,6 +123,11 @@ class DataStores:
     def attempts(self) -> AttemptLimiter | None:
         """The order-proof attempts, when the file exists."""
         return AttemptLimiter(self.attempts_path) if self.attempts_path.exists() else None
+
+    def orders(self) -> OrderEventStore | None:
+        """The order updates, when the file exists."""
+        path = self.orders_path
+        return OrderEventStore(path) if path is not None and path.exists() else None
 
 
 @contextmanager
@@ -193,7 +201,7 @@ def forget(target: Target, stores: DataStores, *, dry_run: bool = False) -> Repo
         copies=report.copies,
         dry_run=dry_run,
     )
-    restock, attempt = stores.restock(), stores.attempts()
+    restock, attempt, orders = stores.restock(), stores.attempts(), stores.orders()
     report.counts = [
         ("handoff tickets anonymised", handoff["tickets"]),
         ("handoff transcript lines deleted", handoff["messages"]),
@@ -212,6 +220,10 @@ def forget(target: Target, stores: DataStores, *, dry_run: bool = False) -> Repo
         (
             "order-proof attempt rows deleted",
             attempt.forget(report.senders, dry_run=dry_run) if attempt else 0,
+        ),
+        (
+            "order-update rows deleted",
+            orders.forget(report.emails, report.senders, dry_run=dry_run) if orders else 0,
         ),
     ]
     return report
@@ -233,7 +245,7 @@ def purge(
     keep = stores.handoff.open_conversations()
     handoff = stores.handoff.purge(before, dry_run=dry_run)
     conversations, events = stores.tracker.purge(before, keep=keep, dry_run=dry_run)
-    restock, attempt = stores.restock(), stores.attempts()
+    restock, attempt, orders = stores.restock(), stores.attempts(), stores.orders()
     report = Report(dry_run)
     report.counts = [
         ("handoff tickets anonymised", handoff["tickets"]),
@@ -249,6 +261,7 @@ def purge(
         ),
         ("restock sign-ups deleted", restock.purge(before, dry_run=dry_run) if restock else 0),
         ("order-proof attempt rows deleted", attempt.purge(dry_run=dry_run) if attempt else 0),
+        ("order-update rows deleted", orders.purge(before, dry_run=dry_run) if orders else 0),
     ]
     return report
 

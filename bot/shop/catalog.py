@@ -202,6 +202,15 @@ class OrderModel(_Strict):
     expected_delivery: date | None = None
     expected_in_days: int | None = None
     items: list[OrderItemModel] = []
+    first_name: Text | None = None  # for order updates and a personal greeting
+    phone: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True),
+            _matching(r"\+[0-9]{7,15}", "a phone number in international form (+358401234567)"),
+        ]
+        | None
+    ) = None  # order-update text messages go here
 
     @field_validator("number", "postal_code", mode="before")
     @classmethod
@@ -263,6 +272,8 @@ class OrderRecord:
     placed: DateSpec
     expected: DateSpec | None
     items: tuple[OrderItem, ...]
+    first_name: str | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -583,6 +594,8 @@ class _Builder:
                     placed=placed or DateSpec(days=0),
                     expected=expected,
                     items=tuple(OrderItem(i.sku, i.quantity) for i in raw.items),
+                    first_name=raw.first_name,
+                    phone=raw.phone,
                 )
             )
         return tuple(result)

@@ -83,6 +83,7 @@ class OrderStatus:
     tracking_url: str | None
     items: tuple[str, ...] = ()
     language: str = "fi"  # the language the order was placed in
+    first_name: str | None = None  # the shopper's, for a personal answer once verified
 
     def is_late(self, today: date) -> bool:
         """Not delivered and past its expected delivery date."""

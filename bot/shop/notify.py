@@ -34,6 +34,7 @@ from bot.shop.base import ShopBackend
 from bot.shop.catalog import DEFAULT_DATA_DIR
 from bot.shop.models import Product, Variant, VariantStock
 from bot.shop.notifications import RestockStore, Signup
+from bot.shop.order_texts import OrderTexts, check_order_texts
 from bot.yamlfile import read_yaml, validate
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ class EmailTexts(BaseModel):
     attributes: dict[Language, dict[str, str]] = {}
     colours: dict[Language, dict[str, str]] = {}
     restock: dict[Language, EmailText]
+    orders: dict[Language, OrderTexts] = {}
 
 
 def load_email_texts(path: Path = DEFAULT_EMAILS) -> EmailTexts:
@@ -131,6 +133,7 @@ def load_email_texts(path: Path = DEFAULT_EMAILS) -> EmailTexts:
                         f"placeholder(s) {', '.join(sorted(unknown))}; "
                         f"use {', '.join(sorted(_FIELDS))}"
                     )
+        check_order_texts(doc, texts.orders)
     if doc.problems or texts is None:
         raise ShopError("\n".join(doc.problems) or f"{path}: no email texts")
     return texts
@@ -189,11 +192,11 @@ def compose(
 # --- sending --------------------------------------------------------------------------------
 
 
-class _MailServerDown(Exception):
+class MailServerDown(Exception):
     """The SMTP server cannot be used in this run (connection, TLS or login failed)."""
 
 
-class _Mailer:
+class Mailer:
     """One SMTP connection for the whole run, opened on the first email."""
 
     def __init__(self, settings: SmtpSettings) -> None:
@@ -203,7 +206,7 @@ class _Mailer:
 
     def send(self, message: EmailMessage) -> None:
         if self._down:
-            raise _MailServerDown(self._down)
+            raise MailServerDown(self._down)
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
@@ -213,7 +216,7 @@ class _Mailer:
         except (OSError, smtplib.SMTPException) as exc:
             self._down = f"SMTP server {self.settings.host}:{self.settings.port}: {exc!s}"
             self.close()
-            raise _MailServerDown(self._down) from exc
+            raise MailServerDown(self._down) from exc
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -278,7 +281,7 @@ def notify_restocks(
         raise ConfigError("SMTP settings are needed to send restock emails")
     catalogue = {product.id: product for product in backend.products()}
     stocks: dict[tuple[str, str], VariantStock | str] = {}
-    mailer = _Mailer(smtp) if smtp is not None else None
+    mailer = Mailer(smtp) if smtp is not None else None
     try:
         for signup in pending:
             found = _find(catalogue, signup)
@@ -333,13 +336,13 @@ def _stock(backend: ShopBackend, product: Product, variant: Variant) -> VariantS
 def _send(
     store: RestockStore,
     report: NotifyReport,
-    mailer: _Mailer,
+    mailer: Mailer,
     message: EmailMessage,
     signup: Signup,
 ) -> None:
     try:
         mailer.send(message)
-    except (_MailServerDown, ShopError) as exc:
+    except (MailServerDown, ShopError) as exc:
         _fail(store, report, signup, str(exc), dry_run=False)
         return
     store.mark_notified(signup.id)

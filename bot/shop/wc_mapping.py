@@ -330,6 +330,7 @@ def order_status(raw: Mapping[str, Any]) -> OrderStatus:
         tracking_url=_tracking_url(tracking, carrier, code),
         items=tuple(_item(line) for line in raw.get("line_items") or []),
         language=_language(raw, fields),
+        first_name=str((raw.get("billing") or {}).get("first_name") or "").strip() or None,
     )
 
 

@@ -27,14 +27,15 @@ def quick_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def state_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """The stores found through the environment or the defaults (tracker, event broker,
-    restock sign-ups, order-proof attempts) in a temporary folder: an app a test starts with
-    its background loops (sync, retention purge) never touches the developer's ``.faqbot/``."""
+    restock sign-ups, order-proof attempts, order updates) in a temporary folder: an app a test
+    starts with its background loops (sync, retention purge) never touches ``.faqbot/``."""
     state = tmp_path / "local-state"
     monkeypatch.delenv("FAQBOT_TRACKER_URL", raising=False)
     monkeypatch.delenv("FAQBOT_EVENT_BROKER_URL", raising=False)
     monkeypatch.setenv("FAQBOT_TRACKER_DB", str(state / "tracker.db"))
     monkeypatch.setenv("FAQBOT_RESTOCK_DB", str(state / "restock.db"))
     monkeypatch.setenv("FAQBOT_ORDER_ATTEMPTS_DB", str(state / "order-attempts.db"))
+    monkeypatch.setenv("FAQBOT_ORDER_UPDATES_DB", str(state / "order_updates.db"))
     monkeypatch.setattr(config, "DEFAULT_EVENT_BROKER_URL", f"sqlite:///{state / 'events.db'}")
     return state
 

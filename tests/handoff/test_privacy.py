@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from bot.conversation import SENDER_AGENT, SENDER_NOTE, SENDER_SHOPPER, STATUS_CLOSED
 from bot.shop.attempts import AttemptLimiter, AttemptLimits, Client
 from bot.shop.notifications import RestockStore
+from bot.shop.order_events import OrderEventStore, OrderSnapshot
 from bot.tracker_db import TrackerDatabase
 from faqbot import main
 from handoff.app import create_app
@@ -194,12 +195,19 @@ def stores(store: Store, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
         tracker=TrackerDatabase(tracker_url),
         restock_path=tmp_path / "restock.db",
         attempts_path=tmp_path / "attempts.db",
+        orders_path=tmp_path / "orders.db",
         broker=BrokerRecords(broker_url or f"sqlite:///{tmp_path / 'events.db'}"),
     )
     yield made
     made.tracker.dispose()
     if made.broker is not None:
         made.broker.dispose()
+
+
+def order_of(email: str, number: str) -> OrderSnapshot:
+    return OrderSnapshot(
+        shop="kaira", number=number, status="processing", language="fi", email=email
+    )
 
 
 def broker(stores: DataStores) -> str:
@@ -231,6 +239,15 @@ def fill(stores: DataStores) -> None:
         attempt = limiter.begin("1001", Client(conversation=who))
         assert attempt is not None
         limiter.fail(attempt)
+    assert stores.orders_path is not None
+    orders = OrderEventStore(stores.orders_path)
+    orders.observe(
+        [order_of("alice@example.fi", "1001"), order_of("bob@example.fi", "1002")],
+        lambda kind: [],
+        NOW.date(),
+    )
+    orders.watch("alice", "kaira", "1001")
+    orders.watch("bob", "kaira", "1002")
 
 
 def counts(report_counts: list[tuple[str, int]]) -> dict[str, int]:
@@ -257,6 +274,7 @@ def test_forget_reaches_every_store(stores: DataStores, target: Target) -> None:
             "rasa event broker rows deleted": 2,
             "restock sign-ups deleted": 1,
             "order-proof attempt rows deleted": 1,
+            "order-update rows deleted": 2,
         }
     )
     assert event_count(stores.tracker.url, "alice") == 0
@@ -264,6 +282,9 @@ def test_forget_reaches_every_store(stores: DataStores, target: Target) -> None:
     assert broker_count(broker(stores), "alice") == 0
     assert broker_count(broker(stores), "bob") == 1
     assert [s.email for s in RestockStore(stores.restock_path).pending()] == ["bob@example.fi"]
+    assert stores.orders_path is not None
+    kept = OrderEventStore(stores.orders_path).open_orders("kaira")
+    assert [o.email for o in kept] == ["bob@example.fi"]
     assert stores.handoff.conversations_with_email({"bob@example.fi"}) == {"bob"}
     assert forget(target, stores).total() == 0  # idempotent
 
@@ -363,6 +384,10 @@ def test_purge_reaches_every_store_and_keeps_open_conversations(stores: DataStor
     waiting = make_ticket(stores.handoff, "old-open", at=LONG_AGO, closed_at=None)
     restock = RestockStore(stores.restock_path, clock=lambda: LONG_AGO)
     restock.register("old@example.fi", "p1", "S", "fi")
+    assert stores.orders_path is not None
+    OrderEventStore(stores.orders_path, clock=lambda: LONG_AGO).observe(
+        [order_of("old@example.fi", "1003")], lambda kind: [], LONG_AGO.date()
+    )
     report = purge(stores, 365)
     assert counts(report.counts) == {
         "handoff tickets anonymised": 1,
@@ -375,6 +400,7 @@ def test_purge_reaches_every_store_and_keeps_open_conversations(stores: DataStor
         "rasa event broker rows deleted": 1,
         "restock sign-ups deleted": 1,
         "order-proof attempt rows deleted": 0,
+        "order-update rows deleted": 1,
     }
     assert event_count(stores.tracker.url, "old") == 0
     assert broker_count(broker(stores), "old") == 0
@@ -442,6 +468,8 @@ def command_env(
     monkeypatch.setenv("FAQBOT_EVENT_BROKER_URL", broker(stores))
     monkeypatch.setenv("FAQBOT_RESTOCK_DB", str(stores.restock_path))
     monkeypatch.setenv("FAQBOT_ORDER_ATTEMPTS_DB", str(stores.attempts_path))
+    if stores.orders_path is not None:
+        monkeypatch.setenv("FAQBOT_ORDER_UPDATES_DB", str(stores.orders_path))
     config = tmp_path / "handoff.yml"
     config.write_text("privacy: {retention_days: 30}\n", encoding="utf-8")
     monkeypatch.setenv("FAQBOT_HANDOFF_CONFIG", str(config))
@@ -542,6 +570,7 @@ def test_tests_keep_the_services_stores_out_of_the_developers_folder(
     assert found.broker is not None and found.broker.path == state_in_tmp / "events.db"
     assert found.restock_path == state_in_tmp / "restock.db"
     assert found.attempts_path == state_in_tmp / "order-attempts.db"
+    assert found.orders_path == state_in_tmp / "order_updates.db"
     assert state_in_tmp.parent == tmp_path
 
 

@@ -54,6 +54,19 @@ def test_order_status_after_verification(stack: Stack) -> None:
     assert "100234" in reply and "matkalla" in reply and "http" in reply, reply
 
 
+def test_a_follow_up_about_the_same_order_needs_no_second_proof(stack: Stack) -> None:
+    sender, _ = chat(stack, "missä on tilaukseni 100234?", "aino.virtanen@example.com")
+    reply = " ".join(
+        str(r.get("text", "")) for r in stack.send(sender, "missä tilaukseni 100234 on nyt?")
+    )
+    assert "100234" in reply and "matkalla" in reply, reply
+    assert "sähköpostiosoite tai postinumero" not in reply
+    other = " ".join(
+        str(r.get("text", "")) for r in stack.send(sender, "missä on tilaukseni 100235?")
+    )
+    assert "sähköpostiosoite tai postinumero" in other, other  # another order: its own proof
+
+
 def test_order_status_asks_for_the_number_and_accepts_a_postal_code(stack: Stack) -> None:
     sender, asked = chat(stack, "var är min beställning?")
     assert any("ordernummer" in t for t in asked), asked

@@ -49,6 +49,7 @@ orders:
   - number: "100001"
     language: fi
     email: Aino.Virtanen@example.com
+    first_name: Aino
     postal_code: "00100"
     status: shipped
     carrier: posti

@@ -484,6 +484,7 @@ def test_cli_notify_with_woocommerce(
             "FAQBOT_SMTP_FROM": "asiakaspalvelu@kairaoutdoor.example",
             "FAQBOT_SMTP_STARTTLS": "0",
             "FAQBOT_RESTOCK_DB": str(tmp_path / "restock.db"),
+            "FAQBOT_ORDER_UPDATES_DB": str(tmp_path / "orders.db"),
         }.items():
             monkeypatch.setenv(name, value)
         RestockStore().register("maija@example.fi", "101", "KO-VA45-L-BLK", "fi")

@@ -183,6 +183,21 @@ def test_database_is_reused_and_rebuilt_when_the_files_change(
     assert sorted(p.name for p in (tmp_path / "db").glob("*.sqlite")) == [shop.path.name]
 
 
+def test_two_shop_directories_share_the_cache_without_deleting_each_other(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    other_dir = write_small_shop(tmp_path / "other-shop")
+    write(other_dir / "stock.yml", "stock:\n  P-1-M-BLK: {online: 9}\n  P-1-L-BLK: {}\n  L-1: {}\n")
+    shop = SqliteShop(data_dir, tmp_path / "db", today=lambda: TODAY, check_interval=0)
+    assert shop.order("100001", "00100") is not None
+
+    other = SqliteShop(other_dir, tmp_path / "db", today=lambda: TODAY, check_interval=0)
+
+    assert other.path != shop.path
+    assert shop.order("100001", "00100") is not None  # its database was not removed
+    assert other.order("100001", "00100") is not None
+
+
 def test_invalid_edit_keeps_the_last_good_data(
     data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

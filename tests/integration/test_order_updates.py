@@ -1,0 +1,273 @@
+"""Order updates end to end: a status change in the embedded shop, in a WooCommerce stand-in
+(polled, and by signed webhook to the real handoff app), through ``faqbot shop notify`` to a local
+SMTP server and a local SMS gateway: one email and one SMS per event, none again after a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.shop.order_events import OrderEventStore
+from bot.shop.wc_orders import sign
+from faqbot import main
+from handoff.app import create_app
+from handoff.config import HandoffSettings
+from tests.bot.shop.sms_server import TOKEN, SmsState, sms_server
+from tests.bot.shop.smtp_server import SmtpState, smtp_server
+from tests.bot.shop.woo_server import KEY, SECRET, WooState, order, woo_server
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+WEBHOOK_SECRET = "wc-webhook-secret-5f0e"
+TRACKING = [
+    {
+        "tracking_provider": "posti",
+        "tracking_number": "JJFI64012300020010001",
+        "date_shipped": "2026-12-07",
+    }
+]
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpState]:
+    with smtp_server() as state:
+        yield state
+
+
+@pytest.fixture
+def sms() -> Iterator[SmsState]:
+    with sms_server() as state:
+        yield state
+
+
+@pytest.fixture
+def shop_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: SmtpState, sms: SmsState
+) -> Path:
+    """A copy of data/shop without SMS quiet hours (they have their own tests), and the env."""
+    directory = tmp_path / "shop"
+    shutil.copytree(ROOT / "data" / "shop", directory)
+    settings = directory / "order_updates.yml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace('sms_quiet_hours: {start: "21:00", end: "08:00"}', "sms_quiet_hours: null"),
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("WOOCOMMERCE_URL", raising=False)
+    for name, value in {
+        "FAQBOT_SHOP_DIR": str(directory),
+        "FAQBOT_SMTP_HOST": smtp.host,
+        "FAQBOT_SMTP_PORT": str(smtp.port),
+        "FAQBOT_SMTP_FROM": "Kaira Outdoor <asiakaspalvelu@kairaoutdoor.example>",
+        "FAQBOT_SMTP_STARTTLS": "0",
+        "FAQBOT_SMS_URL": sms.url,
+        "FAQBOT_SMS_TOKEN": TOKEN,
+        "FAQBOT_SMS_TIMEOUT": "3",
+        "FAQBOT_UNSUBSCRIBE_SECRET": "unsubscribe-secret-0123456789",
+        "FAQBOT_RESTOCK_DB": str(tmp_path / "restock.db"),
+        "FAQBOT_ORDER_UPDATES_DB": str(tmp_path / "orders.db"),
+        "WOOCOMMERCE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return directory
+
+
+def notify(shop_dir: Path, *extra: str) -> int:
+    return main(["shop", "notify", "--emails", str(shop_dir / "emails.yml"), *extra])
+
+
+def subjects(smtp: SmtpState) -> list[str]:
+    return [str(mail.message()["Subject"]) for mail in smtp.mails]
+
+
+def test_embedded_shop_change_sends_one_email_and_one_sms(
+    shop_dir: Path, smtp: SmtpState, sms: SmsState, capsys: pytest.CaptureFixture[str]
+) -> None:
+    orders = shop_dir / "orders.yml"
+    text = orders.read_text(encoding="utf-8")
+    text = text.replace(
+        "    first_name: Mikko\n", '    first_name: Mikko\n    phone: "+358401112223"\n'
+    )
+    orders.write_text(text, encoding="utf-8")
+    assert notify(shop_dir) == 0  # the first run only records the orders as they are
+    assert smtp.mails == [] and sms.messages == []
+
+    shipped = text.replace(
+        "    status: processing\n    carrier: matkahuolto\n",
+        "    status: shipped\n    carrier: matkahuolto\n    tracking_code: MH4021009999\n",
+        1,
+    )
+    assert shipped != text
+    orders.write_text(shipped, encoding="utf-8")
+    assert notify(shop_dir, "--dry-run") == 0
+    assert "would record event: kaira/100235/shipped/MH4021009999" in capsys.readouterr().out
+    assert smtp.mails == [] and sms.messages == []
+    assert notify(shop_dir) == 0
+    assert notify(shop_dir) == 0  # a restart: the same files, a new process state
+
+    assert subjects(smtp) == ["Tilauksesi 100235 on matkalla"]
+    assert smtp.mails[0].recipients == ["Mikko.Korhonen@example.fi"]
+    body = smtp.mails[0].message().get_content()
+    assert "Hei Mikko!" in body and "MH4021009999" in body
+    assert [message["to"] for message in sms.messages] == ["+358401112223"]
+    assert "matkalla" in sms.messages[0]["text"] and "Vastaa STOP" in sms.messages[0]["text"]
+
+
+@pytest.fixture
+def woo(monkeypatch: pytest.MonkeyPatch, shop_dir: Path) -> Iterator[WooState]:
+    with woo_server() as state:
+        monkeypatch.setenv("WOOCOMMERCE_URL", state.url)
+        monkeypatch.setenv("WOOCOMMERCE_KEY", KEY)
+        monkeypatch.setenv("WOOCOMMERCE_SECRET", SECRET)
+        monkeypatch.setenv("WOOCOMMERCE_TIMEOUT", "2")
+        yield state
+
+
+def modified_now(raw: dict[str, object]) -> dict[str, object]:
+    stamp = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    raw.update(date_modified=stamp, date_modified_gmt=stamp)
+    return raw
+
+
+def test_woocommerce_polling_sends_one_email_and_one_sms(
+    shop_dir: Path, woo: WooState, smtp: SmtpState, sms: SmsState
+) -> None:
+    woo.orders = [modified_now(order(3001, number="300100", email="maija@example.fi"))]
+    assert notify(shop_dir) == 0
+    assert smtp.mails == []
+
+    woo.orders = [
+        modified_now(
+            order(
+                3001,
+                number="300100",
+                email="maija@example.fi",
+                status="completed",
+                tracking=TRACKING,
+            )
+        )
+    ]
+    assert notify(shop_dir) == 0
+    assert notify(shop_dir) == 0  # the next poll overlaps and reads the same order again
+
+    assert subjects(smtp) == ["Tilauksesi 300100 on matkalla"]
+    assert "Hei Maija!" in smtp.mails[0].message().get_content()
+    assert [message["to"] for message in sms.messages] == ["+358401234567"]
+    polls = [query for path, query in woo.requests if path == "orders"]
+    assert polls[0]["modified_after"] and polls[-1]["modified_after"] > polls[0]["modified_after"]
+
+
+def webhook(client: TestClient, raw: dict[str, object], secret: str = WEBHOOK_SECRET) -> object:
+    body = json.dumps(raw).encode()
+    return client.post(
+        "/api/shop/woocommerce/webhook",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-WC-Webhook-Topic": "order.updated",
+            "X-WC-Webhook-Signature": sign(secret, body),
+        },
+    )
+
+
+@pytest.fixture
+def handoff(
+    tmp_path: Path, shop_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    monkeypatch.setenv("RASA_AUTH_TOKEN", "rasa-token")
+    settings = HandoffSettings.model_validate(
+        {"database_url": f"sqlite:///{tmp_path / 'handoff.db'}", "domain_file": ROOT / "domain.yml"}
+    )
+    with TestClient(create_app(settings, background=False)) as client:
+        yield client
+
+
+def test_signed_webhook_records_once_and_notify_sends_in_swedish(
+    shop_dir: Path, handoff: TestClient, smtp: SmtpState, sms: SmsState, tmp_path: Path
+) -> None:
+    placed = order(4001, number="400100", email="linnea@example.ax", country="AX", postcode="22100")
+    shipped = order(
+        4001,
+        number="400100",
+        email="linnea@example.ax",
+        country="AX",
+        postcode="22100",
+        status="completed",
+        tracking=TRACKING,
+    )
+
+    forged = webhook(handoff, shipped, secret="not-the-secret")
+    ping = handoff.post(
+        "/api/shop/woocommerce/webhook",
+        content=b"webhook_id=12",
+        headers={"X-WC-Webhook-Signature": sign(WEBHOOK_SECRET, b"webhook_id=12")},
+    )
+    first = webhook(handoff, placed)
+    change = webhook(handoff, shipped)
+    retried = webhook(handoff, shipped)  # WooCommerce retries when an answer is slow
+
+    assert forged.status_code == 401  # type: ignore[attr-defined]
+    assert ping.json() == {"result": "ping", "events": []}  # type: ignore[attr-defined]
+    assert first.json() == {"result": "recorded", "events": []}  # type: ignore[attr-defined]
+    assert change.json() == {"result": "recorded", "events": ["shipped"]}  # type: ignore[attr-defined]
+    assert retried.json() == {"result": "recorded", "events": []}  # type: ignore[attr-defined]
+
+    assert notify(shop_dir) == 0
+    assert notify(shop_dir) == 0
+    assert subjects(smtp) == ["Din beställning 400100 är på väg"]
+    assert [message["to"] for message in sms.messages] == ["+358401234567"]
+    assert "Svara STOP" in sms.messages[0]["text"]
+    assert len(OrderEventStore(tmp_path / "orders.db").events()) == 1
+
+
+def test_unsubscribe_link_and_stop_reply_reach_the_store(
+    shop_dir: Path,
+    handoff: TestClient,
+    smtp: SmtpState,
+    sms: SmsState,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FAQBOT_SMS_INBOUND_TOKEN", "inbound-sms-token")
+    placed = order(5001, number="500100", email="maija@example.fi")
+    webhook(handoff, placed)
+    webhook(
+        handoff,
+        {
+            **placed,
+            "status": "completed",
+            "meta_data": [{"id": 1, "key": "_wc_shipment_tracking_items", "value": TRACKING}],
+        },
+    )
+    assert notify(shop_dir) == 0
+    link = str(smtp.mails[0].message()["List-Unsubscribe"]).strip("<>")
+    path = "/api/shop/unsubscribe?" + link.partition("?")[2]
+
+    page = handoff.get(path)
+    unauthorised = handoff.post(
+        "/api/shop/sms/inbound", json={"from": "+358401234567", "text": "STOP"}
+    )
+    stop = handoff.post(
+        "/api/shop/sms/inbound",
+        json={"from": "+358 40 1234567", "text": "Lopeta"},
+        headers={"Authorization": "Bearer inbound-sms-token"},
+    )
+    done = handoff.post(path)
+    bad = handoff.post(path + "x")
+
+    assert page.status_code == 200 and "Kyllä, lopeta ilmoitukset" in page.text
+    assert unauthorised.status_code == 401
+    assert stop.json()["result"] == "unsubscribed"
+    assert done.status_code == 200 and "Emme lähetä sinulle enää" in done.text
+    assert bad.status_code == 400
+    store = OrderEventStore(tmp_path / "orders.db")
+    assert store.opted_out("email", "MAIJA@example.fi")
+    assert store.opted_out("sms", "+358401234567")
