@@ -439,9 +439,8 @@ def test_agent_logs_in_claims_replies_notes_and_closes(
     wait_for(lambda: "your chat" in text_of(browser, "#conv-status"), what="the claimed status")
     # the console shows the claim before the shopper's side is told (a delivery to Rasa)
     wait_for(
-        lambda: (
-            {"event": "slot", "name": "handoff", "value": "active"} in rasa.posted(fi_conversation)
-        ),
+        lambda: {"event": "slot", "name": "handoff", "value": "active"}
+        in rasa.posted(fi_conversation),
         what="the paused-bot slot posted to Rasa",
     )
     posted = rasa.posted(fi_conversation)
