@@ -48,3 +48,7 @@ class NotificationError(FaqbotError):
 
 class BotUnreachable(FaqbotError):
     """The running bot under evaluation did not answer like Rasa's REST channel."""
+
+
+class TrackerStoreError(FaqbotError):
+    """Rasa's tracker store database (bot/tracker_db.py) cannot be read or written."""

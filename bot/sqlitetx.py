@@ -1,4 +1,4 @@
-"""One SQLite write transaction, shared by the small SQLite stores (tracker, attempts, sign-ups)."""
+"""One SQLite write transaction, shared by the small SQLite stores (attempts, sign-ups)."""
 
 from __future__ import annotations
 

@@ -64,6 +64,10 @@ class PrivacySettings(BaseModel):
     purge_every_hours: Annotated[float, Field(ge=0)] = 24
 
 
+# read when settings are made, so tests can point it at a temporary file (tests/handoff/conftest.py)
+DEFAULT_EVENT_BROKER_URL = "sqlite:///.faqbot/events.db"
+
+
 class SyncSettings(BaseModel):
     """How shopper messages written while waiting reach their tickets (docs/reliability.md)."""
 
@@ -71,7 +75,7 @@ class SyncSettings(BaseModel):
 
     # Rasa's SQL event broker table (endpoints.yml `event_broker`), read after a cursor; None
     # polls every waiting shopper's tracker instead (cost grows with the open tickets)
-    event_broker_url: str | None = "sqlite:///.faqbot/events.db"
+    event_broker_url: str | None = Field(default_factory=lambda: DEFAULT_EVENT_BROKER_URL)
     # a full read of every open ticket's tracker, at start and then this often, in case a
     # broker row was missed; 0 only when the broker table does not answer
     reconcile_minutes: Annotated[float, Field(ge=0)] = 5

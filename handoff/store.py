@@ -16,11 +16,10 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from bot.conversation import (
     OPEN_STATUSES,
@@ -32,6 +31,7 @@ from bot.conversation import (
     Sender,
     TicketStatus,
 )
+from bot.sqldb import create_db_engine
 from handoff.config import CONSOLE
 from handoff.errors import HandoffConfigError, StorageError, UnknownConversation
 from handoff.tickets import ROLE_AGENT, AgentProfile, Message, SavedReply, Ticket
@@ -263,28 +263,6 @@ def _saved_reply(row: Any) -> SavedReply:
         updated_by=row.updated_by,
         updated_at=_aware(row.updated_at) or utcnow(),
     )
-
-
-def create_db_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and its folder created."""
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        return engine
-    if url.startswith("postgresql://"):  # psycopg 3 is the installed driver
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    # hide_parameters: errors (logged, and in API answers) never show the values, e.g. tokens
-    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Store:
