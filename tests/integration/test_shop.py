@@ -258,3 +258,14 @@ def test_questions_inside_the_order_form_are_answered_and_the_form_left(stack: S
     assert any("sähköpostiosoite tai postinumero" in t for t in reply), reply
     late = " ".join(str(r.get("text", "")) for r in stack.send(sender, "90100"))
     assert "100238" in late and "myöhässä" in late, late
+
+
+def test_a_bare_order_number_after_leaving_the_order_form_starts_it_again(stack: Stack) -> None:
+    sender, _ = chat(stack, "where is my order?")
+    reply = [str(r.get("text", "")) for r in stack.send(sender, "how long does delivery take?")]
+    assert any("just send me the order number" in t for t in reply), reply
+    assert not any("What's your order number?" in t for t in reply), reply
+    assert stack.tracker(sender)["active_loop"] in ({}, None)
+    reply = [str(r.get("text", "")) for r in stack.send(sender, "100238")]
+    assert any("email address or postal code" in t for t in reply), reply
+    assert stack.tracker(sender)["active_loop"]["name"] == "order_status_form"  # type: ignore[index]
