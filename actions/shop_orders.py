@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -37,7 +37,25 @@ from bot.shop.service import OrderCheck, find_order_number
 
 log = logging.getLogger(__name__)
 
+ORDER_FORM = "order_status_form"
 FORM_SLOTS = (SLOT_ORDER_NUMBER, SLOT_ORDER_PROOF, SLOT_ORDER_ATTEMPTS, SLOT_ORDER_LOCKED)
+
+
+def leave_order_form(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, lang: str
+) -> list[EventType]:
+    """The shopper asked something else while the order form waited for an order number or
+    proof, and got the answer: the form is left (else it would ask for the number after every
+    answer, and Rasa's session could never be split, docs/performance.md), with a line that the
+    order can be asked about again any time. Nothing outside the order form."""
+    if tracker.active_loop_name != ORDER_FORM:
+        return []
+    say(dispatcher, domain, "utter_order_form_left_for_question", lang)
+    return [
+        ActiveLoop(None),
+        SlotSet(REQUESTED_SLOT, None),
+        *(SlotSet(slot, None) for slot in FORM_SLOTS if slot != SLOT_ORDER_ATTEMPTS),
+    ]
 
 
 def order_client(tracker: Tracker) -> Client:
