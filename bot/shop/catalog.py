@@ -29,7 +29,7 @@ from pydantic import (
 from bot.errors import ShopError
 from bot.language import Language
 from bot.shop.models import Location, Product, Variant
-from bot.yamlfile import YamlDocument, read_yaml, validate
+from bot.yamlfile import YamlDocument, format_key, read_yaml, validate
 
 FILES = ("locations.yml", "products.yml", "stock.yml", "orders.yml")
 DEFAULT_DATA_DIR = Path("data/shop")
@@ -490,7 +490,8 @@ class _Builder:
             where_key = self._where("stock.yml", key, at_key=True)
             if skus is not None and sku not in skus:
                 self.problems.append(
-                    f"{where_key}: stock.{sku}: unknown SKU; use a variant SKU from products.yml"
+                    f"{where_key}: {format_key(key)}: unknown SKU; "
+                    "use a variant SKU from products.yml"
                 )
             entry = entry or StockEntryModel()
             quantities: dict[str, int] = {}
@@ -498,14 +499,14 @@ class _Builder:
                 where = self._where("stock.yml", (*key, loc_id), at_key=True)
                 if location_ids is not None and loc_id not in location_ids:
                     self.problems.append(
-                        f"{where}: stock.{sku}.{loc_id}: unknown location; use one of "
+                        f"{where}: {format_key((*key, loc_id))}: unknown location; use one of "
                         f"{', '.join(location_ids)}, restock_date or restock_in_days"
                     )
                 elif not isinstance(units, int) or isinstance(units, bool) or units < 0:
                     where = self._where("stock.yml", (*key, loc_id))
                     self.problems.append(
-                        f"{where}: stock.{sku}.{loc_id}: {units!r} is not a number of units "
-                        "(0 or more)"
+                        f"{where}: {format_key((*key, loc_id))}: {units!r} is not a number of "
+                        "units (0 or more)"
                     )
                 else:
                     quantities[loc_id] = units
