@@ -44,7 +44,7 @@ from bot.shop.vocab import variant_label
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,7 +65,7 @@ CREATE TABLE orders (
     number TEXT PRIMARY KEY, language TEXT NOT NULL, email TEXT NOT NULL,
     postal_code TEXT NOT NULL, status TEXT NOT NULL, carrier TEXT, tracking_code TEXT,
     tracking_url TEXT, placed_on TEXT, placed_in_days INTEGER, expected_on TEXT,
-    expected_in_days INTEGER, has_expected INTEGER NOT NULL, first_name TEXT);
+    expected_in_days INTEGER, has_expected INTEGER NOT NULL, first_name TEXT, pickup_point TEXT);
 CREATE TABLE order_items (
     number TEXT NOT NULL REFERENCES orders(number), position INTEGER NOT NULL,
     text TEXT NOT NULL, PRIMARY KEY (number, position));
@@ -252,7 +252,7 @@ class SqliteShop:
             row = db.execute(
                 "SELECT number, language, email, postal_code, status, carrier, tracking_code, "
                 "tracking_url, placed_on, placed_in_days, expected_on, expected_in_days, "
-                "has_expected, first_name FROM orders WHERE number = ?",
+                "has_expected, first_name, pickup_point FROM orders WHERE number = ?",
                 (number,),
             ).fetchone()
             if row is None or not _proves(proof, email=row[2], postal_code=row[3]):
@@ -276,6 +276,7 @@ class SqliteShop:
             items=items,
             language=row[1],
             first_name=row[13],
+            pickup_point=row[14],
         )
 
 
@@ -382,7 +383,7 @@ def _build(catalog: Catalog, path: Path) -> None:
         for order in catalog.orders:
             expected = order.expected or DateSpec()
             db.execute(
-                "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     order.number,
                     order.language,
@@ -398,6 +399,7 @@ def _build(catalog: Catalog, path: Path) -> None:
                     expected.days,
                     int(order.expected is not None),
                     order.first_name,
+                    order.pickup_point,
                 ),
             )
             for position, item in enumerate(order.items):

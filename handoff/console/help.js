@@ -12,6 +12,7 @@
     received: "Received",
     processing: "Being packed",
     shipped: "Shipped",
+    ready_for_pickup: "Ready for pickup",
     delivered: "Delivered",
     cancelled: "Cancelled",
   };
