@@ -85,6 +85,7 @@ class OrderStatus:
     language: str = "fi"  # the language the order was placed in
     first_name: str | None = None  # the shopper's, for a personal answer once verified
     pickup_point: str | None = None  # where a ready_for_pickup order waits
+    email: str | None = None  # the customer's (their other orders, for the agent)
 
     def is_late(self, today: date) -> bool:
         """Not delivered and past its expected delivery date."""

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from contextlib import closing
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bot.cache import cache_dir
 from bot.reloading import LastGood, file_stamp
@@ -249,20 +250,32 @@ class SqliteShop:
         path = self._fresh()
         number = "".join(number.split()).lstrip("#")
         with closing(_connect(path)) as db:
-            row = db.execute(
-                "SELECT number, language, email, postal_code, status, carrier, tracking_code, "
-                "tracking_url, placed_on, placed_in_days, expected_on, expected_in_days, "
-                "has_expected, first_name, pickup_point FROM orders WHERE number = ?",
-                (number,),
-            ).fetchone()
+            row = db.execute(f"{_ORDER_SELECT} WHERE number = ?", (number,)).fetchone()
             if row is None or not _proves(proof, email=row[2], postal_code=row[3]):
                 return None
-            items = tuple(
-                text
-                for (text,) in db.execute(
-                    "SELECT text FROM order_items WHERE number = ? ORDER BY position", (number,)
-                )
+            return self._status(db, row)
+
+    def orders_of(self, email: str, limit: int) -> list[OrderStatus]:
+        """The newest ``limit`` orders placed with ``email`` (any case), newest first."""
+        path = self._fresh()
+        wanted = email.strip().casefold()
+        with closing(_connect(path)) as db:
+            rows = [
+                row
+                for row in db.execute(_ORDER_SELECT).fetchall()
+                if str(row[2]).strip().casefold() == wanted
+            ]
+            found = [self._status(db, row) for row in rows]
+        found.sort(key=lambda order: (order.placed_on, order.number), reverse=True)
+        return found[:limit]
+
+    def _status(self, db: sqlite3.Connection, row: tuple[Any, ...]) -> OrderStatus:
+        items = tuple(
+            text
+            for (text,) in db.execute(
+                "SELECT text FROM order_items WHERE number = ? ORDER BY position", (row[0],)
             )
+        )
         today = self._today()
         expected = _spec(row[10], row[11]).resolve(today) if row[12] else None
         return OrderStatus(
@@ -277,7 +290,15 @@ class SqliteShop:
             language=row[1],
             first_name=row[13],
             pickup_point=row[14],
+            email=row[2],
         )
+
+
+_ORDER_SELECT = (
+    "SELECT number, language, email, postal_code, status, carrier, tracking_code, tracking_url, "
+    "placed_on, placed_in_days, expected_on, expected_in_days, has_expected, first_name, "
+    "pickup_point FROM orders"
+)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -366,6 +366,7 @@ def order_status(raw: Mapping[str, Any]) -> OrderStatus:
         language=_language(raw, fields),
         first_name=str((raw.get("billing") or {}).get("first_name") or "").strip() or None,
         pickup_point=_pickup_point(raw, fields),
+        email=str((raw.get("billing") or {}).get("email") or "").strip() or None,
     )
 
 
