@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions.forms import LEAVING_INTENTS, declines, form_answer, latest_intent
 from actions.runtime import conversation_language, get_shop
 from actions.shop_stock import date_text, shop_down
-from actions.texts import say
+from actions.texts import say, text
 from bot.contact import find_proof
 from bot.conversation import (
     AWAITING_OFFER_HUMAN,
@@ -239,6 +239,7 @@ class ActionOrderStatus(Action):
             tracking_code=order.tracking_code or "–",
             tracking_url=order.tracking_url or "",
             expected=expected,
+            pickup=pickup_line(domain, lang, order.pickup_point),
         )
         if order.is_late(date.today()):
             say(dispatcher, domain, "utter_order_late", lang)
@@ -248,3 +249,10 @@ class ActionOrderStatus(Action):
                 SlotSet(SLOT_ESCALATION_REASON, REASON_LATE_ORDER),
             ]
         return reset
+
+
+def pickup_line(domain: DomainDict, lang: str, pickup_point: str | None) -> str:
+    """Where a ready-for-pickup order waits, as a sentence; empty when the order does not say."""
+    if not pickup_point:
+        return ""
+    return text(domain, "utter_order_pickup_point", lang, pickup_point=pickup_point)

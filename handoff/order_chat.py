@@ -60,7 +60,11 @@ class RasaOrderChat:
             "tracking_url": snap.tracking_url or "",
             "carrier": snap.carrier or "–",
             "expected": f"{expected.day}.{expected.month}.{expected.year}" if expected else "–",
+            "pickup": "",
         }
+        if snap.pickup_point:
+            where = self._variation("utter_order_pickup_point", language)
+            values["pickup"] = fill(str(where.get("text", "")), {"pickup_point": snap.pickup_point})
         buttons = [
             {"title": str(b["title"]), "payload": str(b["payload"])}
             for b in variation.get("buttons") or []

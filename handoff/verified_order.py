@@ -4,6 +4,9 @@ The order form (actions/shop_orders.py) sets the ``order_proof`` slot only to a 
 accepted, and clears it again after telling the status, so a non-empty ``order_proof`` event in
 the conversation's tracker, with the ``order_number`` set before it, is a verified order. The
 order is read from the shop again, so the agent sees its current status.
+
+Once an order is verified, the customer's other orders (same email on the order) are listed
+too, the newest :data:`OTHER_ORDERS` of them; never for a chat that verified nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +21,16 @@ from bot.conversation import SLOT_ORDER_NUMBER, SLOT_ORDER_PROOF
 from bot.shop.base import ShopBackend
 from bot.shop.models import OrderStatus
 
+OTHER_ORDERS = 5  # how many of the customer's other orders the ticket lists
+
+
+class OtherOrder(BaseModel):
+    """Another order of the same customer, in brief."""
+
+    number: str
+    placed_on: str
+    status: str
+
 
 class VerifiedOrder(BaseModel):
     """What the ticket shows of the order."""
@@ -30,6 +43,8 @@ class VerifiedOrder(BaseModel):
     carrier: str | None
     tracking_code: str | None
     tracking_url: str | None
+    pickup_point: str | None = None
+    other_orders: list[OtherOrder] = []
 
     @classmethod
     def of(cls, order: OrderStatus) -> Self:
@@ -45,6 +60,7 @@ class VerifiedOrder(BaseModel):
             carrier=order.carrier,
             tracking_code=order.tracking_code,
             tracking_url=order.tracking_url,
+            pickup_point=order.pickup_point,
         )
 
 
@@ -63,7 +79,8 @@ def verified_proof(events: Iterable[dict[str, Any]]) -> tuple[str, str] | None:
 
 
 def verified_order(events: Iterable[dict[str, Any]], shop: ShopBackend) -> VerifiedOrder | None:
-    """The order verified in this conversation, as the shop has it now (None: none verified).
+    """The order verified in this conversation, as the shop has it now (None: none verified),
+    with the customer's other orders.
 
     Raises:
         ShopError: the shop did not answer.
@@ -74,4 +91,15 @@ def verified_order(events: Iterable[dict[str, Any]], shop: ShopBackend) -> Verif
     number, message = proof
     checked = find_proof(message)
     order = shop.order(number, checked) if checked is not None else None
-    return VerifiedOrder.of(order) if order is not None else None
+    if order is None:
+        return None
+    shown = VerifiedOrder.of(order)
+    if order.email:
+        others = [
+            o for o in shop.orders_of(order.email, OTHER_ORDERS + 1) if o.number != order.number
+        ]
+        shown.other_orders = [
+            OtherOrder(number=o.number, placed_on=o.placed_on.isoformat(), status=o.status)
+            for o in others[:OTHER_ORDERS]
+        ]
+    return shown

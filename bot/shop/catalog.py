@@ -41,7 +41,7 @@ def shop_data_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("FAQBOT_SHOP_DIR") or DEFAULT_DATA_DIR)
 
 
-STATUSES = ("received", "processing", "shipped", "delivered", "cancelled")
+STATUSES = ("received", "processing", "shipped", "ready_for_pickup", "delivered", "cancelled")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")]
@@ -193,7 +193,9 @@ class OrderModel(_Strict):
         StringConstraints(strip_whitespace=True),
         _matching(r"[A-Za-z0-9 -]{3,10}", "a postal code"),
     ]
-    status: Literal["received", "processing", "shipped", "delivered", "cancelled"]
+    status: Literal[
+        "received", "processing", "shipped", "ready_for_pickup", "delivered", "cancelled"
+    ]
     carrier: Id | None = None
     tracking_code: Text | None = None
     tracking_url: Url | None = None
@@ -211,6 +213,7 @@ class OrderModel(_Strict):
         ]
         | None
     ) = None  # order-update text messages go here
+    pickup_point: Text | None = None  # where a ready_for_pickup order waits
 
     @field_validator("number", "postal_code", mode="before")
     @classmethod
@@ -274,6 +277,7 @@ class OrderRecord:
     items: tuple[OrderItem, ...]
     first_name: str | None = None
     phone: str | None = None
+    pickup_point: str | None = None
 
 
 @dataclass(frozen=True)
@@ -597,6 +601,7 @@ class _Builder:
                     items=tuple(OrderItem(i.sku, i.quantity) for i in raw.items),
                     first_name=raw.first_name,
                     phone=raw.phone,
+                    pickup_point=raw.pickup_point,
                 )
             )
         return tuple(result)

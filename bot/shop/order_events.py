@@ -27,10 +27,17 @@ from pathlib import Path
 from bot.sqlitetx import write_transaction
 
 DEFAULT_PATH = Path(".faqbot/order_updates.db")
-EVENT_KINDS = ("processing", "shipped", "delivered", "cancelled", "late")
+EVENT_KINDS = ("processing", "shipped", "ready_for_pickup", "delivered", "cancelled", "late")
 CHANNELS = ("email", "sms", "chat")
 # a status going back (shipped → processing, an edit in the shop) is no news for the shopper
-_RANK = {"received": 0, "processing": 1, "shipped": 2, "delivered": 3, "cancelled": 4}
+_RANK = {
+    "received": 0,
+    "processing": 1,
+    "shipped": 2,
+    "ready_for_pickup": 3,
+    "delivered": 4,
+    "cancelled": 5,
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS order_state (
@@ -60,7 +67,7 @@ class OrderSnapshot:
 
     shop: str
     number: str
-    status: str  # received | processing | shipped | delivered | cancelled
+    status: str  # received | processing | shipped | ready_for_pickup | delivered | cancelled
     language: str
     email: str | None = None
     phone: str | None = None
@@ -69,11 +76,13 @@ class OrderSnapshot:
     tracking_code: str | None = None
     tracking_url: str | None = None
     expected_delivery: date | None = None
+    pickup_point: str | None = None  # where a ready_for_pickup order waits
 
     def is_late(self, today: date) -> bool:
-        """Not delivered or cancelled, and past its expected delivery date."""
+        """Not arrived (at the door or a pickup point) nor cancelled, and past its expected
+        delivery date."""
         return (
-            self.status not in ("delivered", "cancelled")
+            self.status not in ("ready_for_pickup", "delivered", "cancelled")
             and self.expected_delivery is not None
             and self.expected_delivery < today
         )

@@ -44,7 +44,7 @@ MAX_DELAY = 1800.0
 CLAIM_SECONDS = 600.0
 CHAT_MAX_AGE = timedelta(hours=12)
 
-Kind = Literal["processing", "shipped", "delivered", "cancelled", "late"]
+Kind = Literal["processing", "shipped", "ready_for_pickup", "delivered", "cancelled", "late"]
 Channel = Literal["email", "sms", "chat"]
 
 
@@ -179,6 +179,7 @@ def _values(texts: EmailTexts, snap: OrderSnapshot, unsubscribe: str) -> dict[st
         "tracking_code": snap.tracking_code or "",
         "tracking_url": snap.tracking_url or "",
         "carrier": snap.carrier or "",
+        "pickup_point": snap.pickup_point or "",
         "expected": _date(snap.expected_delivery, lang),
         "shop": texts.shop,
         "unsubscribe": unsubscribe,
@@ -191,6 +192,7 @@ def _values(texts: EmailTexts, snap: OrderSnapshot, unsubscribe: str) -> dict[st
     values["tracking"] = (
         words.tracking.format(**values) if snap.tracking_code and snap.tracking_url else ""
     )
+    values["pickup"] = words.pickup.format(**values) if snap.pickup_point else ""
     return values
 
 
@@ -233,7 +235,8 @@ def compose_sms(texts: EmailTexts, event: OrderEvent) -> str:
     """The text message of one event, with the STOP line."""
     words = texts.orders[_language(event.snapshot.language)]
     values = _values(texts, event.snapshot, "")
-    return f"{words.events[event.kind].sms.format(**values)} {words.sms_stop}"
+    text = f"{words.events[event.kind].sms.format(**values)} {words.sms_stop}"
+    return " ".join(text.split())  # an empty placeholder leaves no double space
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -395,6 +398,7 @@ def embedded_snapshots(data_dir: Path, shop: str, today: date) -> list[OrderSnap
             tracking_code=order.tracking_code,
             tracking_url=order.tracking_url,
             expected_delivery=order.expected.resolve(today) if order.expected else None,
+            pickup_point=order.pickup_point,
         )
         for order in catalog.orders
     ]

@@ -11,7 +11,7 @@ from bot.language import LANGUAGES, Language
 from bot.yamlfile import YamlDocument
 
 NonEmpty = Annotated[str, Field(min_length=1)]
-KINDS = ("processing", "shipped", "delivered", "cancelled", "late")
+KINDS = ("processing", "shipped", "ready_for_pickup", "delivered", "cancelled", "late")
 FIELDS = {
     "number",
     "greeting",
@@ -20,6 +20,8 @@ FIELDS = {
     "tracking_code",
     "carrier",
     "expected",
+    "pickup",
+    "pickup_point",
     "shop",
     "unsubscribe",
 }
@@ -54,6 +56,7 @@ class OrderTexts(BaseModel):
     greeting: NonEmpty  # with {first_name}
     greeting_plain: NonEmpty
     tracking: NonEmpty  # {tracking_code}, {carrier}, {tracking_url}
+    pickup: NonEmpty  # {pickup_point}
     unsubscribe: NonEmpty  # {url}
     sms_stop: NonEmpty
     unsubscribe_page: UnsubscribePage
@@ -83,6 +86,7 @@ def check_order_texts(doc: YamlDocument, texts: dict[Language, OrderTexts]) -> N
         parts: list[tuple[tuple[str | int, ...], str, set[str]]] = [
             (("greeting",), text.greeting, {"first_name"}),
             (("tracking",), text.tracking, {"tracking_code", "carrier", "tracking_url"}),
+            (("pickup",), text.pickup, {"pickup_point"}),
             (("unsubscribe",), text.unsubscribe, {"url"}),
             (("sms_stop",), text.sms_stop, set()),
         ]

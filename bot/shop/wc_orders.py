@@ -59,6 +59,7 @@ def snapshot(raw: Mapping[str, Any], shop: str) -> OrderSnapshot:
         tracking_code=status.tracking_code,
         tracking_url=status.tracking_url,
         expected_delivery=status.expected_delivery,
+        pickup_point=status.pickup_point,
     )
 
 

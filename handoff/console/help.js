@@ -12,6 +12,7 @@
     received: "Received",
     processing: "Being packed",
     shipped: "Shipped",
+    ready_for_pickup: "Ready for pickup",
     delivered: "Delivered",
     cancelled: "Cancelled",
   };
@@ -139,8 +140,17 @@
         ["Tracking", tracking],
         ["Expected", order.expected_delivery || "–"],
       ];
+      if (order.pickup_point) rows.splice(2, 0, ["Pickup point", order.pickup_point]);
+      // the customer's other orders (same email), newest first; the API lists them only
+      // once the shopper verified an order in this chat
+      const others = order.other_orders || [];
+      if (others.length) {
+        const items = others.map((other) =>
+          el("li", { text: `#${other.number} · ${other.placed_on} · ${ORDER_STATUS[other.status] || other.status}` }));
+        rows.push(["Other orders", el("ul", { id: "order-others", class: "other-orders" }, ...items)]);
+      }
       for (const [term, value] of rows) {
-        list.append(el("div", { class: "details-row", dataset: { field: term.toLowerCase() } }, el("dt", { text: term }), el("dd", {}, value)));
+        list.append(el("div", { class: "details-row", dataset: { field: term.toLowerCase().replace(" ", "-") } }, el("dt", { text: term }), el("dd", {}, value)));
       }
     }
     show($("order-panel"), !!order || !!found.error);

@@ -193,3 +193,11 @@ def test_the_verified_shopper_is_thanked_by_first_name() -> None:
 
     assert reply.startswith("Thanks, Aino! I found your order.")
     assert "Thanks," not in other  # no name on that order: no greeting
+
+
+def test_an_order_ready_for_pickup_says_where_and_is_not_late() -> None:
+    reply, _ = prove("pickup", "100004", RIGHT)  # its expected date has passed
+
+    assert "Your order 100004 has arrived and is ready for pickup!" in reply, reply
+    assert "You can pick it up at: Kaira Tampere, Hämeenkatu 5." in reply
+    assert "running late" not in reply and "{" not in reply

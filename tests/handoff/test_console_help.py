@@ -211,6 +211,9 @@ def test_agent_inserts_faq_answers_saved_replies_and_sends_a_video_link(
     order = text_of(browser, "#order-details")
     assert "Shipped" in order and "Posti" in order and "JJFI64012300010023401" in order
     assert css(browser, '#order-details a[href*="JJFI64012300010023401"]')
+    # and the customer's other order (same email), waiting in the store
+    others = text_of(browser, "#order-others")
+    assert "#100250" in others and "Ready for pickup" in others and "#100234" not in others
     assert_no_violations(browser, "a waiting chat with its order and language note")
 
     click(browser, "#claim")

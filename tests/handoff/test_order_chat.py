@@ -89,9 +89,24 @@ def test_rasa_failures_become_notification_errors(error: Exception, retryable: b
     assert caught.value.retryable is retryable
 
 
-@pytest.mark.parametrize("kind", ["processing", "shipped", "delivered", "cancelled", "late"])
+@pytest.mark.parametrize(
+    "kind", ["processing", "shipped", "ready_for_pickup", "delivered", "cancelled", "late"]
+)
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_every_event_has_a_text_in_every_language(kind: str, language: str) -> None:
     events = chat(Rasa()).events(event(kind), language)
 
     assert "100238" in events[0]["text"] and "{" not in events[0]["text"]
+
+
+def test_ready_for_pickup_says_where_to_pick_up_when_the_order_says() -> None:
+    waiting = replace(
+        SNAPSHOT, status="ready_for_pickup", pickup_point="Kaira Tampere, Hämeenkatu 5"
+    )
+
+    with_place = chat(Rasa()).events(event("ready_for_pickup", waiting), "fi")[0]["text"]
+    without = chat(Rasa()).events(event("ready_for_pickup", SNAPSHOT), "en")[0]["text"]
+
+    assert with_place.startswith("Hei Sanna! Hyviä uutisia: tilauksesi 100238 on perillä")
+    assert "Noutopaikka: Kaira Tampere, Hämeenkatu 5." in with_place
+    assert "ready for pickup" in without and "pick it up at" not in without

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ShopError
+from bot.shop import wc_orders
 from bot.shop.notify import EmailTexts, Mailer, SmtpSettings, load_email_texts
 from bot.shop.order_events import OrderEventStore, OrderSnapshot
 from bot.shop.order_notify import (
@@ -176,6 +177,37 @@ def test_settings_report_every_problem_with_its_line(tmp_path: Path) -> None:
     for expected in ("shop", "fax", "lost", "Mars/Olympus", "unsubscribe_url"):
         assert expected in message, message
     assert f"{path}:3:" in message
+
+
+READY = replace(SHIPPED, status="ready_for_pickup", pickup_point="Kaira Tampere, Hämeenkatu 5")
+
+
+def test_ready_for_pickup_is_one_event_and_never_late(
+    store: OrderEventStore, settings: OrderUpdateSettings
+) -> None:
+    store.observe([SHIPPED], settings.channels, TODAY)
+
+    events = store.observe([READY], settings.channels, TODAY)
+    again = store.observe([READY, SHIPPED, READY], settings.channels, TODAY)  # polls, flapping
+    days_later = store.observe(store.open_orders("kaira"), settings.channels, date(2026, 12, 20))
+    picked_up = store.observe([replace(READY, status="delivered")], settings.channels, TODAY)
+
+    assert [event.kind for event in events] == ["ready_for_pickup"]
+    assert events[0].snapshot.pickup_point == "Kaira Tampere, Hämeenkatu 5"
+    assert again == [] and days_later == []  # waiting at the pickup point is not late
+    assert [event.kind for event in picked_up] == ["delivered"]
+
+
+def test_ready_for_pickup_can_be_switched_off(
+    store: OrderEventStore, settings: OrderUpdateSettings
+) -> None:
+    off = settings.model_copy(update={"events": {**settings.events, "ready_for_pickup": []}})
+    store.observe([SHIPPED], off.channels, TODAY)
+
+    events = store.observe([READY], off.channels, TODAY)
+
+    assert [event.kind for event in events] == ["ready_for_pickup"]
+    assert store.due() == []
 
 
 # --- delivery --------------------------------------------------------------------------------
@@ -443,3 +475,76 @@ def test_purge_removes_what_is_older_than_the_retention(
     assert store.purge(NOON - timedelta(days=1)) == 0
     assert store.purge(NOON + timedelta(days=1)) == 4  # 2 notifications, the event, the state
     assert store.events() == [] and store.open_orders("kaira") == []
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "place_line"),
+    [
+        ("fi", "Tilauksesi 100235 odottaa noutoa", "Noutopaikka: Kaira Tampere, Hämeenkatu 5"),
+        ("sv", "Din beställning 100235 väntar på att hämtas", "Hämtas på: Kaira Tampere"),
+        ("en", "Your order 100235 is ready for pickup", "Pickup point: Kaira Tampere"),
+    ],
+)
+def test_ready_for_pickup_email_and_sms_in_the_orders_language_with_the_place(
+    store: OrderEventStore,
+    settings: OrderUpdateSettings,
+    texts: EmailTexts,
+    smtp: SmtpState,
+    sms: SmsState,
+    clock: Clock,
+    language: str,
+    subject: str,
+    place_line: str,
+) -> None:
+    store.observe([replace(SHIPPED, language=language)], settings.channels, TODAY)
+    store.observe([replace(READY, language=language)], settings.channels, TODAY)
+
+    report = deliver(store, texts, settings, senders(smtp, sms), now=clock)
+    again = deliver(store, texts, settings, senders(smtp, sms), now=clock)
+
+    assert len(report.sent) == 2 and again.sent == []
+    (mail,) = [m.message() for m in smtp.mails]
+    assert str(mail["Subject"]) == subject and str(mail["Content-Language"]) == language
+    assert place_line in mail.get_content()
+    (text,) = [m["text"] for m in sms.messages]
+    assert "100235" in text and "Kaira Tampere, Hämeenkatu 5" in text and "STOP" in text
+
+
+def test_ready_for_pickup_without_a_place_leaves_no_gap(
+    store: OrderEventStore, settings: OrderUpdateSettings, texts: EmailTexts
+) -> None:
+    store.observe([SHIPPED], settings.channels, TODAY)
+    (event,) = store.observe([replace(READY, pickup_point=None)], settings.channels, TODAY)
+
+    text = compose_sms(texts, event)
+
+    assert text.startswith("Kaira Outdoor: tilauksesi 100235 odottaa noutoa. Vastaa STOP")
+    assert "  " not in text and "Noutopaikka" not in text
+
+
+def test_woocommerce_pickup_statuses_and_the_local_pickup_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pickup_line = {
+        "method_id": "pickup_location",
+        "meta_data": [
+            {"key": "pickup_location", "value": "Kaira Helsinki"},
+            {"key": "pickup_address", "value": "Mannerheimintie 12, 00100 Helsinki"},
+        ],
+    }
+    order = {
+        "id": 301,
+        "number": "100301",
+        "status": "ready-for-pickup",
+        "billing": {"email": "a@example.fi", "first_name": "Aino", "country": "FI"},
+        "shipping_lines": [pickup_line],
+    }
+
+    built_in = wc_orders.snapshot(order, "kaira")
+    unknown = wc_orders.snapshot({**order, "status": "odottaa-noutoa"}, "kaira")
+    monkeypatch.setenv("WOOCOMMERCE_PICKUP_STATUSES", "wc-odottaa-noutoa, noudettavissa")
+    configured = wc_orders.snapshot({**order, "status": "odottaa-noutoa"}, "kaira")
+
+    assert built_in.status == "ready_for_pickup" and configured.status == "ready_for_pickup"
+    assert unknown.status == "processing"
+    assert built_in.pickup_point == "Kaira Helsinki, Mannerheimintie 12, 00100 Helsinki"

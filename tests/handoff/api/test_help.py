@@ -221,6 +221,12 @@ def test_a_verified_order_is_shown_on_the_ticket(
         assert order["tracking_code"] == "JJFI64012300010023401"
         assert order["tracking_url"].endswith("JJFI64012300010023401")
         assert len(order["items"]) == 2 and all(order["items"])
+        # Aino's other order (same email), waiting in the store; the verified one is not repeated
+        assert order["other_orders"] == [
+            {"number": "100250", "placed_on": order["other_orders"][0]["placed_on"],
+             "status": "ready_for_pickup"}
+        ]  # fmt: skip
+        assert order["other_orders"][0]["placed_on"] < order["placed_on"]
         assert anna.get(f"/api/conversations/{refused}/order").json() == {
             "order": None,
             "error": None,
