@@ -2,7 +2,7 @@
 opinion from the FAQ: Rasa sometimes files a real shop question under one of these intents
 ("och hur länge är ångerrätten" as a goodbye), and a shopper must never get "Bye!" for it.
 
-A greeting, thanks, goodbye or bot challenge without a word of its kind (``bot.small_talk``) is
+Small talk without a word of its kind (``bot.small_talk``) is
 answered as a shop question outright: the FAQ's answer or buttons, a product's stock, or the
 fallback that offers a person.
 
@@ -71,7 +71,7 @@ class ActionSmallTalk(LanguageFirstAction):
             if await _asks_something_new(text, lang):  # "no, and how much is delivery?"
                 return await answer_shop_question(dispatcher, tracker, domain, lang)
             return await ActionReplyYesNo().run(dispatcher, tracker, domain)
-        if not reads_as(intent, text):  # a "goodbye" with no farewell in it is a shop question
+        if not reads_as(intent, text):  # a "goodbye" with no farewell is a shop question
             return await answer_shop_question(dispatcher, tracker, domain, lang)
         reply = await embedding(get_service().answer, text, lang)
         kind = reply.decision.kind

@@ -1,9 +1,12 @@
 """Whether a message Rasa filed as small talk reads like it.
 
-The intent classifier files short shop questions under greetings, thanks, goodbyes or "are you
-a bot?" with confidence near 1.0 ("och hur länge är ångerrätten" as a goodbye, "is there a
-warranty" as a bot challenge). A goodbye without a word of farewell, or a bot challenge that
-names no bot, person or machine, is taken as a shop question instead. These are detection
+The intent classifier files short shop questions under greetings, thanks, goodbyes, "are you
+a bot?", yes, no or "stop" with confidence near 1.0 ("och hur länge är ångerrätten" as a
+goodbye, "is there a warranty" as a bot challenge, "will it get here before xmas" as stop). A
+goodbye without a word of farewell, a bot challenge that names no bot, person or machine, or a
+"stop" with no word of stopping is taken as a shop question instead. The markers are not per
+language (short messages are often detected wrongly), so a few are words of another language
+too ("ja", "en"): such a message keeps the classifier's intent, as before. These are detection
 rules in fi/sv/en (folded: å, ä → a, ö → o), not texts shown to shoppers; every NLU example of
 these intents must carry its marker (tests/bot/test_small_talk.py checks it).
 """
@@ -45,11 +48,34 @@ _BOT = (
     r"|ihmi\w*|kone\w*|tietokone\w*|automaat\w*|oikea\w*|oikee\w*|aito|elava|tekoaly\w*|ohjelma"
     r"|manniska\w*|maskin\w*|dator\w*|automatisk\w*|riktig\w*|akta|levande"
 )
+_YES = (
+    r"y|ya|yes+|yeah|yep|yup|sure|ok|okay|k|of course|definitely|absolutely|sounds good"
+    r"|correct|please do|go ahead|alright|i would|great|that'?s right|^right"
+    r"|joo|kylla|juu|jep|jes|okei|oki|selva|sopii|kay|totta kai|mielellaan|ilman muuta"
+    r"|^niin|juuri niin"
+    r"|pitaa paikkansa"
+    r"|ja+|garna|jattegarna|^jo|japp|jepp|jajamen|absolut|javisst|visst|okej|stammer|precis"
+    r"|sjalvklart|^kor|later bra|toppen|^mm|tak"
+)
+_NO = (
+    r"n|no+|nope|nah|not|never ?mind|nevermind|i'?m (?:good|fine|ok)|no way|don'?t|i'?ll pass"
+    r"|maybe later|thx"
+    r"|ei\w*|en|eika|antaa olla|ehka myohemmin"
+    r"|nej|na+|naha|inte|behovs|kanske senare|glom|helst|klarar|lugnt"
+)
+_STOP = (
+    r"forget|cancel|stop|skip|continue|no need|leave it|drop it|enough|that'?s all"
+    r"|unohda|anna olla|sittenkaan|lopeta|peru|jatetaan|jatkaa|keskeyta|riittaa"
+    r"|strunta|glom|avbryt|lat bli|sluta|fortsatta|skit i|spelar ingen roll|avsluta|racker"
+)
 _MARKERS = {
     "greet": _HELLO,
     "goodbye": f"{_HELLO}|{_BYE}",  # "kiitos ja hei", "morjens sitten" say goodbye too
     "thanks": _THANKS,
     "bot_challenge": _BOT,
+    "affirm": _YES,
+    "deny": _NO,
+    "stop": _STOP,
 }
 _COMPILED = {intent: re.compile(rf"(?<!\w)(?:{words})(?!\w)") for intent, words in _MARKERS.items()}
 

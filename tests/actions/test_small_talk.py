@@ -60,6 +60,15 @@ def test_thanks_and_greetings_without_their_words_are_shop_questions() -> None:
         assert messages[0]["text"] == variation(DOMAIN, "utter_clarify", "en")["text"], intent
 
 
+def test_a_stop_with_no_word_of_stopping_is_a_shop_question() -> None:
+    messages, _ = run(ActionSmallTalk(), tracker("delivery?", "stop", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_clarify", "en")["text"]
+    messages, _ = run(ActionSmallTalk(), tracker("zzkx qwv", "stop", language="en"))
+    assert variation(DOMAIN, "utter_anything_else", "en")["text"] not in _texts(messages)
+    messages, _ = run(ActionSmallTalk(), tracker("forget it", "stop", language="en"))
+    assert _texts(messages) == [variation(DOMAIN, "utter_anything_else", "en")["text"]]
+
+
 def test_yes_and_no_still_answer_the_bot_s_question() -> None:
     messages, events = run(
         ActionSmallTalk(), tracker("yes", "affirm", language="en", awaiting_answer="feedback")

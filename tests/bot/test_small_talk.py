@@ -56,6 +56,10 @@ def test_shop_questions_of_the_nlu_data_read_as_no_goodbye_or_bot_challenge() ->
         ("bot_challenge", "i live in sweden, do i pay for returns"),
         ("thanks", "entä palautukset?"),
         ("greet", "kelpaako mobilepay"),
+        ("stop", "will it get here before xmas"),
+        ("stop", "onko takuuta"),
+        ("affirm", "how long is the right of withdrawal"),
+        ("deny", "entä palautukset?"),
     ],
 )
 def test_shop_questions_carry_no_marker(intent: str, text: str) -> None:
@@ -72,6 +76,9 @@ def test_shop_questions_carry_no_marker(intent: str, text: str) -> None:
         ("bot_challenge", "är du en bot"),
         ("thanks", "Kiitoksia paljon"),
         ("greet", "Hejsan!"),
+        ("affirm", "Joo, kiitos!"),
+        ("deny", "nej tack, det är bra"),
+        ("stop", "forget it"),
     ],
 )
 def test_small_talk_reads_as_itself(intent: str, text: str) -> None:
@@ -79,4 +86,4 @@ def test_small_talk_reads_as_itself(intent: str, text: str) -> None:
 
 
 def test_intents_without_markers_are_always_taken_at_their_word() -> None:
-    assert reads_as("affirm", "whatever") and reads_as("stop", "")
+    assert reads_as("ask_faq", "whatever") and reads_as("check_stock", "")
