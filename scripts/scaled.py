@@ -97,6 +97,8 @@ class ScaledStack(Stack):
             FAQBOT_REDIS_PASSWORD=unquote(redis.password or ""),
             # an agent's reply reaches the shopper's socket on any server (channels/socketio.py)
             FAQBOT_SOCKETIO_REDIS_URL=self.redis_url or "",
+            # a Messenger webhook delivered again to another server is skipped there too
+            FAQBOT_REDIS_URL=self.redis_url or "",
         )
         return env
 
