@@ -121,6 +121,58 @@ def test_embedded_shop_change_sends_one_email_and_one_sms(
     assert "matkalla" in sms.messages[0]["text"] and "Vastaa STOP" in sms.messages[0]["text"]
 
 
+def test_dry_run_lists_exactly_what_the_real_run_sends_and_writes_nothing(
+    shop_dir: Path,
+    smtp: SmtpState,
+    sms: SmsState,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    orders = shop_dir / "orders.yml"
+    text = orders.read_text(encoding="utf-8").replace(
+        "    first_name: Mikko\n", '    first_name: Mikko\n    phone: "+358401112223"\n'
+    )
+    orders.write_text(text, encoding="utf-8")
+    assert notify(shop_dir) == 0
+    orders.write_text(
+        text.replace(
+            "    status: processing\n    carrier: matkahuolto\n",
+            "    status: shipped\n    carrier: matkahuolto\n    tracking_code: MH4021009999\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    databases = [tmp_path / "orders.db", tmp_path / "restock.db"]
+    before = [db.read_bytes() for db in databases]
+    capsys.readouterr()
+
+    assert notify(shop_dir, "--dry-run") == 0
+    planned = [
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("would send: ")
+    ]
+    assert [db.read_bytes() for db in databases] == before
+    assert smtp.mails == [] and sms.messages == []
+
+    assert notify(shop_dir) == 0
+    key = "kaira/100235/shipped/MH4021009999"
+    sent = [
+        f'would send: {key} by email to {mail.recipients[0]} (fi), subject "{subject}"'
+        for mail, subject in zip(smtp.mails, subjects(smtp), strict=True)
+    ] + [
+        f'would send: {key} by sms to {message["to"]} (fi), text "{message["text"]}"'
+        for message in sms.messages
+    ]
+    assert len(sent) == 2 and sorted(planned) == sorted(sent)
+
+    before = [db.read_bytes() for db in databases]
+    capsys.readouterr()
+    assert notify(shop_dir, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "would send: kaira" not in out and "would record" not in out
+    assert "order updates: would send 0, waiting 0, failed 0" in out
+    assert [db.read_bytes() for db in databases] == before
+
+
 @pytest.fixture
 def woo(monkeypatch: pytest.MonkeyPatch, shop_dir: Path) -> Iterator[WooState]:
     with woo_server() as state:
