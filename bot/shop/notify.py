@@ -382,25 +382,26 @@ def run(*, db: Path | None = None, emails: Path = DEFAULT_EMAILS, dry_run: bool 
         for signup in report.sent:
             print(f"sent: #{signup.id} {signup.email} {signup.variant_sku} ({signup.language})")
         return _report(report)
+    try:
+        smtp, stop = SmtpSettings.from_env(), ""
+    except ConfigError as exc:  # a real run stops at once, before the order updates too
+        smtp, stop = None, str(exc)
+        print(f"would fail: {exc} (a real `faqbot shop notify` stops with this error)")
     path = db or default_path()
     if not path.is_file():  # nobody has signed up yet; a dry run creates no database
         print(f"would send 0: no sign-ups yet ({path} does not exist)")
-        return 0
-    try:
-        smtp, problem = SmtpSettings.from_env(), ""
-    except ConfigError as exc:
-        smtp, problem = None, f"not configured: {exc}; a real run stops with this error"
+        return 1 if stop else 0
     report = notify_restocks(load_backend(), RestockStore(path), smtp, texts, dry_run=True)
-    verb = f"would fail ({problem})" if problem else "would send"
+    verb = "would fail (SMTP not configured)" if stop else "would send"
     for signup in report.sent:
         print(
             f"{verb}: #{signup.id} {signup.email} {signup.variant_sku} ({signup.language}), "
             f'subject "{report.subjects[signup.id]}"'
         )
-    if problem:
-        report.failed.extend((signup, problem) for signup in report.sent)
+    if stop:
+        report.failed.extend((signup, stop) for signup in report.sent)
         report.sent = []
-    return _report(report)
+    return max(_report(report), 1 if stop else 0)
 
 
 def _report(report: NotifyReport) -> int:

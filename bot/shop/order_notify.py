@@ -419,6 +419,7 @@ class Readiness:
     smtp: SmtpSettings  # a stand-in when SMTP is not configured: the subject needs no server
     secret: str
     problems: dict[str, tuple[Action, str]] = field(default_factory=dict)  # channel -> why not
+    stops: list[str] = field(default_factory=list)  # errors that stop a real run, due or not
 
 
 def readiness(environ: Mapping[str, str], chat: ChatSender | None) -> Readiness:
@@ -427,6 +428,7 @@ def readiness(environ: Mapping[str, str], chat: ChatSender | None) -> Readiness:
 
     stops = "a real run stops with this error"
     problems: dict[str, tuple[Action, str]] = {}
+    stopping: list[str] = []
     smtp = SmtpSettings(host="", sender="faqbot@localhost")
     secret = "dry-run-stand-in-secret"
     try:
@@ -437,11 +439,12 @@ def readiness(environ: Mapping[str, str], chat: ChatSender | None) -> Readiness:
     try:
         if HttpSmsProvider.from_env(environ) is None:
             problems["sms"] = ("wait", "no SMS gateway configured: FAQBOT_SMS_URL is not set")
-    except ConfigError as exc:
+    except ConfigError as exc:  # open_senders always opens the SMS provider
         problems["sms"] = ("fail", f"not configured: {exc}; {stops}")
+        stopping.append(str(exc))
     if chat is None:
         problems["chat"] = ("wait", "no chat connection in this run")
-    return Readiness(smtp=smtp, secret=secret, problems=problems)
+    return Readiness(smtp=smtp, secret=secret, problems=problems, stops=stopping)
 
 
 def plan(
@@ -654,10 +657,13 @@ def _dry_run(
     env: Mapping[str, str],
     chat: ChatSender | None,
 ) -> int:
+    ready = readiness(env, chat)
+    for error in ready.stops:
+        print(f"would fail: {error} (a real run stops with this error)")
     path = db or default_path()
     if not path.is_file():  # a first run only records the orders as they are: no news
         print(f"order updates: nothing to send yet ({path} does not exist)")
-        return 0
+        return 1 if ready.stops else 0
     store = OrderEventStore(path)
     now = datetime.now(UTC)
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
@@ -667,8 +673,8 @@ def _dry_run(
     events, due = store.preview(snapshots, settings.channels, today)
     for event in events:
         print(f"would record event: {event.key}")
-    planned = plan(due, texts, settings, readiness(env, chat), datetime.now(UTC))
+    planned = plan(due, texts, settings, ready, datetime.now(UTC))
     for entry in planned:
         print(entry.line())
     print(plan_summary(planned))
-    return 1 if any(entry.action == "fail" for entry in planned) else 0
+    return 1 if ready.stops or any(entry.action == "fail" for entry in planned) else 0

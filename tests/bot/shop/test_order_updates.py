@@ -630,6 +630,10 @@ def test_dry_run_names_the_senders_a_real_run_lacks(
     assert "FAQBOT_SMTP_HOST is not set" in by_channel["email"].reason
     assert by_channel["email"].text == "Tilauksesi 100235 on matkalla"  # composed all the same
     assert "no SMS gateway configured" in by_channel["sms"].reason
+    assert readiness({}, None).stops == []  # SMTP is only needed when an email is due
+    half = readiness({"FAQBOT_SMS_URL": "http://127.0.0.1:9/send"}, None)
+    assert half.stops == ["FAQBOT_SMS_URL is set but FAQBOT_SMS_TOKEN (the bearer token) is not"]
+    assert half.problems["sms"][0] == "fail"
     assert by_channel["chat"].line() == (
         "would wait (no chat connection in this run): "
         "kaira/100235/shipped/MH4021003823 by chat to conversation-1 (fi)"
