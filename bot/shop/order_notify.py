@@ -576,25 +576,6 @@ def current_orders(
     return [*snapshots, *stored], cursor
 
 
-def detect(
-    store: OrderEventStore,
-    settings: OrderUpdateSettings,
-    *,
-    data_dir: Path,
-    environ: Mapping[str, str],
-    today: date,
-    now: datetime,
-) -> list[OrderEvent]:
-    """Read the shop's orders and record the changes; the new events."""
-    snapshots, cursor = current_orders(
-        store, settings, data_dir=data_dir, environ=environ, today=today, now=now
-    )
-    events = store.observe(snapshots, settings.channels, today)
-    if cursor is not None:
-        store.set_cursor(settings.shop, cursor)
-    return events
-
-
 def run(
     *,
     db: Path | None = None,
@@ -628,7 +609,12 @@ def run(
     store = OrderEventStore(db)
     now = datetime.now(UTC)
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
-    events = detect(store, settings, data_dir=directory, environ=env, today=today, now=now)
+    snapshots, cursor = current_orders(
+        store, settings, data_dir=directory, environ=env, today=today, now=now
+    )
+    events = store.observe(snapshots, settings.channels, today)
+    if cursor is not None:
+        store.set_cursor(settings.shop, cursor)
     for event in events:
         print(f"new event: {event.key}")
     pending = store.due(datetime.now(UTC))  # the new events are due from after `now`
