@@ -157,16 +157,14 @@ class OrderEventStore(SqliteStore):
         snapshots: Iterable[OrderSnapshot],
         channels: Channels,
         today: date,
-        *,
-        dry_run: bool = False,
     ) -> list[OrderEvent]:
         """Record the orders' current states; the new events (their notifications queued).
 
-        ``channels`` says which channels are switched on for an event kind. With ``dry_run``
-        nothing is written and the events are the ones a real run would make.
+        ``channels`` says which channels are switched on for an event kind; :meth:`preview`
+        tells the same without writing.
         """
         events: list[OrderEvent] = []
-        with self._transaction(dry_run) as conn:
+        with self._transaction() as conn:
             for snapshot in snapshots:
                 events.extend(self._observe(conn, snapshot, channels, today))
         return events

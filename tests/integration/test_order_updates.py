@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -142,19 +143,33 @@ def test_dry_run_lists_exactly_what_the_real_run_sends_and_writes_nothing(
         ),
         encoding="utf-8",
     )
+    dry_run_lists_what_the_real_run_sends(
+        shop_dir, smtp, sms, tmp_path, capsys, "kaira/100235/shipped/MH4021009999"
+    )
+
+
+def dry_run_lists_what_the_real_run_sends(
+    shop_dir: Path,
+    smtp: SmtpState,
+    sms: SmsState,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    key: str,
+) -> None:
+    """A dry run lists exactly the email and SMS the real run then sends (in Finnish) and
+    changes no database file; after the real run a dry run lists nothing."""
     databases = [tmp_path / "orders.db", tmp_path / "restock.db"]
     before = [db.read_bytes() for db in databases]
     capsys.readouterr()
 
     assert notify(shop_dir, "--dry-run") == 0
-    planned = [
-        line for line in capsys.readouterr().out.splitlines() if line.startswith("would send: ")
-    ]
+    out = capsys.readouterr().out
+    planned = [line for line in out.splitlines() if line.startswith("would send: ")]
     assert [db.read_bytes() for db in databases] == before
     assert smtp.mails == [] and sms.messages == []
+    assert f"would record event: {key}" in out
 
     assert notify(shop_dir) == 0
-    key = "kaira/100235/shipped/MH4021009999"
     sent = [
         f'would send: {key} by email to {mail.recipients[0]} (fi), subject "{subject}"'
         for mail, subject in zip(smtp.mails, subjects(smtp), strict=True)
@@ -168,7 +183,7 @@ def test_dry_run_lists_exactly_what_the_real_run_sends_and_writes_nothing(
     capsys.readouterr()
     assert notify(shop_dir, "--dry-run") == 0
     out = capsys.readouterr().out
-    assert "would send: kaira" not in out and "would record" not in out
+    assert "would send: " not in out and "would record" not in out
     assert "order updates: would send 0, waiting 0, failed 0" in out
     assert [db.read_bytes() for db in databases] == before
 
@@ -189,24 +204,19 @@ def modified_now(raw: dict[str, object]) -> dict[str, object]:
     return raw
 
 
+def maijas_order(**changes: Any) -> dict[str, object]:
+    """Order 300100 as the WooCommerce stand-in returns it, modified just now."""
+    return modified_now(order(3001, number="300100", email="maija@example.fi", **changes))
+
+
 def test_woocommerce_polling_sends_one_email_and_one_sms(
     shop_dir: Path, woo: WooState, smtp: SmtpState, sms: SmsState
 ) -> None:
-    woo.orders = [modified_now(order(3001, number="300100", email="maija@example.fi"))]
+    woo.orders = [maijas_order()]
     assert notify(shop_dir) == 0
     assert smtp.mails == []
 
-    woo.orders = [
-        modified_now(
-            order(
-                3001,
-                number="300100",
-                email="maija@example.fi",
-                status="completed",
-                tracking=TRACKING,
-            )
-        )
-    ]
+    woo.orders = [maijas_order(status="completed", tracking=TRACKING)]
     assert notify(shop_dir) == 0
     assert notify(shop_dir) == 0  # the next poll overlaps and reads the same order again
 
@@ -215,6 +225,27 @@ def test_woocommerce_polling_sends_one_email_and_one_sms(
     assert [message["to"] for message in sms.messages] == ["+358401234567"]
     polls = [query for path, query in woo.requests if path == "orders"]
     assert polls[0]["modified_after"] and polls[-1]["modified_after"] > polls[0]["modified_after"]
+
+
+def test_woocommerce_dry_run_lists_what_the_poll_would_send_and_keeps_the_cursor(
+    shop_dir: Path,
+    woo: WooState,
+    smtp: SmtpState,
+    sms: SmsState,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    woo.orders = [maijas_order()]
+    assert notify(shop_dir) == 0
+    cursor = OrderEventStore(tmp_path / "orders.db").cursor("kaira")
+    woo.orders = [maijas_order(status="completed", tracking=TRACKING)]
+
+    dry_run_lists_what_the_real_run_sends(
+        shop_dir, smtp, sms, tmp_path, capsys, "kaira/300100/shipped/JJFI64012300020010001"
+    )
+
+    polls = [query["modified_after"] for path, query in woo.requests if path == "orders"]
+    assert cursor is not None and polls[1] == polls[2]  # the dry run left the cursor alone
 
 
 def webhook(client: TestClient, raw: dict[str, object], secret: str = WEBHOOK_SECRET) -> object:
