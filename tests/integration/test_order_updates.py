@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.shop import order_notify
 from bot.shop.order_events import OrderEventStore
 from bot.shop.wc_orders import sign
 from faqbot import main
@@ -120,6 +122,35 @@ def test_embedded_shop_change_sends_one_email_and_one_sms(
     assert "Hei Mikko!" in body and "MH4021009999" in body
     assert [message["to"] for message in sms.messages] == ["+358401112223"]
     assert "matkalla" in sms.messages[0]["text"] and "Vastaa STOP" in sms.messages[0]["text"]
+
+
+def test_the_run_that_finds_a_change_sends_its_email_when_reading_took_past_a_second(
+    shop_dir: Path, smtp: SmtpState, sms: SmsState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orders = shop_dir / "orders.yml"
+    text = orders.read_text(encoding="utf-8")
+    assert notify(shop_dir) == 0
+    read = order_notify.embedded_snapshots
+
+    def slow_shop(*args: Any, **kwargs: Any) -> Any:
+        start = int(time.time())
+        while int(time.time()) == start:  # the shop answers in the next second
+            time.sleep(0.01)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(order_notify, "embedded_snapshots", slow_shop)
+    orders.write_text(
+        text.replace(
+            "    status: processing\n    carrier: matkahuolto\n",
+            "    status: shipped\n    carrier: matkahuolto\n    tracking_code: MH4021009999\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+
+    assert notify(shop_dir) == 0
+
+    assert subjects(smtp) == ["Tilauksesi 100235 on matkalla"]
 
 
 def test_dry_run_lists_exactly_what_the_real_run_sends_and_writes_nothing(
