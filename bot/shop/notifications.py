@@ -11,13 +11,14 @@ import os
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.contact import is_valid_email
 from bot.language import LANGUAGES
 from bot.shop.models import Product, Variant
 from bot.sqlitetx import SqliteStore
+from bot.sqlitetx import iso as _iso
 
 DEFAULT_PATH = Path(".faqbot/restock.db")
 
@@ -170,10 +171,6 @@ class RestockStore(SqliteStore):
                 "DELETE FROM restock_signups WHERE created_at < ?", (_iso(before),)
             )
             return int(cursor.rowcount)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _signup(row: tuple[object, ...]) -> Signup:

@@ -242,7 +242,8 @@ class Mailer:
             self._smtp = None
 
 
-_STAND_IN = SmtpSettings(host="", sender="faqbot@localhost")  # to compose an email in a dry run
+# composes an email in a dry run without SMTP settings (only the sender is used)
+DRY_RUN_SMTP = SmtpSettings(host="", sender="faqbot@localhost")
 
 
 @dataclass
@@ -305,7 +306,7 @@ def notify_restocks(
                 report.waiting.append(signup)
             elif dry_run or store.claim(signup.id):  # not claimed: another run is sending it
                 try:
-                    message = compose(texts, smtp or _STAND_IN, signup, product, variant)
+                    message = compose(texts, smtp or DRY_RUN_SMTP, signup, product, variant)
                 except ValueError as exc:  # e.g. an address edited into the database by hand
                     _fail(store, report, signup, f"cannot write the email: {exc}", dry_run)
                     continue

@@ -21,10 +21,11 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from bot.sqlitetx import SqliteStore
+from bot.sqlitetx import iso as _iso
 
 DEFAULT_PATH = Path(".faqbot/order_updates.db")
 EVENT_KINDS = ("processing", "shipped", "ready_for_pickup", "delivered", "cancelled", "late")
@@ -525,10 +526,6 @@ class OrderEventStore(SqliteStore):
 def _email_key(snapshot: str) -> str:
     email = json.loads(snapshot).get("email")
     return address_key("email", str(email)) if email else ""
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _parse(text: str) -> datetime:

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 from bot.errors import ConfigError, NotificationError, ShopError
 from bot.language import LANGUAGES, Language
 from bot.shop.catalog import load_catalog, shop_data_dir
-from bot.shop.notify import EmailTexts, Mailer, MailServerDown, SmtpSettings
+from bot.shop.notify import DRY_RUN_SMTP, EmailTexts, Mailer, MailServerDown, SmtpSettings
 from bot.shop.order_events import (
     OrderEvent,
     OrderEventStore,
@@ -429,7 +429,7 @@ def readiness(environ: Mapping[str, str], chat: ChatSender | None) -> Readiness:
     stops = "a real run stops with this error"
     problems: dict[str, tuple[Action, str]] = {}
     stopping: list[str] = []
-    smtp = SmtpSettings(host="", sender="faqbot@localhost")
+    smtp = DRY_RUN_SMTP
     secret = "dry-run-stand-in-secret"
     try:
         smtp = SmtpSettings.from_env(environ)
