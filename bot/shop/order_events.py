@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from bot.sqlitetx import write_transaction
+from bot.sqlitetx import SqliteStore
+from bot.sqlitetx import iso as _iso
 
 DEFAULT_PATH = Path(".faqbot/order_updates.db")
 EVENT_KINDS = ("processing", "shipped", "ready_for_pickup", "delivered", "cancelled", "late")
@@ -141,25 +142,14 @@ def address_key(channel: str, address: str) -> str:
     return "".join(address.split())
 
 
-class OrderEventStore:
+class OrderEventStore(SqliteStore):
     """Order states, events, the notification outbox, opt-outs and chat watchers.
 
-    Args:
-        path: the database file; :func:`default_path` when None.
-        clock: the current time (UTC), for tests.
+    The file is :func:`default_path` unless given (see :class:`~bot.sqlitetx.SqliteStore`).
     """
 
-    def __init__(
-        self,
-        path: Path | None = None,
-        *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.path = path or default_path()
-        self._clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as conn:
-            conn.executescript(_SCHEMA)
+    schema = _SCHEMA
+    default_path = staticmethod(default_path)
 
     # --- events --------------------------------------------------------------------------
 
@@ -168,19 +158,31 @@ class OrderEventStore:
         snapshots: Iterable[OrderSnapshot],
         channels: Channels,
         today: date,
-        *,
-        dry_run: bool = False,
     ) -> list[OrderEvent]:
         """Record the orders' current states; the new events (their notifications queued).
 
-        ``channels`` says which channels are switched on for an event kind. With ``dry_run``
-        nothing is written and the events are the ones a real run would make.
+        ``channels`` says which channels are switched on for an event kind; :meth:`preview`
+        tells the same without writing.
         """
         events: list[OrderEvent] = []
-        with self._transaction(dry_run) as conn:
+        with self._transaction() as conn:
             for snapshot in snapshots:
                 events.extend(self._observe(conn, snapshot, channels, today))
         return events
+
+    def preview(
+        self, snapshots: Iterable[OrderSnapshot], channels: Channels, today: date
+    ) -> tuple[list[OrderEvent], list[OutboxItem]]:
+        """What :meth:`observe` then :meth:`due` would give now, with nothing written.
+
+        Both run in one write transaction that is rolled back, so the events, the outbox rows
+        (switches, opt-outs, duplicates) and what is due are the real code's answer.
+        """
+        events: list[OrderEvent] = []
+        with self._transaction(dry_run=True) as conn:
+            for snapshot in snapshots:
+                events.extend(self._observe(conn, snapshot, channels, today))
+            return events, self._due(conn, self._clock())
 
     def _observe(
         self, conn: sqlite3.Connection, snap: OrderSnapshot, channels: Channels, today: date
@@ -293,16 +295,19 @@ class OrderEventStore:
 
     def due(self, now: datetime | None = None) -> list[OutboxItem]:
         """Notifications not yet sent nor given up whose time has come, oldest first."""
-        moment = _iso(now or self._clock())
         with closing(self._connect()) as conn:
-            rows = conn.execute(
-                "SELECT o.id, o.channel, o.recipient, o.attempts, o.last_error, e.id, "
-                "e.event_key, e.kind, e.snapshot, e.created_at FROM order_outbox o "
-                "JOIN order_events e ON e.id = o.event_id WHERE o.sent_at IS NULL AND "
-                "o.given_up_at IS NULL AND o.due_at <= ? AND (o.claimed_until IS NULL OR "
-                "o.claimed_until < ?) ORDER BY o.id",
-                (moment, moment),
-            ).fetchall()
+            return self._due(conn, now or self._clock())
+
+    def _due(self, conn: sqlite3.Connection, now: datetime) -> list[OutboxItem]:
+        moment = _iso(now)
+        rows = conn.execute(
+            "SELECT o.id, o.channel, o.recipient, o.attempts, o.last_error, e.id, "
+            "e.event_key, e.kind, e.snapshot, e.created_at FROM order_outbox o "
+            "JOIN order_events e ON e.id = o.event_id WHERE o.sent_at IS NULL AND "
+            "o.given_up_at IS NULL AND o.due_at <= ? AND (o.claimed_until IS NULL OR "
+            "o.claimed_until < ?) ORDER BY o.id",
+            (moment, moment),
+        ).fetchall()
         return [
             OutboxItem(
                 id=int(row[0]),
@@ -517,25 +522,10 @@ class OrderEventStore:
 
     # --- plumbing ------------------------------------------------------------------------
 
-    def _now(self) -> str:
-        return _iso(self._clock())
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-
-    @contextmanager
-    def _transaction(self, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
-        with closing(self._connect()) as conn, write_transaction(conn, dry_run):
-            yield conn
-
 
 def _email_key(snapshot: str) -> str:
     email = json.loads(snapshot).get("email")
     return address_key("email", str(email)) if email else ""
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _parse(text: str) -> datetime:

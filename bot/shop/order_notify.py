@@ -31,8 +31,14 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 from bot.errors import ConfigError, NotificationError, ShopError
 from bot.language import LANGUAGES, Language
 from bot.shop.catalog import load_catalog, shop_data_dir
-from bot.shop.notify import EmailTexts, Mailer, MailServerDown, SmtpSettings
-from bot.shop.order_events import OrderEvent, OrderEventStore, OrderSnapshot, OutboxItem
+from bot.shop.notify import DRY_RUN_SMTP, EmailTexts, Mailer, MailServerDown, SmtpSettings
+from bot.shop.order_events import (
+    OrderEvent,
+    OrderEventStore,
+    OrderSnapshot,
+    OutboxItem,
+    default_path,
+)
 from bot.shop.sms import SmsProvider
 from bot.yamlfile import read_yaml, validate
 
@@ -280,13 +286,11 @@ class OrderReport:
     sent: list[OutboxItem] = field(default_factory=list)
     held: list[OutboxItem] = field(default_factory=list)  # quiet hours, or no sender configured
     failed: list[tuple[OutboxItem, str]] = field(default_factory=list)
-    dry_run: bool = False
 
     def summary(self) -> str:
         """One line for the operator."""
-        verb = "would send" if self.dry_run else "sent"
         return (
-            f"order updates: {verb} {len(self.sent)}, waiting {len(self.held)}, "
+            f"order updates: sent {len(self.sent)}, waiting {len(self.held)}, "
             f"failed {len(self.failed)}"
         )
 
@@ -303,28 +307,26 @@ def deliver(
     senders: Senders,
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    dry_run: bool = False,
 ) -> OrderReport:
-    """Send every due notification once; failures are retried later, quiet hours respected."""
-    report = OrderReport(dry_run=dry_run)
+    """Send every due notification once; failures are retried later, quiet hours respected.
+
+    :func:`plan` says what this would do, without doing it (``--dry-run``).
+    """
+    report = OrderReport()
     for item in store.due(now()):
         moment = now()
         if item.channel == "chat" and moment - item.event.created_at > CHAT_MAX_AGE:
-            if not dry_run:  # "your order left today" is wrong news two days later
-                store.mark_failed(item.id, "too old for a chat message", None)
+            # "your order left today" is wrong news two days later
+            store.mark_failed(item.id, "too old for a chat message", None)
             continue
         if item.channel == "sms":
             until = settings.quiet_until(moment)
             if until is not None:
                 report.held.append(item)
-                if not dry_run:
-                    store.postpone(item.id, until)
+                store.postpone(item.id, until)
                 continue
         if not _can_send(item.channel, senders):
             report.held.append(item)
-            continue
-        if dry_run:
-            report.sent.append(item)
             continue
         if not store.claim(item.id, moment + timedelta(seconds=CLAIM_SECONDS)):
             continue  # another run is sending it right now
@@ -379,6 +381,128 @@ def _send(
         senders.chat.send(item.recipient, item.event)
 
 
+# --- the dry run ----------------------------------------------------------------------------
+
+Action = Literal["send", "wait", "fail", "drop"]
+_VERBS: dict[str, str] = {
+    "send": "would send",
+    "wait": "would wait",
+    "fail": "would fail",
+    "drop": "would drop",
+}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What a real run would do with one due notification, and why."""
+
+    item: OutboxItem
+    action: Action
+    reason: str = ""  # why it would wait, fail or be dropped
+    text: str = ""  # the email's subject or the whole text message, as composed
+
+    def line(self) -> str:
+        """One line for the operator: action, event key, channel, recipient, language, text."""
+        item = self.item
+        lang = _language(item.event.snapshot.language)
+        line = f"{item.event.key} by {item.channel} to {item.recipient} ({lang})"
+        if self.text:
+            line += f', {"subject" if item.channel == "email" else "text"} "{self.text}"'
+        why = f" ({self.reason})" if self.reason else ""
+        return f"{_VERBS[self.action]}{why}: {line}"
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """How each channel would fare in a real run with this environment."""
+
+    smtp: SmtpSettings  # a stand-in when SMTP is not configured: the subject needs no server
+    secret: str
+    problems: dict[str, tuple[Action, str]] = field(default_factory=dict)  # channel -> why not
+    stops: list[str] = field(default_factory=list)  # errors that stop a real run, due or not
+
+
+def readiness(environ: Mapping[str, str], chat: ChatSender | None) -> Readiness:
+    """Check the senders :func:`open_senders` would open, without connecting to anything."""
+    from bot.shop.sms import HttpSmsProvider
+
+    stops = "a real run stops with this error"
+    problems: dict[str, tuple[Action, str]] = {}
+    stopping: list[str] = []
+    smtp = DRY_RUN_SMTP
+    secret = "dry-run-stand-in-secret"
+    try:
+        smtp = SmtpSettings.from_env(environ)
+        secret = unsubscribe_secret(environ)
+    except ConfigError as exc:
+        problems["email"] = ("fail", f"not configured: {exc}; {stops}")
+    try:
+        if HttpSmsProvider.from_env(environ) is None:
+            problems["sms"] = ("wait", "no SMS gateway configured: FAQBOT_SMS_URL is not set")
+    except ConfigError as exc:  # open_senders always opens the SMS provider
+        problems["sms"] = ("fail", f"not configured: {exc}; {stops}")
+        stopping.append(str(exc))
+    if chat is None:
+        problems["chat"] = ("wait", "no chat connection in this run")
+    return Readiness(smtp=smtp, secret=secret, problems=problems, stops=stopping)
+
+
+def plan(
+    items: Iterable[OutboxItem],
+    texts: EmailTexts,
+    settings: OrderUpdateSettings,
+    ready: Readiness,
+    now: datetime,
+) -> list[Planned]:
+    """What :func:`deliver` would do with ``items`` at ``now``; nothing is sent or written.
+
+    Each email and text message is composed with the real templates, so a broken one shows.
+    """
+    planned = []
+    for item in items:
+        if item.channel == "chat" and now - item.event.created_at > CHAT_MAX_AGE:
+            planned.append(Planned(item, "drop", "too old for a chat message"))
+            continue
+        try:
+            text = _compose_text(texts, settings, ready, item)
+        except (ShopError, ValueError, KeyError) as exc:
+            planned.append(Planned(item, "fail", f"cannot write the message: {exc!r}"))
+            continue
+        until = settings.quiet_until(now) if item.channel == "sms" else None
+        problem = ready.problems.get(item.channel)
+        if until is not None:
+            local = until.astimezone(ZoneInfo(settings.timezone))
+            why = f"until {local:%H:%M} {settings.timezone}, SMS quiet hours"
+            planned.append(Planned(item, "wait", why, text))
+        elif problem is not None:
+            planned.append(Planned(item, problem[0], problem[1], text))
+        else:
+            planned.append(Planned(item, "send", "", text))
+    return planned
+
+
+def _compose_text(
+    texts: EmailTexts, settings: OrderUpdateSettings, ready: Readiness, item: OutboxItem
+) -> str:
+    if item.channel == "email":
+        message = compose_email(
+            texts, settings, ready.smtp, ready.secret, item.event, item.recipient
+        )
+        return str(message["Subject"])
+    if item.channel == "sms":
+        return compose_sms(texts, item.event)
+    return ""  # the chat message is written by the bot, from domain.yml
+
+
+def plan_summary(planned: Iterable[Planned]) -> str:
+    """The dry run's counterpart of :meth:`OrderReport.summary`."""
+    actions = [entry.action for entry in planned]
+    return (
+        f"order updates: would send {actions.count('send')}, waiting {actions.count('wait')}, "
+        f"failed {actions.count('fail')}"
+    )
+
+
 # --- sources of changes ----------------------------------------------------------------------
 
 
@@ -424,7 +548,7 @@ def open_senders(
 # --- one run of `faqbot shop notify` ---------------------------------------------------------
 
 
-def detect(
+def current_orders(
     store: OrderEventStore,
     settings: OrderUpdateSettings,
     *,
@@ -432,12 +556,12 @@ def detect(
     environ: Mapping[str, str],
     today: date,
     now: datetime,
-    dry_run: bool = False,
-) -> list[OrderEvent]:
-    """Read the shop's orders (embedded data, or WooCommerce polling) and record the changes.
+) -> tuple[list[OrderSnapshot], str | None]:
+    """The shop's orders as they are now (embedded data, or WooCommerce polling), and the new
+    poll cursor (None for the embedded shop).
 
-    Orders already known are observed again from their last state too, so one that has become
-    late is found without any change in the shop.
+    Orders already known are included from their last state too, so one that has become late
+    is found without any change in the shop.
     """
     if environ.get("WOOCOMMERCE_URL", "").strip():
         from bot.shop.wc_orders import poll
@@ -449,10 +573,7 @@ def detect(
         snapshots, cursor = embedded_snapshots(data_dir, settings.shop, today), None
     seen = {snap.number for snap in snapshots}
     stored = [snap for snap in store.open_orders(settings.shop) if snap.number not in seen]
-    events = store.observe([*snapshots, *stored], settings.channels, today, dry_run=dry_run)
-    if cursor is not None and not dry_run:
-        store.set_cursor(settings.shop, cursor)
-    return events
+    return [*snapshots, *stored], cursor
 
 
 def run(
@@ -464,7 +585,10 @@ def run(
     chat: ChatSender | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> int:
-    """The order part of ``faqbot shop notify``; 1 when something failed.
+    """The order part of ``faqbot shop notify``; 1 when something failed (or would fail).
+
+    With ``dry_run`` it prints the events a real run would record and every notification it
+    would send, hold or fail, and writes nothing.
 
     Raises:
         ShopError, ConfigError: the settings or texts are invalid, or a sender is misconfigured.
@@ -480,28 +604,63 @@ def run(
         return 0
     settings = load_order_settings(path)
     texts = load_email_texts(emails)
+    if dry_run:
+        return _dry_run(db, texts, settings, directory, env, chat)
     store = OrderEventStore(db)
     now = datetime.now(UTC)
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
-    events = detect(
-        store, settings, data_dir=directory, environ=env, today=today, now=now, dry_run=dry_run
+    snapshots, cursor = current_orders(
+        store, settings, data_dir=directory, environ=env, today=today, now=now
     )
+    events = store.observe(snapshots, settings.channels, today)
+    if cursor is not None:
+        store.set_cursor(settings.shop, cursor)
     for event in events:
-        print(f"{'would record' if dry_run else 'new'} event: {event.key}")
-    pending = store.due(now)
-    senders = Senders(chat=chat) if dry_run else open_senders(texts, settings, pending)
+        print(f"new event: {event.key}")
+    pending = store.due(datetime.now(UTC))  # the new events are due from after `now`
+    senders = open_senders(texts, settings, pending)
     senders.chat = chat
     try:
-        report = deliver(store, texts, settings, senders, dry_run=dry_run)
+        report = deliver(store, texts, settings, senders)
     finally:
         if isinstance(senders.email, Mailer):
             senders.email.close()
-    verb = "would send" if dry_run else "sent"
     for item in report.sent:
-        print(f"{verb}: {item.event.key} by {item.channel} to {item.recipient}")
+        print(f"sent: {item.event.key} by {item.channel} to {item.recipient}")
     for item in report.held:
         print(f"waiting: {item.event.key} by {item.channel} to {item.recipient}")
     for item, error in report.failed:
         print(f"failed: {item.event.key} by {item.channel}: {error}")
     print(report.summary())
     return 1 if report.failed else 0
+
+
+def _dry_run(
+    db: Path | None,
+    texts: EmailTexts,
+    settings: OrderUpdateSettings,
+    directory: Path,
+    env: Mapping[str, str],
+    chat: ChatSender | None,
+) -> int:
+    ready = readiness(env, chat)
+    for error in ready.stops:
+        print(f"would fail: {error} (a real run stops with this error)")
+    path = db or default_path()
+    if not path.is_file():  # a first run only records the orders as they are: no news
+        print(f"order updates: nothing to send yet ({path} does not exist)")
+        return 1 if ready.stops else 0
+    store = OrderEventStore(path)
+    now = datetime.now(UTC)
+    today = now.astimezone(ZoneInfo(settings.timezone)).date()
+    snapshots, _ = current_orders(
+        store, settings, data_dir=directory, environ=env, today=today, now=now
+    )
+    events, due = store.preview(snapshots, settings.channels, today)
+    for event in events:
+        print(f"would record event: {event.key}")
+    planned = plan(due, texts, settings, ready, datetime.now(UTC))
+    for entry in planned:
+        print(entry.line())
+    print(plan_summary(planned))
+    return 1 if ready.stops or any(entry.action == "fail" for entry in planned) else 0

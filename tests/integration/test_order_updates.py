@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.shop import order_notify
 from bot.shop.order_events import OrderEventStore
 from bot.shop.wc_orders import sign
 from faqbot import main
@@ -121,6 +124,101 @@ def test_embedded_shop_change_sends_one_email_and_one_sms(
     assert "matkalla" in sms.messages[0]["text"] and "Vastaa STOP" in sms.messages[0]["text"]
 
 
+def test_the_run_that_finds_a_change_sends_its_email_when_reading_took_past_a_second(
+    shop_dir: Path, smtp: SmtpState, sms: SmsState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orders = shop_dir / "orders.yml"
+    text = orders.read_text(encoding="utf-8")
+    assert notify(shop_dir) == 0
+    read = order_notify.embedded_snapshots
+
+    def slow_shop(*args: Any, **kwargs: Any) -> Any:
+        start = int(time.time())
+        while int(time.time()) == start:  # the shop answers in the next second
+            time.sleep(0.01)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(order_notify, "embedded_snapshots", slow_shop)
+    orders.write_text(
+        text.replace(
+            "    status: processing\n    carrier: matkahuolto\n",
+            "    status: shipped\n    carrier: matkahuolto\n    tracking_code: MH4021009999\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+
+    assert notify(shop_dir) == 0
+
+    assert subjects(smtp) == ["Tilauksesi 100235 on matkalla"]
+
+
+def test_dry_run_lists_exactly_what_the_real_run_sends_and_writes_nothing(
+    shop_dir: Path,
+    smtp: SmtpState,
+    sms: SmsState,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    orders = shop_dir / "orders.yml"
+    text = orders.read_text(encoding="utf-8").replace(
+        "    first_name: Mikko\n", '    first_name: Mikko\n    phone: "+358401112223"\n'
+    )
+    orders.write_text(text, encoding="utf-8")
+    assert notify(shop_dir) == 0
+    orders.write_text(
+        text.replace(
+            "    status: processing\n    carrier: matkahuolto\n",
+            "    status: shipped\n    carrier: matkahuolto\n    tracking_code: MH4021009999\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    dry_run_lists_what_the_real_run_sends(
+        shop_dir, smtp, sms, tmp_path, capsys, "kaira/100235/shipped/MH4021009999"
+    )
+
+
+def dry_run_lists_what_the_real_run_sends(
+    shop_dir: Path,
+    smtp: SmtpState,
+    sms: SmsState,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    key: str,
+) -> None:
+    """A dry run lists exactly the email and SMS the real run then sends (in Finnish) and
+    changes no database file; after the real run a dry run lists nothing."""
+    databases = [tmp_path / "orders.db", tmp_path / "restock.db"]
+    before = [db.read_bytes() for db in databases]
+    capsys.readouterr()
+
+    assert notify(shop_dir, "--dry-run") == 0
+    out = capsys.readouterr().out
+    planned = [line for line in out.splitlines() if line.startswith("would send: ")]
+    assert [db.read_bytes() for db in databases] == before
+    assert smtp.mails == [] and sms.messages == []
+    assert f"would record event: {key}" in out
+
+    assert notify(shop_dir) == 0
+    sent = [
+        f'would send: {key} by email to {mail.recipients[0]} (fi), subject "{subject}"'
+        for mail, subject in zip(smtp.mails, subjects(smtp), strict=True)
+    ] + [
+        f'would send: {key} by sms to {message["to"]} (fi), text "{message["text"]}"'
+        for message in sms.messages
+    ]
+    assert len(sent) == 2 and sorted(planned) == sorted(sent)
+
+    before = [db.read_bytes() for db in databases]
+    capsys.readouterr()
+    assert notify(shop_dir, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "would send: " not in out and "would record" not in out
+    assert "order updates: would send 0, waiting 0, failed 0" in out
+    assert [db.read_bytes() for db in databases] == before
+
+
 @pytest.fixture
 def woo(monkeypatch: pytest.MonkeyPatch, shop_dir: Path) -> Iterator[WooState]:
     with woo_server() as state:
@@ -137,24 +235,19 @@ def modified_now(raw: dict[str, object]) -> dict[str, object]:
     return raw
 
 
+def maijas_order(**changes: Any) -> dict[str, object]:
+    """Order 300100 as the WooCommerce stand-in returns it, modified just now."""
+    return modified_now(order(3001, number="300100", email="maija@example.fi", **changes))
+
+
 def test_woocommerce_polling_sends_one_email_and_one_sms(
     shop_dir: Path, woo: WooState, smtp: SmtpState, sms: SmsState
 ) -> None:
-    woo.orders = [modified_now(order(3001, number="300100", email="maija@example.fi"))]
+    woo.orders = [maijas_order()]
     assert notify(shop_dir) == 0
     assert smtp.mails == []
 
-    woo.orders = [
-        modified_now(
-            order(
-                3001,
-                number="300100",
-                email="maija@example.fi",
-                status="completed",
-                tracking=TRACKING,
-            )
-        )
-    ]
+    woo.orders = [maijas_order(status="completed", tracking=TRACKING)]
     assert notify(shop_dir) == 0
     assert notify(shop_dir) == 0  # the next poll overlaps and reads the same order again
 
@@ -163,6 +256,27 @@ def test_woocommerce_polling_sends_one_email_and_one_sms(
     assert [message["to"] for message in sms.messages] == ["+358401234567"]
     polls = [query for path, query in woo.requests if path == "orders"]
     assert polls[0]["modified_after"] and polls[-1]["modified_after"] > polls[0]["modified_after"]
+
+
+def test_woocommerce_dry_run_lists_what_the_poll_would_send_and_keeps_the_cursor(
+    shop_dir: Path,
+    woo: WooState,
+    smtp: SmtpState,
+    sms: SmsState,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    woo.orders = [maijas_order()]
+    assert notify(shop_dir) == 0
+    cursor = OrderEventStore(tmp_path / "orders.db").cursor("kaira")
+    woo.orders = [maijas_order(status="completed", tracking=TRACKING)]
+
+    dry_run_lists_what_the_real_run_sends(
+        shop_dir, smtp, sms, tmp_path, capsys, "kaira/300100/shipped/JJFI64012300020010001"
+    )
+
+    polls = [query["modified_after"] for path, query in woo.requests if path == "orders"]
+    assert cursor is not None and polls[1] == polls[2]  # the dry run left the cursor alone
 
 
 def webhook(client: TestClient, raw: dict[str, object], secret: str = WEBHOOK_SECRET) -> object:

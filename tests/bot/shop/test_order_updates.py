@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -15,12 +16,15 @@ from bot.shop.notify import EmailTexts, Mailer, SmtpSettings, load_email_texts
 from bot.shop.order_events import OrderEventStore, OrderSnapshot
 from bot.shop.order_notify import (
     OrderUpdateSettings,
+    Planned,
     Senders,
     compose_sms,
     deliver,
     is_stop,
     load_order_settings,
+    plan,
     read_unsubscribe_token,
+    readiness,
     unsubscribe_token,
 )
 from bot.shop.sms import HttpSmsProvider
@@ -548,3 +552,138 @@ def test_woocommerce_pickup_statuses_and_the_local_pickup_place(
     assert built_in.status == "ready_for_pickup" and configured.status == "ready_for_pickup"
     assert unknown.status == "processing"
     assert built_in.pickup_point == "Kaira Helsinki, Mannerheimintie 12, 00100 Helsinki"
+
+
+# --- the dry run -----------------------------------------------------------------------------
+
+
+def configured(smtp: SmtpState, sms: SmsState) -> dict[str, str]:
+    """The environment of a run whose senders are those of :func:`senders`."""
+    return {
+        "FAQBOT_SMTP_HOST": smtp.host,
+        "FAQBOT_SMTP_PORT": str(smtp.port),
+        "FAQBOT_SMTP_FROM": "kauppa@kairaoutdoor.example",
+        "FAQBOT_SMTP_STARTTLS": "0",
+        "FAQBOT_SMS_URL": sms.url,
+        "FAQBOT_SMS_TOKEN": TOKEN,
+        "FAQBOT_UNSUBSCRIBE_SECRET": SECRET,
+    }
+
+
+def rows(store: OrderEventStore) -> list[str]:
+    with sqlite3.connect(store.path) as conn:
+        return list(conn.iterdump())
+
+
+def summary(planned: list[Planned]) -> list[tuple[str, str, str, str]]:
+    return [(p.action, p.item.event.key, p.item.channel, p.item.recipient) for p in planned]
+
+
+@pytest.mark.parametrize("moment", [NOON, NIGHT], ids=["day", "quiet-hours"])
+def test_dry_run_plans_exactly_what_the_real_run_then_does(
+    store: OrderEventStore,
+    settings: OrderUpdateSettings,
+    texts: EmailTexts,
+    smtp: SmtpState,
+    sms: SmsState,
+    clock: Clock,
+    moment: datetime,
+) -> None:
+    clock.now = moment
+    store.observe([ORDER], settings.channels, TODAY)
+    before = rows(store)
+
+    events, due = store.preview([SHIPPED], settings.channels, TODAY)
+    planned = plan(due, texts, settings, readiness(configured(smtp, sms), None), moment)
+
+    assert rows(store) == before and smtp.mails == [] and sms.messages == []
+    assert store.observe([SHIPPED], settings.channels, TODAY) == events
+    report = deliver(store, texts, settings, senders(smtp, sms), now=clock)
+    done = [("send", i.event.key, i.channel, i.recipient) for i in report.sent] + [
+        ("wait", i.event.key, i.channel, i.recipient) for i in report.held
+    ]
+    assert sorted(summary(planned)) == sorted(done) and len(done) == 2
+    texts_planned = {p.item.channel: p.text for p in planned}
+    assert texts_planned["email"] == str(smtp.mails[0].message()["Subject"])
+    sms_plan = next(p for p in planned if p.item.channel == "sms")
+    if moment == NIGHT:
+        assert sms_plan.action == "wait" and "until 08:00 Europe/Helsinki" in sms_plan.reason
+        assert sms_plan.line().startswith("would wait (until 08:00 Europe/Helsinki")
+    else:
+        assert sms_plan.text == sms.messages[0]["text"]
+    # afterwards a dry run finds nothing new (at night the SMS waits for the morning)
+    again, still_due = store.preview([SHIPPED], settings.channels, TODAY)
+    assert again == [] and plan(still_due, texts, settings, readiness({}, None), moment) == []
+
+
+def test_dry_run_names_the_senders_a_real_run_lacks(
+    store: OrderEventStore, settings: OrderUpdateSettings, texts: EmailTexts
+) -> None:
+    store.watch("conversation-1", "kaira", "100235")
+    store.observe([ORDER], settings.channels, TODAY)
+    _, due = store.preview([SHIPPED], settings.channels, TODAY)
+
+    planned = plan(due, texts, settings, readiness({}, None), NOON)
+
+    by_channel = {p.item.channel: p for p in planned}
+    assert [p.action for p in planned] == ["fail", "wait", "wait"]
+    assert "FAQBOT_SMTP_HOST is not set" in by_channel["email"].reason
+    assert by_channel["email"].text == "Tilauksesi 100235 on matkalla"  # composed all the same
+    assert "no SMS gateway configured" in by_channel["sms"].reason
+    assert readiness({}, None).stops == []  # SMTP is only needed when an email is due
+    half = readiness({"FAQBOT_SMS_URL": "http://127.0.0.1:9/send"}, None)
+    assert half.stops == ["FAQBOT_SMS_URL is set but FAQBOT_SMS_TOKEN (the bearer token) is not"]
+    assert half.problems["sms"][0] == "fail"
+    assert by_channel["chat"].line() == (
+        "would wait (no chat connection in this run): "
+        "kaira/100235/shipped/MH4021003823 by chat to conversation-1 (fi)"
+    )
+
+
+def test_dry_run_respects_switches_and_opt_outs(
+    store: OrderEventStore, settings: OrderUpdateSettings
+) -> None:
+    store.observe([replace(ORDER, status="received")], settings.channels, TODAY)
+    store.opt_out("email", "mikko.korhonen@EXAMPLE.fi")
+
+    switched_off, nothing = store.preview([ORDER], settings.channels, TODAY)
+    store.observe([ORDER], settings.channels, TODAY)
+    shipped, due = store.preview([SHIPPED], settings.channels, TODAY)
+
+    assert [event.kind for event in switched_off] == ["processing"] and nothing == []
+    assert [event.kind for event in shipped] == ["shipped"]
+    assert [(item.channel, item.recipient) for item in due] == [("sms", "+358401112223")]
+
+
+def test_dry_run_shows_a_broken_template_as_the_real_run_fails_it(
+    store: OrderEventStore,
+    settings: OrderUpdateSettings,
+    texts: EmailTexts,
+    smtp: SmtpState,
+    sms: SmsState,
+    clock: Clock,
+) -> None:
+    broken = texts.model_copy(deep=True)
+    broken.orders["fi"].events["shipped"].subject = "Tilaus {numero}"
+    store.observe([ORDER], settings.channels, TODAY)
+    store.observe([SHIPPED], settings.channels, TODAY)
+
+    planned = plan(store.due(), broken, settings, readiness(configured(smtp, sms), None), NOON)
+    report = deliver(store, broken, settings, senders(smtp, sms), now=clock)
+
+    assert [(p.item.channel, p.action) for p in planned] == [("email", "fail"), ("sms", "send")]
+    assert "numero" in planned[0].reason
+    assert [item.channel for item, _ in report.failed] == ["email"] and smtp.mails == []
+
+
+def test_dry_run_drops_a_chat_update_that_waited_too_long(
+    store: OrderEventStore, settings: OrderUpdateSettings, texts: EmailTexts
+) -> None:
+    quiet = replace(ORDER, email=None, phone=None)
+    store.watch("conversation-1", "kaira", "100235")
+    store.observe([quiet], settings.channels, TODAY)
+    store.observe([replace(quiet, status="shipped", tracking_code="X1")], settings.channels, TODAY)
+
+    planned = plan(store.due(), texts, settings, readiness({}, Chat()), NOON + timedelta(days=2))
+
+    assert [(p.action, p.reason) for p in planned] == [("drop", "too old for a chat message")]
