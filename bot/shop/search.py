@@ -29,6 +29,7 @@ from bot.embeddings import EmbeddingCache, GroupedRows
 from bot.shop.lexical import NameMatcher
 from bot.shop.models import Product, Variant
 from bot.shop.query import QueryParser
+from bot.shop.stock_words import without_stock_words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -170,6 +171,19 @@ class _Index:
         return self._rows.scores(vector, self.settings.best_row_weight)
 
     def search(self, text: str) -> SearchResult:
+        result = self._rank(text)
+        if result.decision == "single":
+            return result
+        # the words of the question dilute the product's ("finns det skidor 180 cm i lager"):
+        # without them, a clear product wins; anything less keeps the first result
+        bare = without_stock_words(text)
+        if bare and bare != " ".join(text.split()):
+            other = self._rank(bare)
+            if other.decision == "single":
+                return other
+        return result
+
+    def _rank(self, text: str) -> SearchResult:
         if not self.products or not text.strip():
             return SearchResult("none", (), ())
         by_sku = self._sku_match(text)

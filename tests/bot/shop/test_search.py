@@ -174,3 +174,10 @@ def test_lexical_prefers_the_name_that_explains_the_message() -> None:
     assert score("trail runner gtx", "trail_runner_gtx") > score("trail runner gtx", "trail_runner")
     assert score("vaellus 45", "vaellus_45") > score("vaellus 45", "vaellus_65")
     assert score("onko lumikenkiä", "tunturi_mid") == 0.0
+
+
+def test_the_words_of_a_stock_question_do_not_hide_the_product(search: ProductSearch) -> None:
+    # the question's words dilute the name; without them the skis are one clear product
+    found = search.search("har ni turskidor 170 cm i lager")
+    assert found.decision == "single" and found.product is not None
+    assert found.product.id == "hanki_skis"
