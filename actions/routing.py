@@ -153,8 +153,8 @@ async def answerable_elsewhere(
 ) -> str | None:
     """``"faq"`` when the FAQ answers ``message`` outright (with ``faq``; not when a
     ``live_order`` entry is the answer or close to it), ``"stock"`` when product search finds
-    it clearly (one product, with ``product_alone``, or products and a size, colour or store),
-    else None."""
+    it clearly (one product, with ``product_alone``, or products and a size, colour or store,
+    a question whether we have it, or nothing but a product's name), else None."""
     if faq:
         reply: Reply = await embedding(get_service().answer, message, lang)
         if reply.decision.kind == "answer" and not _live_order_close(reply):
@@ -164,7 +164,7 @@ async def answerable_elsewhere(
         found = await embedding(shop.search, message, lang)
         alone = product_alone and found.decision == "one"
         # "any two person tents in stock?", "erä 3 teltan saatavuus": a product asked for
-        asked = bool(shop.wish(message)) or asks_for_product(message)
+        asked = bool(shop.wish(message)) or asks_for_product(message) or found.named
         if alone or (found.decision != "none" and asked):
             return "stock"
     except (ShopError, ShopUnavailable):
@@ -204,10 +204,11 @@ async def answer_shop_question(
         wish = await asyncio.to_thread(shop.wish, message)
         # a product found beats the FAQ's buttons or fallback when the message reads like a
         # stock question: Rasa said so, it asks whether we have it, it names a size, colour or
-        # store, or it names one product clearly and the FAQ has nothing
+        # store, it is nothing but a product's name, or it names one product clearly and the
+        # FAQ has nothing
         asked = stock_first or asks_for_product(message)
         one_alone = found.decision == "one" and kind == "fallback"
-        stock_like = asked or bool(wish) or one_alone
+        stock_like = asked or bool(wish) or one_alone or found.named
         if found.decision != "none" and stock_like:
             stock = True
             left = leave_order_form(dispatcher, tracker, domain, lang)

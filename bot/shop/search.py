@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -78,12 +78,14 @@ class SearchResult:
         products: the product(s) to answer or offer.
         matches: every product's score, best first.
         variant: the variant, when the message contained a variant SKU.
+        named: the message is nothing but product-name words (and a size): "revontuli".
     """
 
     decision: Decision
     products: tuple[Product, ...]
     matches: tuple[ProductMatch, ...]
     variant: Variant | None = None
+    named: bool = False
 
     @property
     def product(self) -> Product | None:
@@ -206,8 +208,11 @@ class _Index:
             for i in order
         )
         if by_sku is not None:
-            return SearchResult("single", (matches[0].product,), matches, by_sku[1])
-        return _decide(matches, s)
+            return SearchResult("single", (matches[0].product,), matches, by_sku[1], True)
+        result = _decide(matches, s)
+        if result.decision != "none" and self._names.names_only(text, ignore):
+            result = replace(result, named=True)
+        return result
 
     def _sku_match(self, text: str) -> tuple[int, Variant | None] | None:
         for token in _SKU_TOKEN.findall(text):

@@ -34,6 +34,8 @@ class FakeShop:
     def search(self, text: str, language: str) -> Found:
         if "stove" in text:
             return Found("one", [STOVE])
+        if text == "tents":  # nothing but a product's name
+            return Found("several", [TENT, STOVE], named=True)
         return Found("several", [TENT, STOVE]) if "tent" in text else Found("none", [])
 
     def stock(self, product: Product, wish: Wish) -> list[object]:
@@ -282,7 +284,9 @@ def test_asking_for_something_we_do_not_sell_says_so_and_keeps_the_faq_s_buttons
 
 
 def test_asking_whether_we_sell_something_unknown_says_so() -> None:
-    messages, _ = run(ActionAnswerFaq(), tracker("do you sell zzyzx", "out_of_scope", language="en"))
+    messages, _ = run(
+        ActionAnswerFaq(), tracker("do you sell zzyzx", "out_of_scope", language="en")
+    )
     assert [m["text"] for m in messages] == [
         variation(DOMAIN, "utter_stock_no_product", "en")["text"]
     ]
@@ -300,7 +304,10 @@ def test_a_stock_question_taken_for_a_request_for_a_person_gets_no_ticket(
     )
     assert messages[0]["text"] == variation(DOMAIN, "utter_stock_no_product", "en")["text"]
     assert desk.store.list_tickets() == []
-    run(ActionRequestHuman(), tracker("I want to talk to a person: tents in stock?", "request_human"))
+    run(
+        ActionRequestHuman(),
+        tracker("I want to talk to a person: tents in stock?", "request_human"),
+    )
     assert len(desk.store.list_tickets()) == 1
 
 
@@ -309,4 +316,20 @@ def test_availability_taken_for_an_order_question_gets_the_stock() -> None:
         ActionOrderQuestion(), tracker("tent availability", "order_status", language="en")
     )
     assert _route(events) == "elsewhere"
+    assert messages[0]["text"] == variation(DOMAIN, "utter_stock_which_product", "en")["text"]
+
+
+@pytest.mark.parametrize(
+    ("action", "intent"),
+    [
+        (ActionSmallTalk(), "greet"),
+        (ActionAnswerFaq(), "out_of_scope"),
+        (ActionOrderQuestion(), "order_status"),
+    ],
+)
+def test_nothing_but_a_product_s_name_gets_the_products_whatever_the_intent(
+    action: Any, intent: str
+) -> None:
+    # "tents" taken for a greeting, "revontuli" for off-topic, "kiilo 900" for an order number
+    messages, _ = run(action, tracker("tents", intent, language="en"))
     assert messages[0]["text"] == variation(DOMAIN, "utter_stock_which_product", "en")["text"]

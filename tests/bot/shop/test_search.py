@@ -181,3 +181,23 @@ def test_the_words_of_a_stock_question_do_not_hide_the_product(search: ProductSe
     found = search.search("har ni turskidor 170 cm i lager")
     assert found.decision == "single" and found.product is not None
     assert found.product.id == "hanki_skis"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("revontuli", True),
+        ("tents", True),
+        ("kiilo 900", True),
+        ("trail runner 42", True),
+        ("revontulta punaisena", False),  # a colour: the wish says so
+        ("missä tilaukseni on", False),
+        ("do you have the Erä 3 tent", False),
+    ],
+)
+def test_a_message_that_is_nothing_but_a_product_s_name(
+    search: ProductSearch, text: str, named: bool
+) -> None:
+    found = search.search(text)
+    assert found.decision != "none" or not named
+    assert found.named is named
