@@ -149,12 +149,14 @@ def _live_order_close(reply: Reply) -> bool:
 
 
 async def answerable_elsewhere(
-    message: str, lang: str, faq: bool = True, product_alone: bool = True
+    message: str, lang: str, faq: bool = True, product_alone: bool = True, unsold: bool = False
 ) -> str | None:
     """``"faq"`` when the FAQ answers ``message`` outright (with ``faq``; not when a
     ``live_order`` entry is the answer or close to it), ``"stock"`` when product search finds
     it clearly (one product, with ``product_alone``, or products and a size, colour or store,
-    a question whether we have it, or nothing but a product's name), else None."""
+    a question whether we have it, or nothing but a product's name), or, with ``unsold``, when
+    it asks whether we have something that we do not sell ("do you sell surfboards?"), else
+    None."""
     if faq:
         reply: Reply = await embedding(get_service().answer, message, lang)
         if reply.decision.kind == "answer" and not _live_order_close(reply):
@@ -166,6 +168,8 @@ async def answerable_elsewhere(
         # "any two person tents in stock?", "erä 3 teltan saatavuus": a product asked for
         asked = bool(shop.wish(message)) or asks_for_product(message) or found.named
         if alone or (found.decision != "none" and asked):
+            return "stock"
+        if unsold and found.decision == "none" and asks_for_product(message):
             return "stock"
     except (ShopError, ShopUnavailable):
         pass

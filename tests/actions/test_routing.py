@@ -333,3 +333,8 @@ def test_nothing_but_a_product_s_name_gets_the_products_whatever_the_intent(
     # "tents" taken for a greeting, "revontuli" for off-topic, "kiilo 900" for an order number
     messages, _ = run(action, tracker("tents", intent, language="en"))
     assert messages[0]["text"] == variation(DOMAIN, "utter_stock_which_product", "en")["text"]
+
+
+def test_asking_whether_we_sell_something_unknown_filed_as_small_talk_says_so() -> None:
+    messages, _ = run(ActionSmallTalk(), tracker("do you sell zzyzx?", "thanks", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_stock_no_product", "en")["text"]
