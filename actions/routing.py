@@ -33,7 +33,12 @@ from bot.errors import ShopError, ShopUnavailable
 from bot.faq.service import Reply
 from bot.human_request import asks_for_human
 from bot.shop.service import find_order_number
-from bot.shop.stock_words import asks_about_stock, asks_about_stock_now, asks_for_product
+from bot.shop.stock_words import (
+    asks_about_stock,
+    asks_about_stock_now,
+    asks_for_product,
+    mentions_someone,
+)
 
 
 class ActionAnswerFaq(LanguageFirstAction):
@@ -113,12 +118,10 @@ class ActionRequestHuman(LanguageFirstAction):
         message = tracker.latest_message.get("text") or ""
         lang = conversation_language(tracker)
         # only a product found clearly: "kundtjänst tack" is a request the FAQ would answer
-        route = (
-            None
-            if asks_for_human(message)
-            else await answerable_elsewhere(message, lang, faq=False)
-        )
-        if route is None and asks_about_stock(message) and not asks_for_human(message):
+        # a message naming someone ("do you have someone who knows tents") keeps Rasa's guess
+        person = asks_for_human(message) or mentions_someone(message)
+        route = None if person else await answerable_elsewhere(message, lang, faq=False)
+        if route is None and asks_about_stock(message) and not person:
             route = "stock"  # "any sup boards in stock?": no such product is said, no ticket
         if route is None:
             return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)

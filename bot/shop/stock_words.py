@@ -39,6 +39,16 @@ _WHEN_BACK = re.compile(
 )
 
 
+# someone who could help: a stock question that Rasa took for a request for a person and that
+# names someone ("voisko joku tarkistaa varastosta") stays a request ("two person tent" does not)
+_SOMEONE = re.compile(
+    r"\b(?:someone|somebody|anyone|anybody|human\w*|agent\w*|staff|employee\w*|"
+    r"joku|jonkun|jollekin|joltakin|jotakuta|kukaan|kenenkään|ihmi\w*|myyjä\w*|myyja\w*|"
+    r"asiakaspalveli\w*|någon|nån|människ\w*|personal\w*|säljare\w*|kundtjänst\w*)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_about_stock(text: str) -> bool:
     """True when ``text`` uses the words of stock itself ("in stock", "i lager", "saatavuus")."""
     return bool(_STOCK.search(text or ""))
@@ -59,3 +69,8 @@ def without_stock_words(text: str) -> str:
     180 cm i lager" -> "skidor 180 cm" (the question's words dilute what names the product)."""
     bare = _AVAILABILITY.sub(" ", _STOCK.sub(" ", text or ""))
     return " ".join(bare.split())
+
+
+def mentions_someone(text: str) -> bool:
+    """True when ``text`` names someone who could help ("can someone check", "joku", "någon")."""
+    return bool(_SOMEONE.search(text or ""))

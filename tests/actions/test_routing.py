@@ -311,6 +311,16 @@ def test_a_stock_question_taken_for_a_request_for_a_person_gets_no_ticket(
     assert len(desk.store.list_tickets()) == 1
 
 
+@pytest.mark.parametrize(
+    "text", ["do you have someone who knows about tents", "voisko joku tarkistaa varastosta"]
+)
+def test_a_stock_question_naming_someone_keeps_the_request_for_a_person(
+    desk: HandoffDesk, text: str
+) -> None:
+    run(ActionRequestHuman(), tracker(text, "request_human", language="en"))
+    assert len(desk.store.list_tickets()) == 1
+
+
 def test_availability_taken_for_an_order_question_gets_the_stock() -> None:
     messages, events = run(
         ActionOrderQuestion(), tracker("tent availability", "order_status", language="en")

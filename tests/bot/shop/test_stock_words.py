@@ -6,6 +6,7 @@ from bot.shop.stock_words import (
     asks_about_stock,
     asks_about_stock_now,
     asks_for_product,
+    mentions_someone,
     without_stock_words,
 )
 
@@ -74,3 +75,17 @@ def test_stock_now_or_when_it_is_back(text: str, now: bool) -> None:
 )
 def test_without_stock_words(text: str, bare: str) -> None:
     assert without_stock_words(text) == bare
+
+
+@pytest.mark.parametrize(
+    ("text", "someone"),
+    [
+        ("can someone check the stock for me", True),
+        ("voisko joku tarkistaa varastosta", True),
+        ("finns det någon som vet om tältet finns i lager", True),
+        ("any two person tents in stock?", False),
+        ("onks teil kahen hengen telttaa", False),
+    ],
+)
+def test_someone_named(text: str, someone: bool) -> None:
+    assert mentions_someone(text) is someone
