@@ -174,10 +174,12 @@ class _Index:
 
     def search(self, text: str) -> SearchResult:
         result = self._rank(text)
-        if result.decision == "single":
+        if result.decision != "none":
             return result
         # the words of the question dilute the product's ("finns det skidor 180 cm i lager"):
-        # without them, a clear product wins; anything less keeps the first result
+        # without them, a clear product wins; anything less keeps "none". Only after "none":
+        # candidates found with the whole question stay candidates ("do you carry the winter
+        # sleeping bag" is not one clear bag)
         bare = without_stock_words(text)
         if bare and bare != " ".join(text.split()):
             other = self._rank(bare)
