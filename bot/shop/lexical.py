@@ -26,6 +26,7 @@ _PRODUCT_WORD = 0.4  # a message word at least this close to a name word is a "p
 _HEAD_WEIGHT = 1.5  # the last word of a name (the kind of product: "paddle") counts more
 _MODEL_NAME = 0.7  # "revontulta" alone: the model name without the kind of product
 _MODEL_NAME_MATCH = 0.85  # ... said as itself or an inflected form (not a compound)
+_NAMED = 0.75  # a message word this close to a name word names a product (typos included)
 
 
 def _trigrams(word: str) -> frozenset[str]:
@@ -208,6 +209,15 @@ class NameMatcher:
                 f1 = max(f1, _MODEL_NAME * model * precision)
             result.append(f1)
         return result
+
+    def names_only(self, text: str, ignore: frozenset[str] = frozenset()) -> bool:
+        """Whether every word of ``text`` (but ``ignore``) is a product-name word, said as itself,
+        inflected or with a typo ("revontuli", "tents", "kiilo 900"): a message that is nothing
+        but a product's name, whatever else it looks like ("tents" looks like a greeting)."""
+        words = [w for w in tokens(text) if w not in ignore]
+        return bool(words) and all(
+            max((similarity(w, v) for v in self._vocabulary), default=0.0) >= _NAMED for w in words
+        )
 
     def _recall(self, name: _Name, candidates: list[str]) -> float:
         matched = [max((similarity(c, w) for c in candidates), default=0.0) for w in name.words]

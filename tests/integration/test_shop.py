@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.faq.loader import load_faq
 from bot.shop.notifications import RestockStore
@@ -227,6 +228,60 @@ def test_sold_out_gives_the_restock_date_and_takes_an_email(stack: Stack, restoc
     assert [(s.email, s.variant_sku, s.language) for s in pending] == [
         ("aino@example.com", "KO-VA45-M-GRN", "fi")
     ]
+
+
+PRODUCT_NAMES = {
+    p["id"]: [str(n) for n in p["name"].values()]
+    for p in yaml.safe_load((ROOT / "data" / "shop" / "products.yml").read_text(encoding="utf-8"))[
+        "products"
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "product"),
+    [
+        # written for these tests (not from the stock sets), whatever intent Rasa gives them
+        ("have you got the down vest in blue?", "revontuli_vest"),
+        ("do you have the hiking boots in 44", "tunturi_mid"),
+        ("any 3 person tents available?", "era_3"),
+        ("har ni turskidor 170 cm i lager", "hanki_skis"),
+        ("finns det ryggsäckar på 65 liter kvar", "vaellus_65"),
+        ("onks teil kahen hengen telttaa", "era_2"),
+        ("onko untuvaliivi varastossa sinisenä", "revontuli_vest"),
+        ("tents", "era_2"),
+    ],
+)
+def test_stock_questions_get_the_product_whatever_the_intent(
+    stack: Stack, question: str, product: str
+) -> None:
+    sender = f"shop-{uuid.uuid4().hex[:8]}"
+    replies = stack.send(sender, question)
+    texts = " ".join(str(r.get("text", "")) for r in replies)
+    payloads = [b["payload"] for r in replies for b in r.get("buttons", [])]  # type: ignore[attr-defined]
+    named = any(name in texts for name in PRODUCT_NAMES[product])
+    assert named or any(f'"{product}"' in p for p in payloads), (texts, payloads)
+    assert not stack.tracker(sender)["slots"]["handoff"], texts  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("question", "no_product"),
+    [
+        ("do you sell surfboards?", "couldn't find a product"),
+        ("myyttekö moottorikelkkoja", "En löytänyt valikoimastamme tuotetta"),
+    ],
+)
+def test_asking_for_something_we_do_not_sell_says_so(
+    stack: Stack, question: str, no_product: str
+) -> None:
+    sender, reply = chat(stack, question)
+    assert any(no_product in t for t in reply), reply
+    assert not stack.tracker(sender)["slots"]["handoff"], reply  # type: ignore[index]
+
+
+def test_a_delivery_question_is_no_stock_question(stack: Stack) -> None:
+    sender, _ = chat(stack, "how much does delivery cost to Lapland")
+    assert stack.tracker(sender)["slots"]["last_faq_id"] is not None  # type: ignore[index]
 
 
 def test_unknown_product_is_said(stack: Stack) -> None:
