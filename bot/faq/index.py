@@ -1,8 +1,10 @@
 """The semantic FAQ index: every question (and answer) of every entry in a faiss index.
 
 An entry's score for a shopper question is ``w * best row + (1 - w) * centroid`` over its rows
-in all languages (:class:`bot.embeddings.GroupedRows`), minus a small lexical penalty for
-Finnish and Swedish (:mod:`bot.faq.lexical`).
+in all languages (:class:`bot.embeddings.GroupedRows`; the best row as a soft maximum,
+``retrieval.row_temperature``), minus a small lexical penalty for Finnish and Swedish
+(:mod:`bot.faq.lexical`). Questions are embedded with e5's ``query: `` prompt, answers with
+``passage: `` (``retrieval.answer_prompt``).
 """
 
 from __future__ import annotations
@@ -64,13 +66,22 @@ class FaqIndex:
         if not self.rows:
             raise ValueError("the FAQ has no questions to index")
         self._ids = [entry.id for entry in faq.entries]
-        vectors = cache.encode([row.text for row in self.rows])
+        vectors = self._embed_rows(cache)
         self._vectors = GroupedRows(vectors, [row.entry for row in self.rows], len(faq.entries))
 
     def normalise(self, text: str) -> str:
         """The form texts are embedded in (both FAQ rows and questions)."""
         text = _SPACES.sub(" ", text).strip()
         return text.lower() if self.settings.lowercase else text
+
+    def _embed_rows(self, cache: EmbeddingCache) -> NDArray[np.float32]:
+        """Every row's embedding: questions as queries, answers as ``answer_prompt`` says."""
+        vectors = cache.encode([row.text for row in self.rows])
+        if self.settings.answer_prompt == "passage":
+            answers = [number for number, row in enumerate(self.rows) if row.kind == "answer"]
+            if answers:
+                vectors[answers] = cache.encode_passages([self.rows[i].text for i in answers])
+        return vectors
 
     def _index_rows(self, faq: Faq) -> list[Row]:
         rows: list[Row] = []
@@ -165,7 +176,7 @@ class FaqIndex:
     ) -> tuple[NDArray[np.floating[Any]], NDArray[np.floating[Any]]]:
         """Every entry's combined score and word coverage (see :meth:`search_vector`)."""
         combined: NDArray[np.floating[Any]] = self._vectors.scores(
-            vector, self.settings.best_row_weight, leave_out
+            vector, self.settings.best_row_weight, leave_out, self.settings.row_temperature
         )
         lexical_weight = next(
             (w for code, w in self.settings.lexical_weight.items() if code == lang), 0.0
