@@ -115,11 +115,7 @@ class GroupedRows:
         self._centroids = normalise(sums)
 
     def scores(
-        self,
-        vector: NDArray[np.float32],
-        best_row_weight: float,
-        leave_out: int | None = None,
-        temperature: float = 0.0,
+        self, vector: NDArray[np.float32], best_row_weight: float, leave_out: int | None = None
     ) -> NDArray[np.float32]:
         """Each owner's ``w * best row + (1 - w) * centroid`` similarity to ``vector``.
 
@@ -128,26 +124,38 @@ class GroupedRows:
             best_row_weight: ``w``.
             leave_out: a row to ignore entirely, in the best row and in its owner's centroid
                 (leave-one-question-out calibration).
-            temperature: 0 takes the owner's best row as it is; above 0 a soft maximum of its
-                rows, ``t * log(mean(exp(row / t)))``, which lets a second close row count too
-                (between the best row and the mean of the rows; the mean keeps it independent
-                of how many rows an owner has).
+        """
+        return self.soft_scores(vector, best_row_weight, leave_out, 0.0)[0]
+
+    def soft_scores(
+        self,
+        vector: NDArray[np.float32],
+        best_row_weight: float,
+        leave_out: int | None,
+        temperature: float,
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """:meth:`scores`, and the same with a soft maximum of each owner's rows in place of
+        its best row: ``t * log(mean(exp(row / t)))``, between the best row and the mean of
+        the rows, so a second close row counts too (the mean keeps it independent of how many
+        rows an owner has). With ``temperature`` 0 both are :meth:`scores`.
         """
         row_scores = self.row_scores(vector)
         if leave_out is not None:
             row_scores[leave_out] = -np.inf
         best = np.full(self.owners, -1.0, dtype=np.float32)
         np.maximum.at(best, self.owner_of_row, row_scores)
-        if temperature > 0:
-            best = self._soft_best(row_scores, best, temperature)
         centroids = self._centroids
         if leave_out is not None:
             centroids = self._centroids.copy()
             owner = self.owner_of_row[leave_out]
             reduced = self._centroid_sums[owner] - self.vectors[leave_out]
             centroids[owner] = normalise(reduced[None, :])[0]
-        combined = best_row_weight * best + (1.0 - best_row_weight) * (centroids @ vector)
-        return combined.astype(np.float32)
+        centroid = (1.0 - best_row_weight) * (centroids @ vector)
+        hard = (best_row_weight * best + centroid).astype(np.float32)
+        if temperature <= 0:
+            return hard, hard
+        soft = best_row_weight * self._soft_best(row_scores, best, temperature) + centroid
+        return hard, soft.astype(np.float32)
 
     def _soft_best(
         self, row_scores: NDArray[np.float32], best: NDArray[np.float32], temperature: float
