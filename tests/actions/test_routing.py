@@ -14,11 +14,14 @@ from actions.routing import (
     ActionCheckStock,
     ActionOrderQuestion,
     ActionRequestHuman,
+    _live_order_close,
 )
 from actions.small_talk import ActionSmallTalk
 from actions.texts import variation
 from bot.errors import ShopUnavailable
-from bot.faq.service import FaqService
+from bot.faq.index import Match
+from bot.faq.policy import Decision
+from bot.faq.service import FaqService, Reply
 from bot.shop.models import Product
 from bot.shop.service import Found, Wish
 from handoff.desk import HandoffDesk
@@ -232,3 +235,20 @@ def test_a_faq_answer_outside_a_form_says_nothing_about_orders() -> None:
     messages, events = run(ActionAnswerFaq(), tracker("Kauanko toimitus kestää?", language="fi"))
     assert LEFT_FI not in [m["text"] for m in messages]
     assert not [e for e in events if e.get("event") == "active_loop"]
+
+
+def test_a_live_order_entry_in_the_window_counts_after_an_entry_outside_it(
+    service: FaqService, faq_dir: Path
+) -> None:
+    # with retrieval.row_temperature the ranking need not follow the scores: an entry ranked
+    # third may score within the clarify window of the first after one that does not
+    (faq_dir / "orders.yml").write_text(LIVE_ORDER_ENTRY, encoding="utf-8")
+    assert service.reload_if_changed()
+    window = service.thresholds.policy.clarify_window
+    matches = [
+        Match("delivery_time", 0.90),
+        Match("return_period", 0.90 - 2 * window),
+        Match("order_tracking", 0.91),
+    ]
+    assert _live_order_close(Reply("en", Decision("clarify", ()), matches))
+    assert not _live_order_close(Reply("en", Decision("clarify", ()), matches[:2]))
