@@ -143,8 +143,8 @@ def _live_order_close(reply: Reply) -> bool:
     top = reply.matches[0].score
     window = service.thresholds.policy.clarify_window
     for match in reply.matches:
-        if top - match.score > window:
-            return False
+        if top - match.score > window:  # not sorted by score (retrieval.row_temperature)
+            continue
         entry = service.faq.get(match.id)
         if entry is not None and entry.live_order:
             return True

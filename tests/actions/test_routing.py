@@ -14,11 +14,14 @@ from actions.routing import (
     ActionCheckStock,
     ActionOrderQuestion,
     ActionRequestHuman,
+    _live_order_close,
 )
 from actions.small_talk import ActionSmallTalk
 from actions.texts import variation
 from bot.errors import ShopUnavailable
-from bot.faq.service import FaqService
+from bot.faq.index import Match
+from bot.faq.policy import Decision
+from bot.faq.service import FaqService, Reply
 from bot.shop.models import Product
 from bot.shop.service import Found, Wish
 from handoff.desk import HandoffDesk
@@ -348,3 +351,20 @@ def test_nothing_but_a_product_s_name_gets_the_products_whatever_the_intent(
 def test_asking_whether_we_sell_something_unknown_filed_as_small_talk_says_so() -> None:
     messages, _ = run(ActionSmallTalk(), tracker("do you sell zzyzx?", "thanks", language="en"))
     assert messages[0]["text"] == variation(DOMAIN, "utter_stock_no_product", "en")["text"]
+
+
+def test_a_live_order_entry_in_the_window_counts_after_an_entry_outside_it(
+    service: FaqService, faq_dir: Path
+) -> None:
+    # with retrieval.row_temperature the ranking need not follow the scores: an entry ranked
+    # third may score within the clarify window of the first after one that does not
+    (faq_dir / "orders.yml").write_text(LIVE_ORDER_ENTRY, encoding="utf-8")
+    assert service.reload_if_changed()
+    window = service.thresholds.policy.clarify_window
+    matches = [
+        Match("delivery_time", 0.90),
+        Match("return_period", 0.90 - 2 * window),
+        Match("order_tracking", 0.91),
+    ]
+    assert _live_order_close(Reply("en", Decision("clarify", ()), matches))
+    assert not _live_order_close(Reply("en", Decision("clarify", ()), matches[:2]))
