@@ -18,6 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import answer_faq
+from actions.forms import leave_restock_form
 from actions.handoff import escalate
 from actions.language_first import LanguageFirstAction
 from actions.runtime import conversation_language, embedding, get_service, get_shop
@@ -187,6 +188,7 @@ async def answer_shop_question(
     if kind == "answer" and not stock_first:
         return [
             *leave_order_form(dispatcher, tracker, domain, lang),
+            *leave_restock_form(dispatcher, tracker, domain, lang),
             *await answer_faq(dispatcher, tracker, domain, lang, reply),
         ]
     stock = stock_first  # whether the shopper is getting a stock answer
@@ -202,12 +204,19 @@ async def answer_shop_question(
         stock_words = stock_first or asks_about_stock(message)
         if (found.decision != "none" and stock_like) or (stock_words and kind == "fallback"):
             stock = True
-            left = leave_order_form(dispatcher, tracker, domain, lang)
+            left = [
+                *leave_order_form(dispatcher, tracker, domain, lang),
+                *leave_restock_form(dispatcher, tracker, domain, lang),
+            ]
             return [*left, *await reply_with_stock(dispatcher, domain, lang, found, wish)]
     except (ShopError, ShopUnavailable):
         if stock:
             return [*left, *shop_down(dispatcher, domain, lang)]
     # an answer or the entries to choose from; a message the FAQ does not know ("10023", a
     # typo'd number) keeps the order form, which asks for the number again
-    left = [] if kind == "fallback" else leave_order_form(dispatcher, tracker, domain, lang)
+    if kind != "fallback":
+        left = [
+            *leave_order_form(dispatcher, tracker, domain, lang),
+            *leave_restock_form(dispatcher, tracker, domain, lang),
+        ]
     return [*left, *await answer_faq(dispatcher, tracker, domain, lang, reply)]
