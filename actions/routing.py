@@ -18,6 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import answer_faq
+from actions.forms import leave_restock_form
 from actions.handoff import escalate
 from actions.language_first import LanguageFirstAction
 from actions.runtime import conversation_language, embedding, get_service, get_shop
@@ -201,6 +202,7 @@ async def answer_shop_question(
     if kind == "answer" and not stock_first and not asks_about_stock_now(message):
         return [
             *leave_order_form(dispatcher, tracker, domain, lang),
+            *leave_restock_form(dispatcher, tracker, domain, lang),
             *await answer_faq(dispatcher, tracker, domain, lang, reply),
         ]
     stock = stock_first  # whether the shopper is getting a stock answer
@@ -218,7 +220,10 @@ async def answer_shop_question(
         stock_like = asked or bool(wish) or one_alone or found.named
         if found.decision != "none" and stock_like:
             stock = True
-            left = leave_order_form(dispatcher, tracker, domain, lang)
+            left = [
+                *leave_order_form(dispatcher, tracker, domain, lang),
+                *leave_restock_form(dispatcher, tracker, domain, lang),
+            ]
             return [*left, *await reply_with_stock(dispatcher, domain, lang, found, wish)]
         if found.decision == "none" and asked and kind != "answer":
             # "har ni kanoter": say we have no such product, and still offer the FAQ's buttons
@@ -233,5 +238,9 @@ async def answer_shop_question(
             return [*left, *shop_down(dispatcher, domain, lang)]
     # an answer or the entries to choose from; a message the FAQ does not know ("10023", a
     # typo'd number) keeps the order form, which asks for the number again
-    left = [] if kind == "fallback" else leave_order_form(dispatcher, tracker, domain, lang)
+    if kind != "fallback":
+        left = [
+            *leave_order_form(dispatcher, tracker, domain, lang),
+            *leave_restock_form(dispatcher, tracker, domain, lang),
+        ]
     return [*left, *await answer_faq(dispatcher, tracker, domain, lang, reply)]

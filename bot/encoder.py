@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -141,6 +142,51 @@ class NativeEncoder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.asarray(self._engine.passage(list(texts)), dtype=np.float32)
+
+
+class RecentQueries:
+    """An encoder that remembers the vectors of the last ``size`` single texts it embedded.
+
+    One shopper message is embedded more than once in a turn: the FAQ search and the product
+    search embed the same normalised text, and routing may ask both twice
+    (``actions/routing.py``). Only calls with one text are remembered (the shopper's question);
+    batches (the FAQ's rows, evaluations) go straight to ``encoder``. The vectors are the ones
+    ``encoder`` computed, so answers are the same; thread-safe (the action server embeds in a
+    worker pool).
+
+    Args:
+        encoder: the encoder that computes the vectors.
+        size: how many texts to remember (the oldest is forgotten first).
+    """
+
+    def __init__(self, encoder: Encoder, size: int = 256) -> None:
+        self.encoder = encoder
+        self.size = size
+        self._vectors: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The wrapped encoder's name (the vectors are its own: cache keys stay the same)."""
+        return self.encoder.name
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]:
+        """Embed ``texts``; a single text seen recently is not embedded again."""
+        if len(texts) != 1:
+            return self.encoder.encode(texts)
+        text = texts[0]
+        with self._lock:
+            known = self._vectors.get(text)
+            if known is not None:
+                self._vectors.move_to_end(text)
+        if known is None:
+            known = self.encoder.encode([text])
+            known.setflags(write=False)  # shared between callers: nobody may change it
+            with self._lock:
+                self._vectors[text] = known
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return known
 
 
 def _check_cpu(cpuinfo: Path) -> None:

@@ -305,6 +305,25 @@ def test_leaving_the_restock_form_in_english(stack: Stack) -> None:
     assert "leave it there" in left, left
 
 
+def test_a_question_inside_the_restock_form_is_answered_and_the_form_left(stack: Stack) -> None:
+    """The shopper says yes to the restock email, then asks something else: it is answered
+    (not quoted back as a wrong address), the form is left, and a later address is not taken."""
+    faq = load_faq(ROOT / "data" / "faq")
+    sender, reply = chat(stack, "onko Vaellus 45 -reppua vihreänä M-koossa?")
+    assert any("loppuunmyyty" in t for t in reply), reply
+    asked = " ".join(str(r.get("text", "")) for r in stack.send(sender, "kyllä"))
+    assert "sähköpostiosoitteeseen" in asked, asked
+    assert stack.tracker(sender)["active_loop"]["name"] == "restock_form"  # type: ignore[index]
+    reply = [str(r.get("text", "")) for r in stack.send(sender, "paljonko toimitus maksaa?")]
+    entry = faq.get("delivery_cost")
+    assert entry is not None and entry.answer["fi"] in reply, reply
+    assert any("saatavuusilmoitus" in t for t in reply), reply
+    assert not any("sähköpostiosoitteelta" in t or "sähköpostiosoitteeseen" in t for t in reply)
+    tracker = stack.tracker(sender)
+    assert tracker["active_loop"] in ({}, None)
+    assert tracker["slots"]["restock_item"] is None  # type: ignore[index]
+
+
 def test_questions_inside_the_order_form_are_answered_and_the_form_left(stack: Stack) -> None:
     """The bench's long conversation: a missing tracking code starts the order form, then the
     shopper asks other things. Each is answered; the form is left at once (not asked for the
