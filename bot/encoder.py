@@ -188,6 +188,13 @@ class RecentQueries:
                     self._vectors.popitem(last=False)
         return known
 
+    def encode_passages(self, texts: list[str]) -> NDArray[np.float32]:
+        """The wrapped encoder's passages (not remembered: the FAQ's answers, embedded at load);
+        its queries if it has no passage prompt, as :class:`bot.embeddings` would do."""
+        if isinstance(self.encoder, PassageEncoder):
+            return self.encoder.encode_passages(texts)
+        return self.encoder.encode(texts)
+
 
 def _check_cpu(cpuinfo: Path) -> None:
     """Refuse a CPU without AVX2/FMA: the wheel's engine is built for them and would crash."""

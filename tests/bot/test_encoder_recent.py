@@ -68,3 +68,20 @@ def test_threads_get_the_right_vector() -> None:
     for thread in threads:
         thread.join()
     assert wrong == []
+
+
+def test_passages_reach_the_wrapped_encoder_s_passage_prompt() -> None:
+    # the action server wraps its encoder in RecentQueries: the FAQ's answers must still be
+    # embedded as passages there, as `faqbot faq eval` embeds them
+    class Passages(HashingEncoder):
+        def encode_passages(self, texts: list[str]) -> np.ndarray:
+            return self.encode([f"passage {t}" for t in texts])
+
+    inner = Passages()
+    encoder = RecentQueries(inner)
+    np.testing.assert_array_equal(
+        encoder.encode_passages(["returns take 14 days"]),
+        Passages().encode(["passage returns take 14 days"]),
+    )
+    plain = RecentQueries(HashingEncoder())  # no passage prompt: embedded as queries
+    np.testing.assert_array_equal(plain.encode_passages(["a b"]), HashingEncoder().encode(["a b"]))
