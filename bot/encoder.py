@@ -33,7 +33,8 @@ class Encoder(Protocol):
 @runtime_checkable
 class PassageEncoder(Protocol):
     """An encoder that also embeds texts as e5 passages (the ``passage: `` prompt), which the FAQ
-    index uses for answers: they are statements, not questions (README, "What was tried")."""
+    index uses for answers: they are statements, not questions (docs/quality.md, "What was
+    tried")."""
 
     def encode_passages(self, texts: list[str]) -> NDArray[np.float32]:
         """Embed ``texts`` with the passage prompt, like ``encode`` otherwise."""
@@ -45,7 +46,7 @@ class SentenceEncoder:
 
     ``query: `` on both the FAQ's questions and the shopper's question worked better than
     ``passage: `` rows for this symmetric task; the FAQ's answers are embedded as passages
-    (:meth:`encode_passages`; README, "What was tried").
+    (:meth:`encode_passages`; docs/quality.md, "What was tried").
     """
 
     def __init__(self, name_or_path: str, prompt_name: str | None = "query") -> None:
