@@ -26,10 +26,10 @@ class RetrievalSettings(BaseModel):
     best_row_weight: Unit = 0.3
     # the "best matching row" as a soft maximum over the entry's rows, t * log(mean(exp(s / t))),
     # so a second close phrasing counts too; 0: the single best row (bot/embeddings.py)
-    row_temperature: Annotated[float, Field(ge=0.0, le=1.0)] = 0.03
+    row_temperature: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     # e5's prompt for the answers' rows: "passage" (they are statements) or "query" (as the
     # questions, which always get "query: ")
-    answer_prompt: Literal["query", "passage"] = "passage"
+    answer_prompt: Literal["query", "passage"] = "query"
     # put back å/ä/ö a shopper left out, from the FAQ's own words (bot/diacritics.py)
     restore_diacritics: bool = True
     # score += weight[question's language] * BM25 over the entry's texts in it (bot/lexical.py)

@@ -184,7 +184,7 @@ def test_a_soft_maximum_ranks_agreeing_rows_first_and_keeps_the_best_rows_score(
 
 def test_the_clarify_window_is_read_from_the_first_entrys_score(tmp_path: Path) -> None:
     (tmp_path / "faq.yml").write_text(TWO_ENTRIES, encoding="utf-8")
-    settings = RetrievalSettings(best_row_weight=1.0, include_answers=False)
+    settings = RetrievalSettings(best_row_weight=1.0, include_answers=False, row_temperature=0.03)
     index = FaqIndex(load_faq(tmp_path), EmbeddingCache(PlacedEncoder()), settings)
     assert [m.id for m in index.search("q", "en", top_k=1)] == ["two_close_rows"]
     # the second entry scores above the first (.90 against .88): it is within any window
@@ -207,7 +207,8 @@ class RecordingPassages(HashingEncoder):
 
 def test_answers_are_embedded_as_passages_and_questions_as_queries(faq_dir: Path) -> None:
     encoder = RecordingPassages()
-    index = FaqIndex(load_faq(faq_dir), EmbeddingCache(encoder), RetrievalSettings())
+    settings = RetrievalSettings(answer_prompt="passage")
+    index = FaqIndex(load_faq(faq_dir), EmbeddingCache(encoder), settings)
     answers = [row.text for row in index.rows if row.kind == "answer"]
     assert sorted(encoder.passages) == sorted(answers)
     queried = {text for call in encoder.calls for text in call}
@@ -216,8 +217,7 @@ def test_answers_are_embedded_as_passages_and_questions_as_queries(faq_dir: Path
     passage = encoder.encode([f"passage {index.rows[number].text}"])[0]
     assert np.allclose(index.row_vector(number), passage)
 
-    encoder = RecordingPassages()
-    settings = RetrievalSettings(answer_prompt="query")
-    index = FaqIndex(load_faq(faq_dir), EmbeddingCache(encoder), settings)
+    encoder = RecordingPassages()  # the default: answers embedded as queries
+    index = FaqIndex(load_faq(faq_dir), EmbeddingCache(encoder), RetrievalSettings())
     assert encoder.passages == []
     assert np.allclose(index.row_vector(number), encoder.encode([index.rows[number].text])[0])
