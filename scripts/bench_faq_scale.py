@@ -9,6 +9,12 @@ embedded once beforehand; what is timed per question is :meth:`FaqIndex.search_v
 text and language (faiss + per-entry scoring + BM25 and coverage + sorting), as the FAQ step
 runs it, and separately its parts. The embedding itself does not depend on the FAQ's size
 (``make bench``'s "query embed").
+
+Above ``retrieval.approximate_above`` entries the live search takes its candidates from HNSW
+graphs (:mod:`bot.faq.approximate`): each line says which path served, times the exact search
+(``approximate=False``) beside it on the same index, question by question in turn, and gives
+the approximate path's recall of the exact top 10 entries and how often its best entry is the
+exact best.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import yaml
 from numpy.typing import NDArray
 
 from bot.embeddings import EmbeddingCache
+from bot.faq.approximate import ApproximateCandidates
 from bot.faq.index import FaqIndex
 from bot.faq.loader import Faq, FaqEntry
 from bot.faq.service import FaqService
@@ -115,12 +122,20 @@ class ScaleResult:
     lexical: list[float]
     every_entry: list[float]
     returned: list[int]
+    path: str  # which path the live search took: "exact" or "approximate"
+    graph_seconds: float  # of build_seconds, the HNSW graphs' (0 on the exact path)
+    exact: list[float]  # the live search's top k with approximate=False, on the same index
+    same_top: int  # questions whose best entry is the exact best
+    recall: float  # share of the exact top 10 entries in the live top 10
 
     def line(self) -> str:
         """One line of the report."""
         return (
-            f"{self.entries:>7} entries {self.rows:>7} rows  build {self.build_seconds:6.1f} s  "
-            f"search_vector {_pct(self.search)}   of which faiss+scoring {_pct(self.vectors)}, "
+            f"{self.entries:>7} entries {self.rows:>7} rows  build {self.build_seconds:6.1f} s "
+            f"(graphs {self.graph_seconds:5.1f} s)  path {self.path}\n"
+            f"    live search_vector {_pct(self.search)}   exact top k {_pct(self.exact)}   "
+            f"top-1 identical {self.same_top}/{len(self.search)}, recall@10 {self.recall:.4f}\n"
+            f"    exact parts: faiss+scoring {_pct(self.vectors)}, "
             f"BM25+coverage {_pct(self.lexical)}   matches returned: median "
             f"{statistics.median(self.returned):.0f}, max {max(self.returned)}   "
             f"every entry (top_k=None) {_pct(self.every_entry)}"
@@ -151,21 +166,42 @@ def run(sizes: Sequence[int], questions: int = 60) -> list[ScaleResult]:
         faq, origin = synthetic_faq(real.faq, size)
         # the FAQ's texts are normalised when indexed: map those forms to the originals too
         normalised = {real.normalise(text): real.normalise(o) for text, o in origin.items()}
+        # the graphs are built apart (and then put in place) only to time them on their own
         started = time.perf_counter()
         index = FaqIndex(
-            faq, EmbeddingCache(SyntheticEncoder(base, normalised)), settings.retrieval
+            faq,
+            EmbeddingCache(SyntheticEncoder(base, normalised)),
+            settings.retrieval.model_copy(update={"approximate_above": None}),
         )
+        graph_seconds, limit = 0.0, settings.retrieval.approximate_above
+        if limit is not None and size > limit:
+            graphs_started = time.perf_counter()
+            rows = index._vectors
+            index._approximate = ApproximateCandidates(
+                rows.vectors,
+                rows.owner_of_row,
+                rows.centroids,
+                settings.retrieval.approximate_candidates,
+            )
+            graph_seconds = time.perf_counter() - graphs_started
         build = time.perf_counter() - started
         # what FaqService.answer asks: the best top_k entries and any within the clarify window
         top_k, within = settings.retrieval.top_k, settings.policy.clarify_window
         for text, lang, vector in asked[:3]:  # warm-up
             index.search_vector(vector, text=text, lang=lang, top_k=top_k, within=within)
-        search, vectors, lexical, every_entry, returned = [], [], [], [], []
+        search, vectors, lexical, every_entry, returned, exact = [], [], [], [], [], []
+        same_top, recalled = 0, 0
         for text, lang, vector in asked:
             t0 = time.perf_counter()
-            returned.append(
-                len(index.search_vector(vector, text=text, lang=lang, top_k=top_k, within=within))
+            live = index.search_vector(vector, text=text, lang=lang, top_k=top_k, within=within)
+            t1 = time.perf_counter()
+            best = index.search_vector(
+                vector, text=text, lang=lang, top_k=top_k, within=within, approximate=False
             )
+            exact.append(time.perf_counter() - t1)
+            returned.append(len(live))
+            same_top += live[0].id == best[0].id
+            recalled += len({m.id for m in live[:10]} & {m.id for m in best[:10]})
             t1 = time.perf_counter()
             index._vectors.scores(vector, settings.retrieval.best_row_weight)
             t2 = time.perf_counter()
@@ -179,7 +215,19 @@ def run(sizes: Sequence[int], questions: int = 60) -> list[ScaleResult]:
             every_entry.append(t4 - t3)
         results.append(
             ScaleResult(
-                size, len(index.rows), build, search, vectors, lexical, every_entry, returned
+                size,
+                len(index.rows),
+                build,
+                search,
+                vectors,
+                lexical,
+                every_entry,
+                returned,
+                "approximate" if index.approximate else "exact",
+                graph_seconds,
+                exact,
+                same_top,
+                recalled / (10 * len(asked)),
             )
         )
         print(results[-1].line(), flush=True)

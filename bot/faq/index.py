@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.embeddings import EmbeddingCache, GroupedRows
+from bot.faq.approximate import ApproximateCandidates
 from bot.faq.diacritics import DiacriticRestorer
 from bot.faq.lexical import LexicalRow, LexicalScorer
 from bot.faq.loader import Faq
@@ -66,6 +67,20 @@ class FaqIndex:
         self._ids = [entry.id for entry in faq.entries]
         vectors = cache.encode([row.text for row in self.rows])
         self._vectors = GroupedRows(vectors, [row.entry for row in self.rows], len(faq.entries))
+        self._approximate: ApproximateCandidates | None = None
+        limit = settings.approximate_above
+        if limit is not None and len(faq.entries) > limit:
+            self._approximate = ApproximateCandidates(
+                self._vectors.vectors,
+                self._vectors.owner_of_row,
+                self._vectors.centroids,
+                settings.approximate_candidates,
+            )
+
+    @property
+    def approximate(self) -> bool:
+        """Whether the live search (``top_k`` set) scores only candidate entries."""
+        return self._approximate is not None
 
     def normalise(self, text: str) -> str:
         """The form texts are embedded in (both FAQ rows and questions)."""
@@ -128,6 +143,7 @@ class FaqIndex:
         lang: str | None = None,
         top_k: int | None = None,
         within: float = 0.0,
+        approximate: bool = True,
     ) -> list[Match]:
         """The entries scored against an embedded question, best first (ties: FAQ order).
 
@@ -141,7 +157,20 @@ class FaqIndex:
                 first ``top_k`` of the full list, scores and order included.
             within: with ``top_k``, also every further entry scoring within ``within`` of the
                 best (``best - score <= within``), as the clarify window reads them.
+            approximate: False to score every entry even above ``approximate_above``.
+
+        Above ``retrieval.approximate_above`` entries, a search with ``top_k`` (and no
+        ``leave_out``) scores only candidate entries (:mod:`bot.faq.approximate`), each exactly
+        as here; the result is then the candidates' head, which the exact one is only likely to
+        equal.
         """
+        if (
+            approximate
+            and self._approximate is not None
+            and top_k is not None
+            and leave_out is None
+        ):
+            return self._search_candidates(vector, text, lang, max(top_k, 1), within)
         combined, coverage = self._scores(vector, leave_out, text, lang)
         if top_k is None or top_k >= len(combined):
             order: NDArray[np.intp] = np.argsort(-combined, kind="stable")
@@ -156,6 +185,50 @@ class FaqIndex:
             )
         ]
 
+    def _search_candidates(
+        self,
+        vector: NDArray[np.float32],
+        text: str | None,
+        lang: str | None,
+        top_k: int,
+        within: float,
+    ) -> list[Match]:
+        """:meth:`search_vector`'s head from candidate entries only (the approximate path)."""
+        assert self._approximate is not None
+        candidates = self._approximate.owners(vector)
+        entries = len(self.faq.entries)
+        bm25: NDArray[np.floating[Any]] | None = None
+        coverage: NDArray[np.floating[Any]] = np.ones(entries, dtype=np.float32)
+        if text is not None:
+            signals = self._lexical.signals(text, lang or "", None)
+            coverage, bm25 = signals.coverage, signals.bm25
+            # the lexically best entries too: the penalty can lift one the graphs missed
+            many = min(self.settings.approximate_candidates, entries)
+            lexical = np.argpartition(-signals.bm25, many - 1)[:many]
+            candidates = np.union1d(candidates, lexical[signals.bm25[lexical] > 0])
+        combined: NDArray[np.floating[Any]] = self._vectors.owner_scores(
+            vector, candidates, self.settings.best_row_weight
+        )
+        weight = self._lexical_weight(lang)
+        if bm25 is not None and weight > 0:
+            combined = combined - weight * (1.0 - bm25[candidates])
+        # candidates ascend, so ties still go in FAQ order
+        order = candidates[_best_first(combined, top_k, within)]
+        position = np.searchsorted(candidates, order)
+        ids = self._ids
+        return [
+            Match(ids[i], score, cover)
+            for i, score, cover in zip(
+                order.tolist(),
+                combined[position].tolist(),
+                coverage[order].tolist(),
+                strict=True,
+            )
+        ]
+
+    def _lexical_weight(self, lang: str | None) -> float:
+        return next((w for code, w in self.settings.lexical_weight.items() if code == lang), 0.0)
+
     def _scores(
         self,
         vector: NDArray[np.float32],
@@ -167,9 +240,7 @@ class FaqIndex:
         combined: NDArray[np.floating[Any]] = self._vectors.scores(
             vector, self.settings.best_row_weight, leave_out
         )
-        lexical_weight = next(
-            (w for code, w in self.settings.lexical_weight.items() if code == lang), 0.0
-        )
+        lexical_weight = self._lexical_weight(lang)
         coverage: NDArray[np.floating[Any]] = np.ones(len(self.faq.entries), dtype=np.float32)
         if text is not None:
             signals = self._lexical.signals(text, lang or "", leave_out)

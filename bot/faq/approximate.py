@@ -1,0 +1,77 @@
+"""Candidate entries for a question from faiss HNSW graphs, for FAQs too big to score in full.
+
+Above ``retrieval.approximate_above`` entries the live search does not score every entry: it
+takes candidates from an HNSW graph over the entries' rows (each found row names its entry) and
+one over the entries' centroids, adds the entries with the best BM25 for the question (the
+lexical penalty can lift an entry that neither graph found), and scores only those candidates,
+exactly as the full search would (:meth:`bot.embeddings.GroupedRows.owner_scores`). The graphs
+only decide which entries are considered; their recall of the exact top entries is measured in
+``scripts/bench.py faq-scale`` (docs/performance.md, "Approximate candidates").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+# graph edges per node, the build's and the search's beam widths (faiss's HNSW parameters);
+# chosen by measurement (docs/performance.md): the graph over 400,000 rows builds in minutes
+_NEIGHBOURS = 16
+_EF_CONSTRUCTION = 40
+_EF_SEARCH = 256
+
+
+class ApproximateCandidates:
+    """HNSW graphs (inner product) over row vectors and owner centroids.
+
+    The graphs store the vectors 8-bit scalar-quantised (a quarter of float32's memory): they
+    only pick candidates, whose scores are then computed from the float32 vectors.
+
+    Args:
+        rows: the rows' L2-normalised embeddings.
+        owner_of_row: for each row, the number of its owner.
+        centroids: each owner's normalised centroid.
+        candidates: how many rows, and how many centroids, each search asks the graphs for.
+    """
+
+    def __init__(
+        self,
+        rows: NDArray[np.float32],
+        owner_of_row: NDArray[np.int64],
+        centroids: NDArray[np.float32],
+        candidates: int,
+    ) -> None:
+        self._owner_of_row = owner_of_row
+        self._candidates = candidates
+        self._rows = _graph(rows, candidates)
+        self._centroids = _graph(centroids, candidates)
+
+    def owners(self, vector: NDArray[np.float32]) -> NDArray[np.int64]:
+        """The owners (ascending, no repeats) of the rows and centroids nearest ``vector``."""
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+        _, rows = self._rows.search(query, self._candidates)
+        _, owners = self._centroids.search(query, self._candidates)
+        rows, owners = rows[0], owners[0]
+        found = np.concatenate([self._owner_of_row[rows[rows >= 0]], owners[owners >= 0]])
+        return np.unique(found)
+
+
+def _graph(vectors: NDArray[np.float32], candidates: int) -> Any:
+    import faiss  # a second of import time: only where a graph is built
+
+    index = faiss.IndexHNSWSQ(
+        vectors.shape[1],
+        faiss.ScalarQuantizer.QT_8bit,  # type: ignore[arg-type]  # SWIG stub: one overload only
+        _NEIGHBOURS,
+        faiss.METRIC_INNER_PRODUCT,
+    )
+    index.hnsw.efConstruction = _EF_CONSTRUCTION
+    data = np.ascontiguousarray(vectors, dtype=np.float32)
+    index.train(data)
+    index.add(data)
+    index.hnsw.efSearch = max(_EF_SEARCH, candidates)  # the beam holds what is asked for
+    return index
