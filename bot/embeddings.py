@@ -129,9 +129,9 @@ class GroupedRows:
     ) -> NDArray[np.float32]:
         """:meth:`scores` of ``owners`` only, reading only their rows and centroids.
 
-        The same values bit for bit as ``scores(vector, best_row_weight)[owners]``: the rows'
-        inner products come from the same faiss kernel, and each owner's best row and centroid
-        term are computed as there (tests/bot/faq/test_index_approximate.py).
+        The same values as ``scores(vector, best_row_weight)[owners]``, the best row bit for
+        bit (the same faiss kernel), the centroid term but for its last bit
+        (tests/bot/faq/test_index_approximate.py).
         """
         starts, ends = self._owner_starts[owners], self._owner_starts[owners + 1]
         counts = ends - starts
@@ -139,9 +139,16 @@ class GroupedRows:
         offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
         rows = self._rows_by_owner[offsets + np.arange(int(counts.sum()))]
         row_scores = _inner_products(self._faiss, vector, self.vectors[rows])
+        # each owner's rows are one run: a max per run (ufunc.at costs ~1 ms per 1,000 rows)
         best = np.full(len(owners), -1.0, dtype=np.float32)
-        np.maximum.at(best, np.repeat(np.arange(len(owners)), counts), row_scores)
-        centroid = self._centroids[owners] @ vector
+        has_rows = counts > 0
+        if has_rows.any():
+            firsts = (np.cumsum(counts) - counts)[has_rows]
+            best[has_rows] = np.maximum(np.maximum.reduceat(row_scores, firsts), -1.0)
+        # faiss's kernel, not numpy's matrix product: that one may hand a few hundred rows to
+        # OpenBLAS threads, which costs milliseconds on a busy machine; either rounds the last
+        # bit differently from the product over every centroid in scores()
+        centroid = _inner_products(self._faiss, vector, self._centroids[owners])
         combined = best_row_weight * best + (1.0 - best_row_weight) * centroid
         return combined.astype(np.float32)
 

@@ -148,9 +148,15 @@ def _pct(samples: Sequence[float]) -> str:
     return f"median {statistics.median(ordered) * 1000:8.2f} ms p95 {p95 * 1000:8.2f} ms"
 
 
-def run(sizes: Sequence[int], questions: int = 60) -> list[ScaleResult]:
-    """Build a synthetic FAQ of each size and time ``questions`` searches on it."""
+def run(
+    sizes: Sequence[int], questions: int = 60, approximate_above: int | None = None
+) -> list[ScaleResult]:
+    """Build a synthetic FAQ of each size and time ``questions`` searches on it (with
+    ``retrieval.approximate_above`` set to ``approximate_above`` when given)."""
     settings = load_settings(ROOT / "faqbot.yml")
+    if approximate_above is not None:
+        retrieval = settings.retrieval.model_copy(update={"approximate_above": approximate_above})
+        settings = settings.model_copy(update={"retrieval": retrieval})
     service = FaqService(settings)
     service.warm_up()
     real = service.index

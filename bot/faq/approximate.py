@@ -11,6 +11,7 @@ only decide which entries are considered; their recall of the exact top entries 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,14 +51,37 @@ class ApproximateCandidates:
         self._rows = _graph(rows, candidates)
         self._centroids = _graph(centroids, candidates)
 
-    def owners(self, vector: NDArray[np.float32]) -> NDArray[np.int64]:
-        """The owners (ascending, no repeats) of the rows and centroids nearest ``vector``."""
+    def search(self, vector: NDArray[np.float32]) -> Found:
+        """The owners of the rows and centroids nearest ``vector``, and the scores of the
+        last row and centroid found (``-inf`` when every one was found)."""
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
-        _, rows = self._rows.search(query, self._candidates)
-        _, owners = self._centroids.search(query, self._candidates)
+        row_scores, rows = self._rows.search(query, self._candidates)
+        centroid_scores, owners = self._centroids.search(query, self._candidates)
         rows, owners = rows[0], owners[0]
         found = np.concatenate([self._owner_of_row[rows[rows >= 0]], owners[owners >= 0]])
-        return np.unique(found)
+        return Found(
+            np.unique(found), _last(row_scores[0], rows), _last(centroid_scores[0], owners)
+        )
+
+    def owners(self, vector: NDArray[np.float32]) -> NDArray[np.int64]:
+        """The owners (ascending, no repeats) of the rows and centroids nearest ``vector``."""
+        return self.search(vector).owners
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the graphs found for one query."""
+
+    owners: NDArray[np.int64]  # ascending, no repeats
+    row_floor: float  # the score of the last row found (-inf: there are no more rows)
+    centroid_floor: float  # the same for the centroids
+
+
+def _last(scores: NDArray[np.float32], found: NDArray[np.int64]) -> float:
+    """The lowest score found, or -inf when fewer than were asked for exist."""
+    if len(found) == 0 or found[-1] < 0:
+        return float("-inf")
+    return float(scores[-1])
 
 
 def _graph(vectors: NDArray[np.float32], candidates: int) -> Any:

@@ -193,25 +193,48 @@ class FaqIndex:
         top_k: int,
         within: float,
     ) -> list[Match]:
-        """:meth:`search_vector`'s head from candidate entries only (the approximate path)."""
+        """:meth:`search_vector`'s head from candidate entries only (the approximate path).
+
+        The graphs give the entries of the nearest rows and centroids. An entry they did not
+        give scores (before the lexical penalty) at most ``bound``, what the last row and
+        centroid they gave would make; it can still reach the top k only if its BM25 lifts it
+        to the k-th best candidate's score, so the entries with at least that BM25 are scored
+        too (at most ``approximate_candidates`` of them, the lexically best first). Entries
+        within the clarify window but below the top k come from the candidates only.
+        """
         assert self._approximate is not None
-        candidates = self._approximate.owners(vector)
-        entries = len(self.faq.entries)
-        bm25: NDArray[np.floating[Any]] | None = None
-        coverage: NDArray[np.floating[Any]] = np.ones(entries, dtype=np.float32)
+        found = self._approximate.search(vector)
+        weight = self.settings.best_row_weight
+        candidates = found.owners
+        combined: NDArray[np.floating[Any]] = self._vectors.owner_scores(vector, candidates, weight)
+        coverage: NDArray[np.floating[Any]] = np.ones(len(self.faq.entries), dtype=np.float32)
+        lexical_weight = self._lexical_weight(lang)
         if text is not None:
             signals = self._lexical.signals(text, lang or "", None)
-            coverage, bm25 = signals.coverage, signals.bm25
-            # the lexically best entries too: the penalty can lift one the graphs missed
-            many = min(self.settings.approximate_candidates, entries)
-            lexical = np.argpartition(-signals.bm25, many - 1)[:many]
-            candidates = np.union1d(candidates, lexical[signals.bm25[lexical] > 0])
-        combined: NDArray[np.floating[Any]] = self._vectors.owner_scores(
-            vector, candidates, self.settings.best_row_weight
-        )
-        weight = self._lexical_weight(lang)
-        if bm25 is not None and weight > 0:
-            combined = combined - weight * (1.0 - bm25[candidates])
+            coverage = signals.coverage
+            if lexical_weight > 0:
+                combined = combined - lexical_weight * (1.0 - signals.bm25[candidates])
+                bound = weight * found.row_floor + (1.0 - weight) * found.centroid_floor
+                head = min(top_k, len(combined))
+                floor = float(np.partition(combined, -head)[-head])
+                needed = 1.0 - (bound - floor) / lexical_weight
+                lifted = np.setdiff1d(
+                    np.flatnonzero(signals.bm25 >= max(needed, np.finfo(np.float32).tiny)),
+                    candidates,
+                    assume_unique=True,
+                )
+                most = self.settings.approximate_candidates
+                if len(lifted) > most:
+                    lifted = lifted[np.argpartition(-signals.bm25[lifted], most - 1)[:most]]
+                if len(lifted):
+                    extra: NDArray[np.floating[Any]] = self._vectors.owner_scores(
+                        vector, lifted, weight
+                    )
+                    extra = extra - lexical_weight * (1.0 - signals.bm25[lifted])
+                    candidates = np.concatenate([candidates, lifted])
+                    combined = np.concatenate([combined, extra])
+                    ascending = np.argsort(candidates, kind="stable")
+                    candidates, combined = candidates[ascending], combined[ascending]
         # candidates ascend, so ties still go in FAQ order
         order = candidates[_best_first(combined, top_k, within)]
         position = np.searchsorted(candidates, order)

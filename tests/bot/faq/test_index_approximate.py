@@ -10,7 +10,7 @@ import pytest
 from numpy.typing import NDArray
 
 from bot.embeddings import EmbeddingCache, GroupedRows
-from bot.faq.approximate import ApproximateCandidates
+from bot.faq.approximate import ApproximateCandidates, Found
 from bot.faq.index import FaqIndex, Match
 from bot.faq.loader import Faq, FaqEntry, load_faq
 from bot.faq.service import FaqService
@@ -58,7 +58,7 @@ def test_at_or_below_the_threshold_every_entry_is_scored(
 ) -> None:
     entries = len(load_faq(faq_dir).entries)
     asked: list[object] = []
-    monkeypatch.setattr(ApproximateCandidates, "owners", lambda *args: asked.append(args))
+    monkeypatch.setattr(ApproximateCandidates, "search", lambda *args: asked.append(args))
     for limit in (entries, entries + 1, None):
         index = hashed_index(faq_dir, limit)
         assert not index.approximate
@@ -72,13 +72,13 @@ def test_above_the_threshold_the_graphs_give_the_candidates(
     index = hashed_index(faq_dir, len(load_faq(faq_dir).entries) - 1)
     assert index.approximate
     asked: list[int] = []
-    owners = ApproximateCandidates.owners
+    search = ApproximateCandidates.search
 
-    def counted(self: ApproximateCandidates, vector: NDArray[np.float32]) -> NDArray[np.int64]:
+    def counted(self: ApproximateCandidates, vector: NDArray[np.float32]) -> Found:
         asked.append(1)
-        return owners(self, vector)
+        return search(self, vector)
 
-    monkeypatch.setattr(ApproximateCandidates, "owners", counted)
+    monkeypatch.setattr(ApproximateCandidates, "search", counted)
     for query, lang, vector in embedded(index, QUESTIONS):
         index.search_vector(vector, text=query, lang=lang, top_k=5, within=0.03)
     assert len(asked) == len(QUESTIONS)
@@ -100,7 +100,8 @@ def test_candidates_are_scored_exactly(faq_dir: Path) -> None:
     choice of candidates is approximate."""
     index = hashed_index(faq_dir, 0)
     everyone = np.arange(len(index.faq.entries), dtype=np.int64)
-    index._approximate.owners = lambda vector: everyone  # type: ignore[method-assign,union-attr]
+    all_found = Found(everyone, float("-inf"), float("-inf"))
+    index._approximate.search = lambda vector: all_found  # type: ignore[method-assign,union-attr]
     for query, lang, vector in embedded(index, QUESTIONS):
         full = reference_search(index, vector, text=query, lang=lang)
         for top_k in TOP_KS:
