@@ -182,5 +182,5 @@ class LexicalScorer:
 def _norms(lengths: np.ndarray, entries: int) -> np.ndarray:
     """BM25's length normalisation of each entry's texts in one language."""
     # Python's own int sum and float division, as the scores were always computed
-    average = (sum(lengths.tolist()) / entries) or 1.0
+    average = (sum(lengths.tolist()) / entries if entries else 0.0) or 1.0  # 0: no FAQ yet
     return _K1 * (1 - _B + _B * lengths / average)
