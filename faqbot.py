@@ -59,6 +59,10 @@ def parser() -> argparse.ArgumentParser:
         insights_cli,
     ):
         module.register(groups)
+    if not shop_cli.CHAT_SENDERS:  # order updates reach chats through Rasa (bot/ can't import it)
+        from handoff.order_chat import RasaOrderChat
+
+        shop_cli.CHAT_SENDERS.append(RasaOrderChat.from_env)
     return root
 
 

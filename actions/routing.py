@@ -21,6 +21,7 @@ from actions.faq import answer_faq
 from actions.handoff import escalate
 from actions.language_first import LanguageFirstAction
 from actions.runtime import conversation_language, embedding, get_service, get_shop
+from actions.shop_orders import leave_order_form
 from actions.shop_stock import reply_with_stock, shop_down
 from bot.conversation import (
     ORDER_ROUTE_ELSEWHERE,
@@ -184,8 +185,12 @@ async def answer_shop_question(
     reply = await embedding(get_service().answer, message, lang)
     kind = reply.decision.kind
     if kind == "answer" and not stock_first:
-        return await answer_faq(dispatcher, tracker, domain, lang, reply)
+        return [
+            *leave_order_form(dispatcher, tracker, domain, lang),
+            *await answer_faq(dispatcher, tracker, domain, lang, reply),
+        ]
     stock = stock_first  # whether the shopper is getting a stock answer
+    left: list[EventType] = []
     try:
         shop = get_shop()
         found = await embedding(shop.search, message, lang)
@@ -197,8 +202,12 @@ async def answer_shop_question(
         stock_words = stock_first or asks_about_stock(message)
         if (found.decision != "none" and stock_like) or (stock_words and kind == "fallback"):
             stock = True
-            return await reply_with_stock(dispatcher, domain, lang, found, wish)
+            left = leave_order_form(dispatcher, tracker, domain, lang)
+            return [*left, *await reply_with_stock(dispatcher, domain, lang, found, wish)]
     except (ShopError, ShopUnavailable):
         if stock:
-            return shop_down(dispatcher, domain, lang)
-    return await answer_faq(dispatcher, tracker, domain, lang, reply)
+            return [*left, *shop_down(dispatcher, domain, lang)]
+    # an answer or the entries to choose from; a message the FAQ does not know ("10023", a
+    # typo'd number) keeps the order form, which asks for the number again
+    left = [] if kind == "fallback" else leave_order_form(dispatcher, tracker, domain, lang)
+    return [*left, *await answer_faq(dispatcher, tracker, domain, lang, reply)]

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import LEAVING_INTENTS, declines, form_answer, latest_intent
 from actions.runtime import conversation_language, get_shop
 from actions.shop_stock import date_text, shop_down
-from actions.texts import say
+from actions.texts import say, text
 from bot.contact import find_proof
 from bot.conversation import (
     AWAITING_OFFER_HUMAN,
@@ -33,7 +35,27 @@ from bot.errors import FaqbotError
 from bot.shop.attempts import Client
 from bot.shop.service import OrderCheck, find_order_number
 
+log = logging.getLogger(__name__)
+
+ORDER_FORM = "order_status_form"
 FORM_SLOTS = (SLOT_ORDER_NUMBER, SLOT_ORDER_PROOF, SLOT_ORDER_ATTEMPTS, SLOT_ORDER_LOCKED)
+
+
+def leave_order_form(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, lang: str
+) -> list[EventType]:
+    """The shopper asked something else while the order form waited for an order number or
+    proof, and got the answer: the form is left (else it would ask for the number after every
+    answer, and Rasa's session could never be split, docs/performance.md), with a line that the
+    order can be asked about again any time. Nothing outside the order form."""
+    if tracker.active_loop_name != ORDER_FORM:
+        return []
+    say(dispatcher, domain, "utter_order_form_left_for_question", lang)
+    return [
+        ActiveLoop(None),
+        SlotSet(REQUESTED_SLOT, None),
+        *(SlotSet(slot, None) for slot in FORM_SLOTS if slot != SLOT_ORDER_ATTEMPTS),
+    ]
 
 
 def order_client(tracker: Tracker) -> Client:
@@ -72,6 +94,14 @@ async def check_order(number: str, proof: str, tracker: Tracker) -> OrderCheck:
     return await asyncio.to_thread(get_shop().check_order, number, proof, order_client(tracker))
 
 
+async def watch_order(conversation_id: str, number: str) -> None:
+    """Proactive updates of this order to this chat; never in the way of the answer."""
+    try:
+        await asyncio.to_thread(get_shop().watch_order, conversation_id, number)
+    except (FaqbotError, OSError, sqlite3.Error) as exc:
+        log.warning("order %s: chat updates not switched on: %s", number, exc)
+
+
 class ValidateOrderStatusForm(FormValidationAction):
     """Reads the order number from any message; checks the proof within the attempt limits
     (per conversation, and per order number across all conversations)."""
@@ -108,13 +138,15 @@ class ValidateOrderStatusForm(FormValidationAction):
     async def extract_order_number(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (
-            tracker.get_slot(SLOT_ORDER_NUMBER)
-            and tracker.get_slot(REQUESTED_SLOT) != SLOT_ORDER_NUMBER
-        ):
-            return {}
         lang = conversation_language(tracker)
         number = find_order_number(tracker.latest_message.get("text") or "")
+        known = tracker.get_slot(SLOT_ORDER_NUMBER)
+        if known and tracker.get_slot(REQUESTED_SLOT) != SLOT_ORDER_NUMBER:
+            if number is None or number == known:
+                return {}  # the order verified earlier in this chat: no second proof
+            if _locked(tracker, number):
+                return locked_out(dispatcher, domain, lang)
+            return {SLOT_ORDER_NUMBER: number, SLOT_ORDER_PROOF: None}  # another order
         if _locked(tracker, number):  # never ask for what would be refused anyway
             return locked_out(dispatcher, domain, lang)
         asked = tracker.get_slot(REQUESTED_SLOT) == SLOT_ORDER_NUMBER
@@ -137,6 +169,8 @@ class ValidateOrderStatusForm(FormValidationAction):
     async def validate_order_proof(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if not value:  # cleared for another order number: asked again, not a wrong proof
+            return {SLOT_ORDER_PROOF: None}
         lang = conversation_language(tracker)
         number = tracker.get_slot(SLOT_ORDER_NUMBER)
         try:
@@ -186,9 +220,15 @@ class ActionOrderStatus(Action):
                 return [*reset, *(SlotSet(k, v) for k, v in locked.items() if k not in FORM_SLOTS)]
             say(dispatcher, domain, "utter_order_not_found", lang)
             return reset
+        # the number and proof stay: a follow-up about this order needs no second proof
+        reset = [SlotSet(SLOT_ORDER_ATTEMPTS, 0), SlotSet(SLOT_ORDER_LOCKED, None)]
+        if tracker.get_latest_input_channel() == "socketio":  # the widget can be told later
+            await watch_order(tracker.sender_id, order.number)
         expected = (
             date_text(domain, lang, order.expected_delivery) if order.expected_delivery else "–"
         )
+        if order.first_name:  # verified: the answer can be personal
+            say(dispatcher, domain, "utter_order_thanks_name", lang, first_name=order.first_name)
         say(
             dispatcher,
             domain,
@@ -199,6 +239,7 @@ class ActionOrderStatus(Action):
             tracking_code=order.tracking_code or "–",
             tracking_url=order.tracking_url or "",
             expected=expected,
+            pickup=pickup_line(domain, lang, order.pickup_point),
         )
         if order.is_late(date.today()):
             say(dispatcher, domain, "utter_order_late", lang)
@@ -208,3 +249,10 @@ class ActionOrderStatus(Action):
                 SlotSet(SLOT_ESCALATION_REASON, REASON_LATE_ORDER),
             ]
         return reset
+
+
+def pickup_line(domain: DomainDict, lang: str, pickup_point: str | None) -> str:
+    """Where a ready-for-pickup order waits, as a sentence; empty when the order does not say."""
+    if not pickup_point:
+        return ""
+    return text(domain, "utter_order_pickup_point", lang, pickup_point=pickup_point)

@@ -35,5 +35,20 @@ class ShopUnavailable(FaqbotError):
     """The shop system (e.g. WooCommerce) did not answer; offer the shopper a person."""
 
 
+class NotificationError(FaqbotError):
+    """An order update (email, text message, chat message) was not delivered.
+
+    ``retryable`` is False when trying again cannot help (the address or number was refused).
+    """
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
 class BotUnreachable(FaqbotError):
     """The running bot under evaluation did not answer like Rasa's REST channel."""
+
+
+class TrackerStoreError(FaqbotError):
+    """Rasa's tracker store database (bot/tracker_db.py) cannot be read or written."""

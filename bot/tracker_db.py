@@ -1,29 +1,45 @@
 """Rasa's SQL tracker store, read and pruned directly for privacy requests and retention.
 
 ``make run`` keeps the conversations in SQLite (``endpoints.yml``: ``tracker_store: SQL``,
-``db: $FAQBOT_TRACKER_DB``, default ``.faqbot/tracker.db``). Rasa 3.6 writes one row per event
-to the table ``events`` (``sender_id``, ``type_name``, ``timestamp`` in epoch seconds, ``data``
-as JSON) and reads a conversation back from those rows on every message, so deleting a
-sender's rows forgets the conversation: Rasa starts a fresh one when the shopper writes again.
-Plain SQL: ``bot`` never imports Rasa.
+``db: $FAQBOT_TRACKER_DB``, default ``.faqbot/tracker.db``); the scale-out mode keeps them in
+PostgreSQL (``endpoints-scaled.yml``), named here by ``$FAQBOT_TRACKER_URL``. Rasa 3.6 writes
+one row per event to the table ``events`` (``sender_id``, ``type_name``, ``timestamp`` in epoch
+seconds, ``data`` as JSON) and reads a conversation back from those rows on every message, so
+deleting a sender's rows forgets the conversation: Rasa starts a fresh one when the shopper
+writes again. Plain SQL (SQLAlchemy): ``bot`` never imports Rasa.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from bot.contact import find_emails
-from bot.sqlitetx import write_transaction
+from bot.errors import TrackerStoreError
+from bot.sqldb import create_db_engine, immediate_sqlite_writes, sqlite_file
 
 DEFAULT_PATH = Path(".faqbot/tracker.db")
 # events whose data can hold what a shopper typed or gave (text, slot values, entities)
 _PERSONAL_EVENTS = ("user", "slot", "bot")
+_CHUNK = 500  # senders per statement (SQLite's limit on bound parameters is 999 in old builds)
+
+_metadata = sa.MetaData()
+# Rasa's SQLTrackerStore.SQLEvent, the columns read here (Rasa creates it, faqbot never does)
+events = sa.Table(
+    "events",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255)),
+    sa.Column("type_name", sa.String(255)),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("data", sa.Text),
+)
 
 
 def default_path() -> Path:
@@ -31,35 +47,51 @@ def default_path() -> Path:
     return Path(os.environ.get("FAQBOT_TRACKER_DB") or DEFAULT_PATH)
 
 
-class TrackerDatabase:
-    """The ``events`` table of Rasa's SQLite tracker store.
+def tracker_url() -> str:
+    """The tracker store's SQLAlchemy URL: ``$FAQBOT_TRACKER_URL`` (e.g. the scale-out mode's
+    ``postgresql://...``), else the SQLite file :func:`default_path`."""
+    url = os.environ.get("FAQBOT_TRACKER_URL")
+    if url:
+        return url
+    return f"sqlite:///{default_path()}"
 
-    A missing file or table holds no conversations: nothing is created here.
+
+class TrackerDatabase:
+    """The ``events`` table of Rasa's SQL tracker store (SQLite or PostgreSQL).
+
+    A missing file or table holds no conversations: nothing is created here. Every method
+    raises :class:`bot.errors.TrackerStoreError` when the database fails.
 
     Args:
-        path: the database file; :func:`default_path` when None.
+        location: a SQLAlchemy URL, or the path of a SQLite file; :func:`tracker_url` when None.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or default_path()
+    def __init__(self, location: str | Path | None = None) -> None:
+        if location is None:
+            location = tracker_url()
+        # a Path is a SQLite file; a str a SQLAlchemy URL
+        self.url = f"sqlite:///{location}" if isinstance(location, Path) else location
+        # the SQLite file (None for PostgreSQL)
+        self.path = sqlite_file(self.url)
+        self._engine: sa.Engine | None = None
 
     def emails_of(self, senders: Iterable[str]) -> set[str]:
         """Email addresses given in these conversations (typed, or filled into a slot)."""
         found: set[str] = set()
         wanted = sorted(set(senders))
-        if not wanted:
-            return found
         with self._connection() as conn:
             if conn is None:
                 return found
-            marks = ",".join("?" * len(wanted))
-            rows = conn.execute(
-                f"SELECT data FROM events WHERE sender_id IN ({marks}) AND type_name IN "
-                f"({','.join('?' * len(_PERSONAL_EVENTS))}) AND data LIKE '%@%'",
-                (*wanted, *_PERSONAL_EVENTS),
-            )
-            for (data,) in rows:
-                found.update(address.casefold() for address in _emails_in(data))
+            for chunk in _chunks(wanted):
+                rows = conn.execute(
+                    sa.select(events.c.data).where(
+                        events.c.sender_id.in_(chunk),
+                        events.c.type_name.in_(_PERSONAL_EVENTS),
+                        events.c.data.like("%@%"),
+                    )
+                )
+                for (data,) in rows:
+                    found.update(address.casefold() for address in _emails_in(data))
         return found
 
     def senders_mentioning(self, email: str) -> set[str]:
@@ -68,11 +100,12 @@ class TrackerDatabase:
         with self._connection() as conn:
             if conn is None:
                 return set()
-            # LIKE is case-insensitive for ASCII in SQLite; the JSON parse below decides
+            # ILIKE narrows the rows (case-insensitive on both databases); the JSON parse decides
             rows = conn.execute(
-                f"SELECT sender_id, data FROM events WHERE type_name IN "
-                f"({','.join('?' * len(_PERSONAL_EVENTS))}) AND data LIKE ? ESCAPE '\\'",
-                (*_PERSONAL_EVENTS, f"%{_like_escape(email)}%"),
+                sa.select(events.c.sender_id, events.c.data).where(
+                    events.c.type_name.in_(_PERSONAL_EVENTS),
+                    events.c.data.ilike(f"%{_like_escape(email)}%", escape="\\"),
+                )
             )
             return {
                 str(sender)
@@ -88,56 +121,87 @@ class TrackerDatabase:
         with self._transaction(dry_run) as conn:
             if conn is None:
                 return 0
-            marks = ",".join("?" * len(wanted))
-            cursor = conn.execute(f"DELETE FROM events WHERE sender_id IN ({marks})", wanted)
-            return int(cursor.rowcount)
+            return _delete_senders(conn, wanted)
 
     def purge(
         self, before: datetime, *, keep: Iterable[str] = (), dry_run: bool = False
     ) -> tuple[int, int]:
         """Delete conversations whose newest event is older than ``before``, except ``keep``
         (e.g. those with an open ticket). Returns (conversations, events) removed."""
-        kept = sorted(set(keep))
+        kept = set(keep)
         with self._transaction(dry_run) as conn:
             if conn is None:
                 return 0, 0
-            senders = [
-                str(sender)
-                for (sender,) in conn.execute(
-                    "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < ?",
-                    (before.timestamp(),),
-                )
-                if sender not in kept
-            ]
-            events = 0
-            for start in range(0, len(senders), 500):  # SQLite's limit on bound parameters
-                chunk = senders[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                events += conn.execute(
-                    f"DELETE FROM events WHERE sender_id IN ({marks})", chunk
-                ).rowcount
-            return len(senders), int(events)
+            idle = (
+                sa.select(events.c.sender_id)
+                .group_by(events.c.sender_id)
+                .having(sa.func.max(events.c.timestamp) < before.timestamp())
+            )
+            senders = [str(s) for s in conn.execute(idle).scalars() if s not in kept]
+            return len(senders), _delete_senders(conn, senders)
+
+    def dispose(self) -> None:
+        """Close the database connections (a later call opens new ones)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def _exists(self) -> bool:
+        return self.path is None or self.path.exists()
+
+    def _engine_once(self) -> sa.Engine:
+        if self._engine is None:
+            self._engine = create_db_engine(self.url)
+            immediate_sqlite_writes(self._engine)
+        return self._engine
 
     @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection | None]:
-        if not self.path.exists():
+    def _connection(self) -> Iterator[sa.Connection | None]:
+        """A connection, or None when the file or the table does not exist (never created)."""
+        if not self._exists():
             yield None
             return
-        with closing(sqlite3.connect(self.path, timeout=15.0, isolation_level=None)) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
-            ).fetchone()
-            yield conn if exists else None
+        with _failures(), self._engine_once().connect() as conn:
+            yield conn if sa.inspect(conn).has_table("events") else None
 
     @contextmanager
-    def _transaction(self, dry_run: bool) -> Iterator[sqlite3.Connection | None]:
+    def _transaction(self, dry_run: bool) -> Iterator[sa.Connection | None]:
         """One write transaction, rolled back instead of committed when ``dry_run``."""
-        with self._connection() as conn:
-            if conn is None:
-                yield None
-                return
-            with write_transaction(conn, dry_run):
-                yield conn
+        if not self._exists():
+            yield None
+            return
+        with _failures(), self._engine_once().connect().execution_options(write=True) as conn:
+            transaction = conn.begin()
+            try:
+                yield conn if sa.inspect(conn).has_table("events") else None
+            except BaseException:
+                transaction.rollback()
+                raise
+            if dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+
+
+@contextmanager
+def _failures() -> Iterator[None]:
+    """Database errors as :class:`TrackerStoreError` (SQLAlchemy's message, never a password)."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as exc:
+        raise TrackerStoreError(f"Rasa's tracker store does not answer: {exc}") from exc
+
+
+def _delete_senders(conn: sa.Connection, senders: list[str]) -> int:
+    removed = 0
+    for chunk in _chunks(senders):
+        removed += conn.execute(events.delete().where(events.c.sender_id.in_(chunk))).rowcount
+    return int(removed)
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
 
 
 def _emails_in(data: object) -> list[str]:

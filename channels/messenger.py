@@ -24,7 +24,9 @@ to set. Differences from Rasa's channel (same name ``facebook``, same routes):
   no other conversation; failures are logged instead of breaking the turn;
 - every messaging event of a batched webhook is handled, not only the first, and each only
   once: a webhook Meta delivers again (same ``mid``) is answered 200 and skipped
-  (:class:`SeenEvents`, in-process); the ``mid`` becomes the user event's ``message_id``.
+  (:class:`SeenEvents`, in-process; :class:`RedisSeenEvents`, shared by every Rasa server,
+  when ``FAQBOT_REDIS_URL`` is set, as the scale-out mode does); the ``mid`` becomes the user
+  event's ``message_id``.
 """
 
 from __future__ import annotations
@@ -240,6 +242,46 @@ class SeenEvents:
         self._seen[key] = now
         return True
 
+    async def first_delivery(self, key: str) -> bool:
+        """:meth:`first_time`, as :class:`RedisSeenEvents` asks it."""
+        return self.first_time(key)
+
+
+class RedisSeenEvents:
+    """:class:`SeenEvents` shared by several Rasa servers: ``SET key 1 NX EX ttl`` in Redis.
+
+    A repeat that reaches another server behind the load balancer is skipped too. When Redis
+    does not answer, the event is handled (and a warning logged): a shopper's message is never
+    dropped for it, at the risk of answering a repeat twice.
+    """
+
+    PREFIX = "faqbot:messenger:seen:"
+
+    def __init__(self, url: str, ttl: float = SEEN_TTL, timeout: float = 2.0) -> None:
+        from redis import asyncio as redis_asyncio  # Rasa's own dependency
+
+        self.ttl = ttl
+        self._redis = redis_asyncio.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+
+    async def first_delivery(self, key: str) -> bool:
+        """Whether ``key`` is new to every server (then it is remembered for ``ttl``)."""
+        from redis.exceptions import RedisError
+
+        try:
+            stored = await self._redis.set(self.PREFIX + key, 1, nx=True, ex=int(self.ttl))
+        except (RedisError, OSError) as exc:
+            logger.warning("Messenger: Redis did not answer (%s); handling %s anyway", exc, key)
+            return True
+        return bool(stored)
+
+
+def seen_events_from_env() -> SeenEvents | RedisSeenEvents:
+    """Shared ids in Redis when ``FAQBOT_REDIS_URL`` is set, else this process's memory."""
+    url = os.environ.get("FAQBOT_REDIS_URL", "").strip()
+    return RedisSeenEvents(url) if url else SeenEvents()
+
 
 def event_id(event: dict[str, Any]) -> str | None:
     """What identifies a messaging event across Meta's retries.
@@ -265,7 +307,7 @@ class MessengerEvents(Messenger):
         self,
         client: GraphClient,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        seen: SeenEvents | None = None,
+        seen: SeenEvents | RedisSeenEvents | None = None,
     ) -> None:
         self.on_new_message = on_new_message
         self.client = client  # type: ignore[assignment]
@@ -284,7 +326,7 @@ class MessengerEvents(Messenger):
                 else:
                     continue
                 key = event_id(event)
-                if key is not None and not self.seen.first_time(key):
+                if key is not None and not await self.seen.first_delivery(key):
                     logger.info("Messenger: skipped a repeated delivery of %s", key)
                     continue
                 self.last_message = event
@@ -369,7 +411,7 @@ class MessengerInput(FacebookInput):
         self.graph_url = graph_url
         self.graph_version = graph_version
         self.graph_timeout = graph_timeout
-        self.seen = SeenEvents()
+        self.seen = seen_events_from_env()
         self._client: GraphClient | None = None
         values = dict(zip(REQUIRED, (fb_verify, fb_secret, fb_access_token), strict=True))
         self.missing = [name for name, value in values.items() if not value]

@@ -19,7 +19,16 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from handoff.api import console, conversations, forecast, insights, integrations, service
+from handoff.api import (
+    console,
+    conversations,
+    forecast,
+    help,
+    insights,
+    integrations,
+    service,
+    shop,
+)
 from handoff.auth import LoginThrottle, Presence, Sessions
 from handoff.background import BackgroundLoop, Schema, background_loops
 from handoff.bodylimit import BodyLimit
@@ -106,7 +115,7 @@ def create_app(
         BodyLimit, max_bytes=limits.max_body_bytes, webhook_bytes=limits.max_webhook_body_bytes
     )
     app.middleware("http")(_security_headers)  # added last: around everything, 413s included
-    for module in (service, console, conversations, integrations, forecast, insights):
+    for module in (service, console, conversations, integrations, forecast, help, insights, shop):
         app.include_router(module.router)
     app.mount("/static", console.static_files(), name="static")
     return app

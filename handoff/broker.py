@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from bot.sqldb import immediate_sqlite_writes, sqlite_file
 from handoff.errors import BrokerUnavailable, HandoffConfigError
 from handoff.store import create_db_engine
 
@@ -132,3 +134,118 @@ def _event(row_id: int, data: str | None) -> dict[str, Any]:
         log.warning("event broker row %d is not a JSON object; skipped", row_id)
         return {}
     return event
+
+
+class BrokerRecords:
+    """Rasa's event broker table as personal data: rows the handoff service has not read yet
+    (it deletes what it read within a second, so these are mostly rows written while it was
+    stopped). A missing SQLite file or table holds nothing: nothing is created here.
+
+    Args:
+        url: the broker table's database (``settings.sync.event_broker_url``).
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = sqlite_file(url)
+        self._engine: sa.Engine | None = None
+
+    def forget(self, senders: Iterable[str], *, dry_run: bool = False) -> int:
+        """Remove every row of these conversations; how many.
+
+        Raises:
+            BrokerUnavailable: the database does not answer.
+        """
+        wanted = sorted(set(senders))
+        if not wanted:
+            return 0
+        with self._transaction(dry_run) as conn:
+            if conn is None:
+                return 0
+            ids: list[int] = []
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                query = sa.select(events.c.id).where(events.c.sender_id.in_(chunk))
+                ids.extend(int(i) for i in conn.execute(query).scalars())
+            return _remove(conn, ids)
+
+    def purge(self, before: datetime, *, keep: Iterable[str] = (), dry_run: bool = False) -> int:
+        """Remove the rows of events older than ``before``, except those of ``keep`` (open
+        tickets: the handoff service still needs what their shoppers wrote); how many.
+
+        Raises:
+            BrokerUnavailable: the database does not answer.
+        """
+        kept, cutoff = set(keep), before.timestamp()
+        with self._transaction(dry_run) as conn:
+            if conn is None:
+                return 0
+            ids: list[int] = []
+            last = 0
+            while True:  # the table has no time column: the event's own timestamp decides
+                page = conn.execute(
+                    sa.select(events.c.id, events.c.sender_id, events.c.data)
+                    .where(events.c.id > last)
+                    .order_by(events.c.id)
+                    .limit(1000)
+                ).all()
+                if not page:
+                    break
+                last = int(page[-1].id)
+                for row in page:
+                    at = _event(int(row.id), row.data).get("timestamp")
+                    old = isinstance(at, int | float) and at < cutoff
+                    if old and row.sender_id not in kept:
+                        ids.append(int(row.id))
+            return _remove(conn, ids)
+
+    def dispose(self) -> None:
+        """Close the database connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    @contextmanager
+    def _transaction(self, dry_run: bool) -> Iterator[sa.Connection | None]:
+        """One write transaction (None: no table), rolled back when ``dry_run``."""
+        if self.path is not None and not self.path.exists():
+            yield None
+            return
+        if self._engine is None:
+            try:
+                self._engine = create_db_engine(self.url)
+            except (sa.exc.ArgumentError, ValueError, ImportError) as exc:  # never shows the URL
+                raise HandoffConfigError(f"the event broker URL is not usable: {exc}") from None
+            immediate_sqlite_writes(self._engine)
+        try:
+            with self._engine.connect().execution_options(write=True) as conn:
+                transaction = conn.begin()
+                try:
+                    yield conn if sa.inspect(conn).has_table("events") else None
+                except BaseException:
+                    transaction.rollback()
+                    raise
+                if dry_run:
+                    transaction.rollback()
+                else:
+                    transaction.commit()
+        except sa.exc.SQLAlchemyError as exc:
+            raise BrokerUnavailable(f"the event broker table does not answer: {exc}") from exc
+
+
+def _remove(conn: sa.Connection, ids: list[int]) -> int:
+    """Delete the rows ``ids``; the table's newest row is blanked instead: SQLite numbers a new
+    row after the highest id left, so deleting it could give the next row an id the handoff
+    service's cursor has already passed (and it would never be read)."""
+    if not ids:
+        return 0
+    newest = conn.execute(sa.select(sa.func.max(events.c.id))).scalar_one()
+    removed = 0
+    for start in range(0, len(ids), 500):
+        chunk = [i for i in ids[start : start + 500] if i != newest]
+        if chunk:
+            removed += int(conn.execute(events.delete().where(events.c.id.in_(chunk))).rowcount)
+    if newest in ids:
+        conn.execute(events.update().where(events.c.id == newest).values(sender_id="", data="{}"))
+        removed += 1
+    return removed

@@ -8,6 +8,7 @@ import logging
 import sys
 from typing import Any
 
+from bot.language import LANGUAGES
 from handoff.auth import MIN_PASSWORD_LENGTH, hash_password
 from handoff.config import load_handoff_settings
 from handoff.errors import HandoffError
@@ -25,7 +26,21 @@ def register(groups: Any) -> None:
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    add.add_argument("--role", choices=("agent", "lead"), help="lead: may also see the insights")
+    add.add_argument(
+        "--languages",
+        type=_languages,
+        help="languages the agent answers in, e.g. fi,sv (chats in them come first)",
+    )
+    add.add_argument(
+        "--role",
+        choices=("agent", "lead"),
+        help="lead: may also see the insights and the forecast, and edit saved replies",
+    )
+    add.add_argument(
+        "--keep-password",
+        action="store_true",
+        help="change only --languages/--role of an existing agent",
+    )
     add.set_defaults(handler=guarded(_agent_add))
     agent.add_parser("list", help="list agents").set_defaults(handler=guarded(_agent_list))
     remove = agent.add_parser("remove", help="delete an agent")
@@ -60,11 +75,30 @@ def _store() -> Store:
     return store
 
 
+def _languages(value: str) -> tuple[str, ...]:
+    codes = tuple(code.strip().lower() for code in value.split(",") if code.strip())
+    unknown = [code for code in codes if code not in LANGUAGES]
+    if unknown or not codes:
+        raise argparse.ArgumentTypeError(
+            f"use a comma-separated list of {', '.join(LANGUAGES)} (not {', '.join(unknown)})"
+        )
+    return codes
+
+
 def _agent_add(args: argparse.Namespace) -> int:
     name = args.name.strip()
     if not name or len(name) > 64:
         print("error: the name must be 1–64 characters", file=sys.stderr)
         return 2
+    store = _store()
+    if args.keep_password:
+        if name not in store.list_agents():
+            print(
+                f"error: no agent called {name!r}; add it without --keep-password", file=sys.stderr
+            )
+            return 1
+        _print_profile(store.set_agent_profile(name, role=args.role, languages=args.languages))
+        return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -78,11 +112,10 @@ def _agent_add(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    store = _store()
     created = store.add_agent(name, hash_password(password))
     print(f"agent {name} {'created' if created else 'has a new password (logged out everywhere)'}")
-    if args.role is not None:
-        _print_profile(store.set_agent_profile(name, role=args.role))
+    if args.role is not None or args.languages is not None:
+        _print_profile(store.set_agent_profile(name, role=args.role, languages=args.languages))
     return 0
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.language import LANGUAGES, Language
 from bot.yamlfile import FilePath, read_yaml, validate
 from handoff.backends.base import BackendConfig
 from handoff.errors import HandoffConfigError
@@ -63,6 +64,10 @@ class PrivacySettings(BaseModel):
     purge_every_hours: Annotated[float, Field(ge=0)] = 24
 
 
+# read when settings are made, so tests can point it at a temporary file (tests/handoff/conftest.py)
+DEFAULT_EVENT_BROKER_URL = "sqlite:///.faqbot/events.db"
+
+
 class SyncSettings(BaseModel):
     """How shopper messages written while waiting reach their tickets (docs/reliability.md)."""
 
@@ -70,7 +75,7 @@ class SyncSettings(BaseModel):
 
     # Rasa's SQL event broker table (endpoints.yml `event_broker`), read after a cursor; None
     # polls every waiting shopper's tracker instead (cost grows with the open tickets)
-    event_broker_url: str | None = "sqlite:///.faqbot/events.db"
+    event_broker_url: str | None = Field(default_factory=lambda: DEFAULT_EVENT_BROKER_URL)
     # a full read of every open ticket's tracker, at start and then this often, in case a
     # broker row was missed; 0 only when the broker table does not answer
     reconcile_minutes: Annotated[float, Field(ge=0)] = 5
@@ -79,6 +84,37 @@ class SyncSettings(BaseModel):
     # rows already read are deleted (they hold what shoppers wrote: README "Privacy"); keep
     # them only when something else reads the table too
     delete_read_events: bool = True
+
+
+class VideoStore(BaseModel):
+    """A physical store whose staff take video calls in its own opening hours."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: dict[Language, Annotated[str, Field(min_length=1, max_length=100)]]
+    hours: OpeningHours
+
+    @model_validator(mode="after")
+    def _every_language(self) -> VideoStore:
+        missing = [lang for lang in LANGUAGES if lang not in self.name]
+        if missing:
+            raise ValueError(f"name: add the store's name in {', '.join(missing)}")
+        return self
+
+
+class VideoSettings(BaseModel):
+    """The video call link an agent sends (README "Help for agents")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # a room per ticket, e.g. https://meet.jit.si/faqbot-{ticket}; {ticket} is the ticket id
+    url_template: Annotated[str, Field(pattern=r"^https://[^\s{}]+(\{ticket\}[^\s{}]*)*$")]
+    # within its hours the invitation names the store (e.g. a clerk showing products)
+    store: VideoStore | None = None
+
+    def url(self, ticket_id: int) -> str:
+        """The call's address for ``ticket_id``."""
+        return self.url_template.replace("{ticket}", str(ticket_id))
 
 
 class ForecastSettings(BaseModel):
@@ -123,6 +159,9 @@ class HandoffSettings(BaseModel):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    # the console's "send a video call link"; without it the button is not shown
+    video: VideoSettings | None = None
+
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
 
     @model_validator(mode="after")

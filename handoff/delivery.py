@@ -84,8 +84,10 @@ class MessengerDelivery:
             if event.get("event") != "bot" or not event.get("text"):
                 continue
             try:
-                buttons = (event.get("data") or {}).get("buttons") or []
-                self._send(ticket, str(event["text"]), buttons)
+                data = event.get("data") or {}
+                link = (data.get("custom") or {}).get("link")
+                text = f"{event['text']}\n{link['url']}" if link else str(event["text"])
+                self._send(ticket, text, data.get("buttons") or [])
             except (MessengerError, InvalidTransition) as exc:
                 log.warning("ticket %d: Messenger did not deliver a message: %s", ticket.id, exc)
                 self.store.add_message(

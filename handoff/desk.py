@@ -342,6 +342,32 @@ class HandoffDesk:
         self._delivery(ticket).reply(ticket, agent, text)
         return self.store.add_message(ticket_id, SENDER_AGENT, text, author=agent)
 
+    def video_call(self, ticket_id: int, agent: str) -> Message:
+        """Invite the shopper to a video call: a text and a link button to the ticket's room.
+
+        Within the opening hours of ``video.store`` the invitation names the store.
+
+        Raises:
+            InvalidTransition: no ``video`` in handoff.yml, the chat is not the agent's, or the
+                shopper is not waiting in it.
+        """
+        video = self.settings.video
+        if video is None:
+            raise InvalidTransition("video calls are off: add video.url_template to handoff.yml")
+        ticket = self._owned(ticket_id, agent)
+        if not ticket.paused:
+            raise InvalidTransition(f"the shopper of ticket {ticket_id} is not in the chat")
+        lang, url = ticket.language, video.url(ticket.id)
+        store = video.store
+        if store is not None and store.hours.is_open(self.clock()):
+            name = store.name.get(lang) or store.name["en"]  # type: ignore[call-overload]
+            text = self.text("utter_video_call_store", lang, agent=agent, store=name)
+        else:
+            text = self.text("utter_video_call", lang, agent=agent)
+        link = {"url": url, "title": self.text("utter_video_call_button", lang)}
+        self._delivery(ticket).announce(ticket, [bot_message(text, agent=agent, link=link)])
+        return self.store.add_message(ticket_id, SENDER_AGENT, f"{text} {url}", author=agent)
+
     def helpdesk_reply(self, ticket_id: int, agent: str, text: str) -> Message:
         """A helpdesk agent (e.g. in Chatwoot) answers the chat.
 

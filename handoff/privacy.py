@@ -1,8 +1,10 @@
 """Forgetting one person (``faqbot privacy forget``) and the retention period (``purge``).
 
-faqbot keeps what shoppers leave in four places: the handoff database (tickets, transcripts,
-outbox), Rasa's tracker store (the conversations), the restock sign-ups and the order-proof
-attempts. Forgetting a conversation id ("sender") or an email address reaches all four:
+faqbot keeps what shoppers leave in six places: the handoff database (tickets, transcripts,
+outbox), Rasa's tracker store (the conversations), Rasa's event broker table (events the handoff
+service has not read yet), the restock sign-ups, the order-proof attempts and the order updates;
+the tracker store and the broker table in SQLite or PostgreSQL (the scale-out mode). Forgetting
+a conversation id ("sender") or an email address reaches all six:
 
 - an email address finds the conversations in which it was given (tickets that hold it, and
   conversations where it was typed or filled into a slot), and those are forgotten too;
@@ -19,18 +21,22 @@ event (ticket id and its own id) to delete its copy; Chatwoot's must be deleted 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot import tracker_db
 from bot.contact import is_valid_email
-from bot.shop import attempts, notifications
+from bot.errors import TrackerStoreError
+from bot.shop import attempts, notifications, order_events
 from bot.shop.attempts import AttemptLimiter
 from bot.shop.notifications import RestockStore
+from bot.shop.order_events import OrderEventStore
 from bot.tracker_db import TrackerDatabase
+from handoff.broker import BrokerRecords
 from handoff.config import HandoffSettings
-from handoff.errors import PrivacyError
+from handoff.errors import PrivacyError, StorageError
 from handoff.store import PartnerCopy, Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -80,20 +86,35 @@ class DataStores:
     attempts_path: Path
     # backends told of a forgotten ticket (``handoff.forgotten``): the webhook partners
     notify: frozenset[str] = frozenset()
+    orders_path: Path | None = None  # order updates (``$FAQBOT_ORDER_UPDATES_DB``)
+    # Rasa's event broker table (None: the handoff service runs without one)
+    broker: BrokerRecords | None = None
 
     @classmethod
     def from_environment(cls, settings: HandoffSettings, store: Store | None = None) -> DataStores:
-        """``store`` (or ``settings.database_url``), ``$FAQBOT_TRACKER_DB``,
-        ``$FAQBOT_RESTOCK_DB`` and ``$FAQBOT_ORDER_ATTEMPTS_DB`` (defaults under ``.faqbot/``)."""
+        """``store`` (or ``settings.database_url``), the tracker store
+        (:func:`bot.tracker_db.tracker_url`: ``$FAQBOT_TRACKER_URL`` or ``$FAQBOT_TRACKER_DB``),
+        the event broker (``settings.sync.event_broker_url``), ``$FAQBOT_RESTOCK_DB`` and
+        ``$FAQBOT_ORDER_ATTEMPTS_DB`` (defaults under ``.faqbot/``)."""
+        broker = settings.sync.event_broker_url
         return cls(
             handoff=store or Store(settings.database_url),
-            tracker=TrackerDatabase(tracker_db.default_path()),
+            tracker=TrackerDatabase(),
+            broker=BrokerRecords(broker) if broker else None,
             restock_path=notifications.default_path(),
             attempts_path=attempts.default_path(),
+            orders_path=order_events.default_path(),
             notify=frozenset(
                 name for name, config in settings.backends.items() if config.type == "webhook"
             ),
         )
+
+    def close(self) -> None:
+        """Close the database connections."""
+        self.handoff.engine.dispose()
+        self.tracker.dispose()
+        if self.broker is not None:
+            self.broker.dispose()
 
     def restock(self) -> RestockStore | None:
         """The sign-ups, when the file exists (never created here)."""
@@ -102,6 +123,20 @@ class DataStores:
     def attempts(self) -> AttemptLimiter | None:
         """The order-proof attempts, when the file exists."""
         return AttemptLimiter(self.attempts_path) if self.attempts_path.exists() else None
+
+    def orders(self) -> OrderEventStore | None:
+        """The order updates, when the file exists."""
+        path = self.orders_path
+        return OrderEventStore(path) if path is not None and path.exists() else None
+
+
+@contextmanager
+def _tracker_failures() -> Iterator[None]:
+    """Rasa's tracker store failing is a :class:`StorageError` (the command prints it)."""
+    try:
+        yield
+    except TrackerStoreError as exc:
+        raise StorageError(str(exc)) from exc
 
 
 @dataclass
@@ -131,12 +166,14 @@ class Report:
         return lines
 
 
+@_tracker_failures()
 def forget(target: Target, stores: DataStores, *, dry_run: bool = False) -> Report:
     """Delete or anonymise everything about ``target`` in every store (idempotent).
 
     Raises:
         PrivacyError: one of the person's tickets is still open (nothing was changed).
-        StorageError: the handoff database failed.
+        StorageError: the handoff database or Rasa's tracker store failed.
+        BrokerUnavailable: the event broker table failed.
     """
     stores.handoff.create_schema()
     report = Report(dry_run)
@@ -164,7 +201,7 @@ def forget(target: Target, stores: DataStores, *, dry_run: bool = False) -> Repo
         copies=report.copies,
         dry_run=dry_run,
     )
-    restock, attempt = stores.restock(), stores.attempts()
+    restock, attempt, orders = stores.restock(), stores.attempts(), stores.orders()
     report.counts = [
         ("handoff tickets anonymised", handoff["tickets"]),
         ("handoff transcript lines deleted", handoff["messages"]),
@@ -173,6 +210,10 @@ def forget(target: Target, stores: DataStores, *, dry_run: bool = False) -> Repo
         ("partner deletion requests queued (handoff.forgotten)", handoff["notices"]),
         ("rasa tracker events deleted", stores.tracker.forget(report.senders, dry_run=dry_run)),
         (
+            "rasa event broker rows deleted",
+            stores.broker.forget(report.senders, dry_run=dry_run) if stores.broker else 0,
+        ),
+        (
             "restock sign-ups deleted",
             restock.forget(report.emails, dry_run=dry_run) if restock else 0,
         ),
@@ -180,10 +221,15 @@ def forget(target: Target, stores: DataStores, *, dry_run: bool = False) -> Repo
             "order-proof attempt rows deleted",
             attempt.forget(report.senders, dry_run=dry_run) if attempt else 0,
         ),
+        (
+            "order-update rows deleted",
+            orders.forget(report.emails, report.senders, dry_run=dry_run) if orders else 0,
+        ),
     ]
     return report
 
 
+@_tracker_failures()
 def purge(
     stores: DataStores, retention_days: int, *, dry_run: bool = False, now: datetime | None = None
 ) -> Report:
@@ -191,14 +237,15 @@ def purge(
     conversations stay whatever their age.
 
     Raises:
-        StorageError: the handoff database failed.
+        StorageError: the handoff database or Rasa's tracker store failed.
+        BrokerUnavailable: the event broker table failed.
     """
     stores.handoff.create_schema()
     before = (now or utcnow()) - timedelta(days=retention_days)
     keep = stores.handoff.open_conversations()
     handoff = stores.handoff.purge(before, dry_run=dry_run)
     conversations, events = stores.tracker.purge(before, keep=keep, dry_run=dry_run)
-    restock, attempt = stores.restock(), stores.attempts()
+    restock, attempt, orders = stores.restock(), stores.attempts(), stores.orders()
     report = Report(dry_run)
     report.counts = [
         ("handoff tickets anonymised", handoff["tickets"]),
@@ -208,8 +255,13 @@ def purge(
         ("handoff expired login sessions deleted", handoff["sessions"]),
         ("rasa conversations deleted", conversations),
         ("rasa tracker events deleted", events),
+        (
+            "rasa event broker rows deleted",
+            stores.broker.purge(before, keep=keep, dry_run=dry_run) if stores.broker else 0,
+        ),
         ("restock sign-ups deleted", restock.purge(before, dry_run=dry_run) if restock else 0),
         ("order-proof attempt rows deleted", attempt.purge(dry_run=dry_run) if attempt else 0),
+        ("order-update rows deleted", orders.purge(before, dry_run=dry_run) if orders else 0),
     ]
     return report
 

@@ -38,7 +38,7 @@ def _forget(args: argparse.Namespace) -> int:
     try:
         report = forget(target, stores, dry_run=args.dry_run)
     finally:
-        stores.handoff.engine.dispose()
+        stores.close()
     print(f"conversations: {', '.join(sorted(report.senders)) or 'none'}")
     print(f"email addresses: {', '.join(sorted(report.emails)) or 'none'}")
     _print(report)
@@ -51,7 +51,7 @@ def _purge(args: argparse.Namespace) -> int:
     try:
         report = purge(stores, settings.privacy.retention_days, dry_run=args.dry_run)
     finally:
-        stores.handoff.engine.dispose()
+        stores.close()
     print(f"retention: {settings.privacy.retention_days} days")
     _print(report)
     return 0

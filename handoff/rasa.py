@@ -94,11 +94,13 @@ def bot_message(
     *,
     buttons: list[dict[str, str]] | None = None,
     metadata: dict[str, str] | None = None,
+    link: dict[str, str] | None = None,
 ) -> Event:
     """A ``bot`` event; ``metadata.agent`` + ``from: agent`` tell channels a person wrote it.
 
     ``metadata`` adds what channels may show (the web widget shows ``handoff``, the state
-    after this message, and ``language``); ``buttons`` become quick replies.
+    after this message, and ``language``); ``buttons`` become quick replies; ``link``
+    (``{url, title}``) is a link button, sent as the custom payload ``{"link": link}``.
     """
     event: Event = {"event": "bot", "text": text}
     extra = dict(metadata or {})
@@ -106,8 +108,13 @@ def bot_message(
         extra.update({META_AGENT: agent, META_FROM: FROM_AGENT})
     if extra:
         event["metadata"] = extra
+    data: dict[str, Any] = {}
     if buttons:
-        event["data"] = {"buttons": buttons}
+        data["buttons"] = buttons
+    if link:
+        data["custom"] = {"link": link}
+    if data:
+        event["data"] = data
     return event
 
 

@@ -16,11 +16,10 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from bot.conversation import (
     OPEN_STATUSES,
@@ -32,9 +31,10 @@ from bot.conversation import (
     Sender,
     TicketStatus,
 )
+from bot.sqldb import create_db_engine
 from handoff.config import CONSOLE
 from handoff.errors import HandoffConfigError, StorageError, UnknownConversation
-from handoff.tickets import ROLE_AGENT, AgentProfile, Message, Ticket
+from handoff.tickets import ROLE_AGENT, AgentProfile, Message, SavedReply, Ticket
 
 
 def clean_text(text: str) -> str:
@@ -128,26 +128,25 @@ outbox = sa.Table(
     sa.Column("last_error", SafeText),
 )
 
-# one row per ticket created, for the flood limits of escalations (rows older than the longest
-# window are pruned as new ones come)
-escalation_log = sa.Table(
-    "escalation_log",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("sender", sa.String(255), nullable=False, index=True),
-    sa.Column("client", sa.String(255), nullable=False, index=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
-)
-
-
 # what an agent may do and speaks; a table of its own so older databases get it by create_all
-# (the same table and methods as branch h-console's, so the two merge as one)
 agent_profiles = sa.Table(
     "agent_profiles",
     metadata,
     sa.Column("name", sa.String(64), sa.ForeignKey("agents.name"), primary_key=True),
     sa.Column("role", sa.String(16), nullable=False, default=ROLE_AGENT),  # an AgentRole
     sa.Column("languages", sa.String(64), nullable=False, default=""),  # "fi,sv"
+)
+
+# answers agents reuse, per language; leads edit them
+saved_replies = sa.Table(
+    "saved_replies",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("language", sa.String(8), nullable=False, index=True),
+    sa.Column("title", SafeText, nullable=False),
+    sa.Column("text", SafeText, nullable=False),
+    sa.Column("updated_by", sa.String(64)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # unanswered questions an editor marked done on the insights page (by normalised text)
@@ -158,6 +157,17 @@ insight_done = sa.Table(
     sa.Column("text", SafeText, nullable=False),
     sa.Column("done_by", sa.String(64), nullable=False),
     sa.Column("done_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# one row per ticket created, for the flood limits of escalations (rows older than the longest
+# window are pruned as new ones come)
+escalation_log = sa.Table(
+    "escalation_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sender", sa.String(255), nullable=False, index=True),
+    sa.Column("client", sa.String(255), nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
 
@@ -244,26 +254,15 @@ def _message(row: Any) -> Message:
     )
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and its folder created."""
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        return engine
-    if url.startswith("postgresql://"):  # psycopg 3 is the installed driver
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    # hide_parameters: errors (logged, and in API answers) never show the values, e.g. tokens
-    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+def _saved_reply(row: Any) -> SavedReply:
+    return SavedReply(
+        id=row.id,
+        language=row.language,
+        title=row.title,
+        text=row.text,
+        updated_by=row.updated_by,
+        updated_at=_aware(row.updated_at) or utcnow(),
+    )
 
 
 class Store:
@@ -626,40 +625,6 @@ class Store:
             conn.execute(agent_profiles.delete().where(agent_profiles.c.name == name))
             return bool(conn.execute(agents.delete().where(agents.c.name == name)).rowcount)
 
-    def agent_profile(self, name: str) -> AgentProfile:
-        """The agent's role and languages (an agent without a profile row: role ``agent``)."""
-        with self.transaction() as conn:
-            row = conn.execute(
-                sa.select(agent_profiles).where(agent_profiles.c.name == name)
-            ).first()
-        if row is None:
-            return AgentProfile(name)
-        languages = tuple(code for code in str(row.languages).split(",") if code)
-        return AgentProfile(name, row.role, languages)
-
-    def set_agent_profile(
-        self, name: str, *, role: str | None = None, languages: Collection[str] | None = None
-    ) -> AgentProfile:
-        """Set what is given of an existing agent's role and languages.
-
-        Raises:
-            UnknownConversation: no agent is called ``name``.
-        """
-        current = self.agent_profile(name)
-        values = {
-            "role": role if role is not None else current.role,
-            "languages": ",".join(languages if languages is not None else current.languages),
-        }
-        with self.transaction() as conn:
-            if conn.execute(sa.select(agents.c.name).where(agents.c.name == name)).first() is None:
-                raise UnknownConversation(f"no agent called {name!r}")
-            done = conn.execute(
-                agent_profiles.update().where(agent_profiles.c.name == name).values(**values)
-            )
-            if not done.rowcount:
-                conn.execute(agent_profiles.insert().values(name=name, **values))
-        return self.agent_profile(name)
-
     def mark_done(self, keys: dict[str, str], by: str) -> int:
         """Mark unanswered questions (key -> text) done; returns how many were new."""
         with self.transaction() as conn:
@@ -726,6 +691,96 @@ class Store:
         """Log out."""
         with self.transaction() as conn:
             conn.execute(sessions.delete().where(sessions.c.token_hash == token_hash))
+
+    def agent_profile(self, name: str) -> AgentProfile:
+        """The agent's role and languages (an agent without a profile row: role ``agent``)."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                sa.select(agent_profiles).where(agent_profiles.c.name == name)
+            ).first()
+        if row is None:
+            return AgentProfile(name)
+        languages = tuple(code for code in str(row.languages).split(",") if code)
+        return AgentProfile(name, row.role, languages)
+
+    def set_agent_profile(
+        self, name: str, *, role: str | None = None, languages: Collection[str] | None = None
+    ) -> AgentProfile:
+        """Set what is given of an existing agent's role and languages.
+
+        Raises:
+            UnknownConversation: no agent is called ``name``.
+        """
+        current = self.agent_profile(name)
+        values = {
+            "role": role if role is not None else current.role,
+            "languages": ",".join(languages if languages is not None else current.languages),
+        }
+        with self.transaction() as conn:
+            if conn.execute(sa.select(agents.c.name).where(agents.c.name == name)).first() is None:
+                raise UnknownConversation(f"no agent called {name!r}")
+            done = conn.execute(
+                agent_profiles.update().where(agent_profiles.c.name == name).values(**values)
+            )
+            if not done.rowcount:
+                conn.execute(agent_profiles.insert().values(name=name, **values))
+        return self.agent_profile(name)
+
+    def online_speakers(self, language: str, since: datetime) -> list[str]:
+        """The agents seen since ``since`` who listed ``language``, by name."""
+        with self.transaction() as conn:
+            rows = conn.execute(
+                sa.select(agent_profiles.c.name, agent_profiles.c.languages)
+                .join(agents, agents.c.name == agent_profiles.c.name)
+                .where(agents.c.last_seen_at >= since)
+                .order_by(agent_profiles.c.name)
+            ).all()
+        return [str(row.name) for row in rows if language in str(row.languages).split(",")]
+
+    # saved replies -------------------------------------------------------------------------
+
+    def saved_replies(self, language: str | None = None) -> list[SavedReply]:
+        """Saved replies (of ``language`` when given), by language and title."""
+        query = sa.select(saved_replies).order_by(
+            saved_replies.c.language, saved_replies.c.title, saved_replies.c.id
+        )
+        if language is not None:
+            query = query.where(saved_replies.c.language == language)
+        with self.transaction() as conn:
+            return [_saved_reply(row) for row in conn.execute(query).all()]
+
+    def save_reply(
+        self, language: str, title: str, text: str, by: str, reply_id: int | None = None
+    ) -> SavedReply:
+        """Create a saved reply, or replace the one with ``reply_id``.
+
+        Raises:
+            UnknownConversation: there is no saved reply ``reply_id``.
+        """
+        values = {
+            "language": language,
+            "title": title,
+            "text": text,
+            "updated_by": by,
+            "updated_at": utcnow(),
+        }
+        with self.transaction() as conn:
+            if reply_id is None:
+                reply_id = int(
+                    conn.execute(saved_replies.insert().values(**values)).inserted_primary_key[0]  # type: ignore[index]
+                )
+            elif not conn.execute(
+                saved_replies.update().where(saved_replies.c.id == reply_id).values(**values)
+            ).rowcount:
+                raise UnknownConversation(f"no saved reply {reply_id}")
+            row = conn.execute(sa.select(saved_replies).where(saved_replies.c.id == reply_id)).one()
+        return _saved_reply(row)
+
+    def delete_reply(self, reply_id: int) -> bool:
+        """Delete a saved reply; False when there is none with this id."""
+        with self.transaction() as conn:
+            done = conn.execute(saved_replies.delete().where(saved_replies.c.id == reply_id))
+        return bool(done.rowcount)
 
     # outbox --------------------------------------------------------------------------------
 

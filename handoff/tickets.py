@@ -100,7 +100,7 @@ class TicketJson(BaseModel):
 
 AgentRole = Literal["agent", "lead"]
 ROLE_AGENT: Final = "agent"
-ROLE_LEAD: Final = "lead"  # may also see the insights page
+ROLE_LEAD: Final = "lead"  # may also see the insights and the forecast, and edit saved replies
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,18 @@ class AgentProfile:
     name: str
     role: str = ROLE_AGENT
     languages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SavedReply:
+    """An answer agents reuse, in one language."""
+
+    id: int
+    language: str
+    title: str
+    text: str
+    updated_by: str | None
+    updated_at: datetime
 
 
 def _iso(moment: datetime | None) -> str | None:

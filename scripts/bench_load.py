@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import psutil
 import yaml
@@ -151,10 +152,14 @@ def long_conversation(stack: Stack, questions: dict[str, list[str]], length: int
         cpu.append(cpu_seconds(rasa) - c0)
     first = statistics.median(timings[:5]) * 1000
     last = statistics.median(timings[-5:]) * 1000
+    events = cast(list[dict[str, Any]], stack.tracker(sender).get("events") or [])
+    starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
+    session = len(events) - (starts[-1] if starts else 0)
     return (
         f"one conversation of {length} messages: median turn 1-5 {first:6.1f} ms, "
         f"turn {length - 4}-{length} {last:6.1f} ms ({last / first:4.2f}×); Rasa CPU per turn "
-        f"{1000 * statistics.mean(cpu[:5]):.0f} / {1000 * statistics.mean(cpu[-5:]):.0f} ms"
+        f"{1000 * statistics.mean(cpu[:5]):.0f} / {1000 * statistics.mean(cpu[-5:]):.0f} ms; "
+        f"the last session {session} events"
     )
 
 

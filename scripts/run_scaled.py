@@ -51,8 +51,10 @@ def main() -> int:
         "HAProxy, Redis and the handoff service on PostgreSQL (the Rasa servers start one after "
         "another: a few minutes)...",
         servers=f"  behind HAProxy: Rasa {rasa}; actions {actions}\n"
-        "  note          `faqbot privacy forget/purge` do not reach the PostgreSQL tracker store\n"
-        '                yet (README "Scale-out mode")\n',
+        f"  privacy       FAQBOT_DATABASE_URL={masked(stack.tickets_url)} \\\n"
+        f"                FAQBOT_TRACKER_URL={masked(stack.pg_url('tracker'))} \\\n"
+        f"                FAQBOT_EVENT_BROKER_URL={masked(stack.pg_url('events'))} \\\n"
+        "                .venv/bin/faqbot privacy forget EMAIL|SENDER\n",
         add_agent=f"FAQBOT_DATABASE_URL={masked(stack.tickets_url)} "
         ".venv/bin/faqbot agent add NAME",
     )

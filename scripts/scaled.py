@@ -88,6 +88,8 @@ class ScaledStack(Stack):
             FAQBOT_PG_TRACKER_DB=_name(self.pg_url("tracker")),
             FAQBOT_PG_EVENTS_DB=_name(self.pg_url("events")),
             FAQBOT_EVENT_BROKER_URL=self.pg_url("events"),
+            # the tracker store as the handoff service's retention purge and insights read it
+            FAQBOT_TRACKER_URL=self.pg_url("tracker"),
             FAQBOT_DATABASE_URL=self.database_url or self.tickets_url,
             FAQBOT_REDIS_HOST=redis.hostname or "127.0.0.1",
             FAQBOT_REDIS_PORT=str(redis.port or 6379),
@@ -95,6 +97,8 @@ class ScaledStack(Stack):
             FAQBOT_REDIS_PASSWORD=unquote(redis.password or ""),
             # an agent's reply reaches the shopper's socket on any server (channels/socketio.py)
             FAQBOT_SOCKETIO_REDIS_URL=self.redis_url or "",
+            # a Messenger webhook delivered again to another server is skipped there too
+            FAQBOT_REDIS_URL=self.redis_url or "",
         )
         return env
 

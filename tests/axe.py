@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.browser import keep_log
+
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 # WCAG 2.0 and 2.1, levels A and AA (axe's own best practices are not part of it)
 TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
@@ -26,15 +28,27 @@ axe.run(context || document, {runOnly: {type: "tag", values: tags}, resultTypes:
 
 
 def violations(driver: Any, context: str | None = None) -> list[dict[str, Any]]:
-    """axe's WCAG 2.1 A/AA violations on the current page (or within the ``context`` selector)."""
+    """axe's WCAG 2.1 A/AA violations on the current page (or within the ``context`` selector).
+
+    axe sets inline styles while it measures, which a page's CSP refuses (and logs): those log
+    lines are dropped; everything else the browser logged is kept for
+    :func:`tests.browser.page_problems`.
+    """
+    kept = keep_log(driver, driver.get_log("browser"))
     if not driver.execute_script("return typeof window.axe === 'object'"):
         driver.execute_script(AXE.read_text(encoding="utf-8"))
     driver.set_script_timeout(120)
     result = driver.execute_async_script(_RUN, context, list(TAGS))
+    kept.extend(entry for entry in driver.get_log("browser") if not _axe_inline_style(entry))
     if "error" in result:
         raise AssertionError(f"axe-core failed to run: {result['error']}")
     found: list[dict[str, Any]] = result["violations"]
     return found
+
+
+def _axe_inline_style(entry: dict[str, Any]) -> bool:
+    message = str(entry.get("message"))
+    return "Content Security Policy" in message and "inline style" in message
 
 
 def describe(found: list[dict[str, Any]], per_rule: int = 5) -> str:

@@ -117,11 +117,19 @@ def click(browser: Any, selector: str) -> None:
     raise AssertionError(f"{selector} kept being redrawn")
 
 
+def keep_log(browser: Any, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep browser log entries read by a helper (tests/axe.py) for :func:`page_problems`."""
+    kept: list[dict[str, Any]] = browser.__dict__.setdefault("faqbot_kept_log", [])
+    kept.extend(entries)
+    return kept
+
+
 def page_problems(browser: Any) -> list[str]:
     """JavaScript errors and CSP violations in the browser console (HTTP errors are expected)."""
+    entries = browser.__dict__.pop("faqbot_kept_log", []) + browser.get_log("browser")
     return [
         entry["message"]
-        for entry in browser.get_log("browser")
+        for entry in entries
         if entry["level"] == "SEVERE" and "Failed to load resource" not in entry["message"]
     ]
 

@@ -33,3 +33,10 @@ class ShopBackend(Protocol):
         order numbers exist.
         """
         ...
+
+    def orders_of(self, email: str, limit: int) -> list[OrderStatus]:
+        """The newest ``limit`` orders placed with ``email`` (any case), newest first.
+
+        Only for a customer who already proved an order of theirs (the agent console).
+        """
+        ...

@@ -29,7 +29,7 @@ from pydantic import (
 from bot.errors import ShopError
 from bot.language import Language
 from bot.shop.models import Location, Product, Variant
-from bot.yamlfile import YamlDocument, read_yaml, validate
+from bot.yamlfile import YamlDocument, format_key, read_yaml, validate
 
 FILES = ("locations.yml", "products.yml", "stock.yml", "orders.yml")
 DEFAULT_DATA_DIR = Path("data/shop")
@@ -41,7 +41,7 @@ def shop_data_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("FAQBOT_SHOP_DIR") or DEFAULT_DATA_DIR)
 
 
-STATUSES = ("received", "processing", "shipped", "delivered", "cancelled")
+STATUSES = ("received", "processing", "shipped", "ready_for_pickup", "delivered", "cancelled")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")]
@@ -193,7 +193,9 @@ class OrderModel(_Strict):
         StringConstraints(strip_whitespace=True),
         _matching(r"[A-Za-z0-9 -]{3,10}", "a postal code"),
     ]
-    status: Literal["received", "processing", "shipped", "delivered", "cancelled"]
+    status: Literal[
+        "received", "processing", "shipped", "ready_for_pickup", "delivered", "cancelled"
+    ]
     carrier: Id | None = None
     tracking_code: Text | None = None
     tracking_url: Url | None = None
@@ -202,6 +204,16 @@ class OrderModel(_Strict):
     expected_delivery: date | None = None
     expected_in_days: int | None = None
     items: list[OrderItemModel] = []
+    first_name: Text | None = None  # for order updates and a personal greeting
+    phone: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True),
+            _matching(r"\+[0-9]{7,15}", "a phone number in international form (+358401234567)"),
+        ]
+        | None
+    ) = None  # order-update text messages go here
+    pickup_point: Text | None = None  # where a ready_for_pickup order waits
 
     @field_validator("number", "postal_code", mode="before")
     @classmethod
@@ -263,6 +275,9 @@ class OrderRecord:
     placed: DateSpec
     expected: DateSpec | None
     items: tuple[OrderItem, ...]
+    first_name: str | None = None
+    phone: str | None = None
+    pickup_point: str | None = None
 
 
 @dataclass(frozen=True)
@@ -479,7 +494,8 @@ class _Builder:
             where_key = self._where("stock.yml", key, at_key=True)
             if skus is not None and sku not in skus:
                 self.problems.append(
-                    f"{where_key}: stock.{sku}: unknown SKU; use a variant SKU from products.yml"
+                    f"{where_key}: {format_key(key)}: unknown SKU; "
+                    "use a variant SKU from products.yml"
                 )
             entry = entry or StockEntryModel()
             quantities: dict[str, int] = {}
@@ -487,14 +503,14 @@ class _Builder:
                 where = self._where("stock.yml", (*key, loc_id), at_key=True)
                 if location_ids is not None and loc_id not in location_ids:
                     self.problems.append(
-                        f"{where}: stock.{sku}.{loc_id}: unknown location; use one of "
+                        f"{where}: {format_key((*key, loc_id))}: unknown location; use one of "
                         f"{', '.join(location_ids)}, restock_date or restock_in_days"
                     )
                 elif not isinstance(units, int) or isinstance(units, bool) or units < 0:
                     where = self._where("stock.yml", (*key, loc_id))
                     self.problems.append(
-                        f"{where}: stock.{sku}.{loc_id}: {units!r} is not a number of units "
-                        "(0 or more)"
+                        f"{where}: {format_key((*key, loc_id))}: {units!r} is not a number of "
+                        "units (0 or more)"
                     )
                 else:
                     quantities[loc_id] = units
@@ -583,6 +599,9 @@ class _Builder:
                     placed=placed or DateSpec(days=0),
                     expected=expected,
                     items=tuple(OrderItem(i.sku, i.quantity) for i in raw.items),
+                    first_name=raw.first_name,
+                    phone=raw.phone,
+                    pickup_point=raw.pickup_point,
                 )
             )
         return tuple(result)

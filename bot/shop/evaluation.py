@@ -72,7 +72,7 @@ def load_stock_cases(
                     f"unknown product id {expected!r}; use an id from products.yml or 'none'"
                 )
         store = raw.get("store")
-        if store is not None and store not in location_ids:
+        if isinstance(store, str) and store not in location_ids:
             problems.append(
                 f"{doc.where(('cases', number, 'store'))}: cases[{number}].store: unknown "
                 f"location {store!r}; use one of {', '.join(sorted(location_ids))}"

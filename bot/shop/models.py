@@ -75,7 +75,7 @@ class OrderStatus:
     """A verified shopper's order."""
 
     number: str
-    status: str  # received | processing | shipped | delivered | cancelled
+    status: str  # received | processing | shipped | ready_for_pickup | delivered | cancelled
     placed_on: date
     expected_delivery: date | None
     carrier: str | None
@@ -83,11 +83,14 @@ class OrderStatus:
     tracking_url: str | None
     items: tuple[str, ...] = ()
     language: str = "fi"  # the language the order was placed in
+    first_name: str | None = None  # the shopper's, for a personal answer once verified
+    pickup_point: str | None = None  # where a ready_for_pickup order waits
+    email: str | None = None  # the customer's (their other orders, for the agent)
 
     def is_late(self, today: date) -> bool:
         """Not delivered and past its expected delivery date."""
         return (
-            self.status not in ("delivered", "cancelled")
+            self.status not in ("ready_for_pickup", "delivered", "cancelled")
             and self.expected_delivery is not None
             and self.expected_delivery < today
         )

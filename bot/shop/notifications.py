@@ -8,17 +8,17 @@ for the same variant again while pending changes nothing (but its language).
 from __future__ import annotations
 
 import os
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.contact import is_valid_email
 from bot.language import LANGUAGES
 from bot.shop.models import Product, Variant
-from bot.sqlitetx import write_transaction
+from bot.sqlitetx import SqliteStore
+from bot.sqlitetx import iso as _iso
 
 DEFAULT_PATH = Path(".faqbot/restock.db")
 
@@ -64,25 +64,14 @@ def default_path() -> Path:
     return Path(os.environ.get("FAQBOT_RESTOCK_DB") or DEFAULT_PATH)
 
 
-class RestockStore:
+class RestockStore(SqliteStore):
     """The sign-ups in one SQLite file (created on first use; safe across processes).
 
-    Args:
-        path: the database file; :func:`default_path` when None.
-        clock: the current time (UTC), for tests.
+    The file is :func:`default_path` unless given (see :class:`~bot.sqlitetx.SqliteStore`).
     """
 
-    def __init__(
-        self,
-        path: Path | None = None,
-        *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.path = path or default_path()
-        self._clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as conn:
-            conn.executescript(_SCHEMA)
+    schema = _SCHEMA
+    default_path = staticmethod(default_path)
 
     def register(
         self, email: str, product: Product | str, variant: Variant | str, language: str
@@ -182,22 +171,6 @@ class RestockStore:
                 "DELETE FROM restock_signups WHERE created_at < ?", (_iso(before),)
             )
             return int(cursor.rowcount)
-
-    def _now(self) -> str:
-        return _iso(self._clock())
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-
-    @contextmanager
-    def _transaction(self, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
-        """One write transaction, rolled back instead of committed when ``dry_run``."""
-        with closing(self._connect()) as conn, write_transaction(conn, dry_run):
-            yield conn
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _signup(row: tuple[object, ...]) -> Signup:

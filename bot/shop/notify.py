@@ -33,7 +33,8 @@ from bot.language import LANGUAGES, Language
 from bot.shop.base import ShopBackend
 from bot.shop.catalog import DEFAULT_DATA_DIR
 from bot.shop.models import Product, Variant, VariantStock
-from bot.shop.notifications import RestockStore, Signup
+from bot.shop.notifications import RestockStore, Signup, default_path
+from bot.shop.order_texts import OrderTexts, check_order_texts
 from bot.yamlfile import read_yaml, validate
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ class EmailTexts(BaseModel):
     attributes: dict[Language, dict[str, str]] = {}
     colours: dict[Language, dict[str, str]] = {}
     restock: dict[Language, EmailText]
+    orders: dict[Language, OrderTexts] = {}
 
 
 def load_email_texts(path: Path = DEFAULT_EMAILS) -> EmailTexts:
@@ -131,6 +133,7 @@ def load_email_texts(path: Path = DEFAULT_EMAILS) -> EmailTexts:
                         f"placeholder(s) {', '.join(sorted(unknown))}; "
                         f"use {', '.join(sorted(_FIELDS))}"
                     )
+        check_order_texts(doc, texts.orders)
     if doc.problems or texts is None:
         raise ShopError("\n".join(doc.problems) or f"{path}: no email texts")
     return texts
@@ -189,11 +192,11 @@ def compose(
 # --- sending --------------------------------------------------------------------------------
 
 
-class _MailServerDown(Exception):
+class MailServerDown(Exception):
     """The SMTP server cannot be used in this run (connection, TLS or login failed)."""
 
 
-class _Mailer:
+class Mailer:
     """One SMTP connection for the whole run, opened on the first email."""
 
     def __init__(self, settings: SmtpSettings) -> None:
@@ -203,7 +206,7 @@ class _Mailer:
 
     def send(self, message: EmailMessage) -> None:
         if self._down:
-            raise _MailServerDown(self._down)
+            raise MailServerDown(self._down)
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
@@ -213,7 +216,7 @@ class _Mailer:
         except (OSError, smtplib.SMTPException) as exc:
             self._down = f"SMTP server {self.settings.host}:{self.settings.port}: {exc!s}"
             self.close()
-            raise _MailServerDown(self._down) from exc
+            raise MailServerDown(self._down) from exc
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -239,6 +242,10 @@ class _Mailer:
             self._smtp = None
 
 
+# composes an email in a dry run without SMTP settings (only the sender is used)
+DRY_RUN_SMTP = SmtpSettings(host="", sender="faqbot@localhost")
+
+
 @dataclass
 class NotifyReport:
     """What one run did."""
@@ -247,6 +254,7 @@ class NotifyReport:
     waiting: list[Signup] = field(default_factory=list)  # still sold out
     failed: list[tuple[Signup, str]] = field(default_factory=list)
     dry_run: bool = False
+    subjects: dict[int, str] = field(default_factory=dict)  # sign-up id -> the email's subject
 
     def summary(self) -> str:
         """One line for the operator."""
@@ -265,7 +273,10 @@ def notify_restocks(
     *,
     dry_run: bool = False,
 ) -> NotifyReport:
-    """Email every pending sign-up whose variant is back in stock (``smtp`` unused if dry run).
+    """Email every pending sign-up whose variant is back in stock.
+
+    With ``dry_run`` each email is composed (``smtp`` may then be None: only its sender is
+    used) but neither sent nor recorded; its subject is in ``report.subjects``.
 
     Raises:
         ShopUnavailable: the catalogue could not be read (nothing was sent or changed).
@@ -278,7 +289,7 @@ def notify_restocks(
         raise ConfigError("SMTP settings are needed to send restock emails")
     catalogue = {product.id: product for product in backend.products()}
     stocks: dict[tuple[str, str], VariantStock | str] = {}
-    mailer = _Mailer(smtp) if smtp is not None else None
+    mailer = Mailer(smtp) if smtp is not None and not dry_run else None
     try:
         for signup in pending:
             found = _find(catalogue, signup)
@@ -293,16 +304,18 @@ def notify_restocks(
                 _fail(store, report, signup, stock, dry_run)
             elif stock.sold_out:
                 report.waiting.append(signup)
-            elif dry_run:
-                report.sent.append(signup)
-            elif store.claim(signup.id):  # not claimed: another run is sending it right now
-                assert mailer is not None and smtp is not None
+            elif dry_run or store.claim(signup.id):  # not claimed: another run is sending it
                 try:
-                    message = compose(texts, smtp, signup, product, variant)
+                    message = compose(texts, smtp or DRY_RUN_SMTP, signup, product, variant)
                 except ValueError as exc:  # e.g. an address edited into the database by hand
                     _fail(store, report, signup, f"cannot write the email: {exc}", dry_run)
                     continue
-                _send(store, report, mailer, message, signup)
+                if dry_run:
+                    report.sent.append(signup)
+                    report.subjects[signup.id] = str(message["Subject"])
+                else:
+                    assert mailer is not None
+                    _send(store, report, mailer, message, signup)
     finally:
         if mailer is not None:
             mailer.close()
@@ -333,13 +346,13 @@ def _stock(backend: ShopBackend, product: Product, variant: Variant) -> VariantS
 def _send(
     store: RestockStore,
     report: NotifyReport,
-    mailer: _Mailer,
+    mailer: Mailer,
     message: EmailMessage,
     signup: Signup,
 ) -> None:
     try:
         mailer.send(message)
-    except (_MailServerDown, ShopError) as exc:
+    except (MailServerDown, ShopError) as exc:
         _fail(store, report, signup, str(exc), dry_run=False)
         return
     store.mark_notified(signup.id)
@@ -356,15 +369,43 @@ def _fail(
 
 
 def run(*, db: Path | None = None, emails: Path = DEFAULT_EMAILS, dry_run: bool = False) -> int:
-    """``faqbot shop notify``: one run with the configured backend; 1 when something failed."""
+    """``faqbot shop notify``: one run with the configured backend; 1 when something failed.
+
+    With ``dry_run`` it lists each email it would send (recipient, variant, language, subject)
+    and writes nothing; 1 when a real run would fail.
+    """
     from bot.shop.factory import load_backend
 
     texts = load_email_texts(emails)
-    smtp = None if dry_run else SmtpSettings.from_env()
-    report = notify_restocks(load_backend(), RestockStore(db), smtp, texts, dry_run=dry_run)
-    verb = "would send" if dry_run else "sent"
+    if not dry_run:
+        smtp: SmtpSettings | None = SmtpSettings.from_env()
+        report = notify_restocks(load_backend(), RestockStore(db), smtp, texts)
+        for signup in report.sent:
+            print(f"sent: #{signup.id} {signup.email} {signup.variant_sku} ({signup.language})")
+        return _report(report)
+    try:
+        smtp, stop = SmtpSettings.from_env(), ""
+    except ConfigError as exc:  # a real run stops at once, before the order updates too
+        smtp, stop = None, str(exc)
+        print(f"would fail: {exc} (a real `faqbot shop notify` stops with this error)")
+    path = db or default_path()
+    if not path.is_file():  # nobody has signed up yet; a dry run creates no database
+        print(f"would send 0: no sign-ups yet ({path} does not exist)")
+        return 1 if stop else 0
+    report = notify_restocks(load_backend(), RestockStore(path), smtp, texts, dry_run=True)
+    verb = "would fail (SMTP not configured)" if stop else "would send"
     for signup in report.sent:
-        print(f"{verb}: #{signup.id} {signup.email} {signup.variant_sku} ({signup.language})")
+        print(
+            f"{verb}: #{signup.id} {signup.email} {signup.variant_sku} ({signup.language}), "
+            f'subject "{report.subjects[signup.id]}"'
+        )
+    if stop:
+        report.failed.extend((signup, stop) for signup in report.sent)
+        report.sent = []
+    return max(_report(report), 1 if stop else 0)
+
+
+def _report(report: NotifyReport) -> int:
     for signup, error in report.failed:
         print(f"failed: #{signup.id} {signup.email} {signup.variant_sku}: {error}", file=sys.stderr)
     print(report.summary())

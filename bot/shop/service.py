@@ -169,6 +169,24 @@ class ShopService:
             return OrderCheck(order)
         return OrderCheck(locked=self.attempts.fail(attempt))
 
+    def watch_order(self, conversation_id: str, number: str) -> bool:
+        """Tell this chat about later changes of order ``number`` (its shopper verified it).
+
+        False when the shop has no order updates (no ``order_updates.yml``) or chat updates
+        are off for every event.
+        """
+        from bot.shop.order_events import OrderEventStore
+        from bot.shop.order_notify import load_order_settings, settings_path
+
+        path = settings_path()
+        if not path.is_file():
+            return False
+        settings = load_order_settings(path)
+        if not any("chat" in channels for channels in settings.events.values()):
+            return False
+        OrderEventStore().watch(conversation_id, settings.shop, number)
+        return True
+
     def register_restock(self, email: str, product_id: str, sku: str, language: str) -> None:
         """Remember to email ``email`` once when the variant is back."""
         self._restock.register(email, product_id, sku, language)

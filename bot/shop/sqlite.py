@@ -8,6 +8,7 @@ today in the files are resolved at query time with the injectable ``today``.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from contextlib import closing
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bot.cache import cache_dir
 from bot.reloading import LastGood, file_stamp
@@ -43,7 +45,7 @@ from bot.shop.vocab import variant_label
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,7 +66,7 @@ CREATE TABLE orders (
     number TEXT PRIMARY KEY, language TEXT NOT NULL, email TEXT NOT NULL,
     postal_code TEXT NOT NULL, status TEXT NOT NULL, carrier TEXT, tracking_code TEXT,
     tracking_url TEXT, placed_on TEXT, placed_in_days INTEGER, expected_on TEXT,
-    expected_in_days INTEGER, has_expected INTEGER NOT NULL);
+    expected_in_days INTEGER, has_expected INTEGER NOT NULL, first_name TEXT, pickup_point TEXT);
 CREATE TABLE order_items (
     number TEXT NOT NULL REFERENCES orders(number), position INTEGER NOT NULL,
     text TEXT NOT NULL, PRIMARY KEY (number, position));
@@ -118,11 +120,15 @@ class SqliteShop:
     def _open(self) -> Path:
         """Use the database of the current files, building it first if needed."""
         digest = content_hash(self.data_dir)
-        path = self.db_dir / f"catalog-{SCHEMA_VERSION}-{digest}.sqlite"
+        # the cache is shared by every checkout and shop directory on the machine: only this
+        # directory's older builds (same schema) are removed, never a database others serve
+        source = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:12]
+        prefix = f"catalog-{SCHEMA_VERSION}-{source}-"
+        path = self.db_dir / f"{prefix}{digest}.sqlite"
         if not _is_built(path):
             catalog = load_catalog(self.data_dir)
             _build(catalog, path)
-            for old in self.db_dir.glob("catalog-*.sqlite"):
+            for old in self.db_dir.glob(f"{prefix}*.sqlite"):
                 if old != path:
                     old.unlink(missing_ok=True)
         self._load_catalogue(path)
@@ -244,20 +250,32 @@ class SqliteShop:
         path = self._fresh()
         number = "".join(number.split()).lstrip("#")
         with closing(_connect(path)) as db:
-            row = db.execute(
-                "SELECT number, language, email, postal_code, status, carrier, tracking_code, "
-                "tracking_url, placed_on, placed_in_days, expected_on, expected_in_days, "
-                "has_expected FROM orders WHERE number = ?",
-                (number,),
-            ).fetchone()
+            row = db.execute(f"{_ORDER_SELECT} WHERE number = ?", (number,)).fetchone()
             if row is None or not _proves(proof, email=row[2], postal_code=row[3]):
                 return None
-            items = tuple(
-                text
-                for (text,) in db.execute(
-                    "SELECT text FROM order_items WHERE number = ? ORDER BY position", (number,)
-                )
+            return self._status(db, row)
+
+    def orders_of(self, email: str, limit: int) -> list[OrderStatus]:
+        """The newest ``limit`` orders placed with ``email`` (any case), newest first."""
+        path = self._fresh()
+        wanted = email.strip().casefold()
+        with closing(_connect(path)) as db:
+            rows = [
+                row
+                for row in db.execute(_ORDER_SELECT).fetchall()
+                if str(row[2]).strip().casefold() == wanted
+            ]
+            found = [self._status(db, row) for row in rows]
+        found.sort(key=lambda order: (order.placed_on, order.number), reverse=True)
+        return found[:limit]
+
+    def _status(self, db: sqlite3.Connection, row: tuple[Any, ...]) -> OrderStatus:
+        items = tuple(
+            text
+            for (text,) in db.execute(
+                "SELECT text FROM order_items WHERE number = ? ORDER BY position", (row[0],)
             )
+        )
         today = self._today()
         expected = _spec(row[10], row[11]).resolve(today) if row[12] else None
         return OrderStatus(
@@ -270,7 +288,17 @@ class SqliteShop:
             tracking_url=row[7],
             items=items,
             language=row[1],
+            first_name=row[13],
+            pickup_point=row[14],
+            email=row[2],
         )
+
+
+_ORDER_SELECT = (
+    "SELECT number, language, email, postal_code, status, carrier, tracking_code, tracking_url, "
+    "placed_on, placed_in_days, expected_on, expected_in_days, has_expected, first_name, "
+    "pickup_point FROM orders"
+)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -376,7 +404,7 @@ def _build(catalog: Catalog, path: Path) -> None:
         for order in catalog.orders:
             expected = order.expected or DateSpec()
             db.execute(
-                "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     order.number,
                     order.language,
@@ -391,6 +419,8 @@ def _build(catalog: Catalog, path: Path) -> None:
                     expected.on.isoformat() if expected.on else None,
                     expected.days,
                     int(order.expected is not None),
+                    order.first_name,
+                    order.pickup_point,
                 ),
             )
             for position, item in enumerate(order.items):

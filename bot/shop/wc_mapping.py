@@ -27,6 +27,7 @@ import hmac
 import html
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -86,6 +87,12 @@ _ORDER_STATUSES = {
     "completed": "shipped",  # fulfilled: WooCommerce knows nothing about the delivery
     "shipped": "shipped",
     "partial-shipped": "shipped",
+    # custom statuses of pickup plugins and "Custom Order Status" setups; more with
+    # WOOCOMMERCE_PICKUP_STATUSES (see pickup_statuses)
+    "ready-for-pickup": "ready_for_pickup",
+    "ready-pickup": "ready_for_pickup",
+    "ready-to-pickup": "ready_for_pickup",
+    "ready-collection": "ready_for_pickup",
     "delivered": "delivered",  # Advanced Shipment Tracking's "Delivered" status
     "cancelled": "cancelled",
     "refunded": "cancelled",
@@ -294,13 +301,38 @@ def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
+def pickup_statuses(environ: Mapping[str, str] | None = None) -> set[str]:
+    """The shop's own "ready for pickup" statuses: ``WOOCOMMERCE_PICKUP_STATUSES``, comma
+    separated slugs (as in the REST API, without ``wc-``), on top of the built-in ones."""
+    env = os.environ if environ is None else environ
+    raw = env.get("WOOCOMMERCE_PICKUP_STATUSES", "")
+    return {slug.strip().removeprefix("wc-") for slug in raw.split(",") if slug.strip()}
+
+
+def _pickup_point(raw: Mapping[str, Any], fields: Mapping[str, Any]) -> str | None:
+    """Meta ``faqbot_pickup_point``, else the local pickup location of the shipping line."""
+    own = str(fields.get("faqbot_pickup_point") or "").strip()
+    if own:
+        return own
+    for line in raw.get("shipping_lines") or []:
+        if not isinstance(line, Mapping):
+            continue
+        line_meta = meta(line)
+        name = str(line_meta.get("pickup_location") or "").strip()
+        address = str(line_meta.get("pickup_address") or "").strip()
+        if name or address:
+            return ", ".join(part for part in (name, address) if part)
+    return None
+
+
 def order_status(raw: Mapping[str, Any]) -> OrderStatus:
     """An order payload as :class:`OrderStatus`.
 
     Status: pending/on-hold → received, processing → processing (shipped once it has a
     tracking number), completed → shipped (WooCommerce does not know about delivery; the
-    "delivered" status of Advanced Shipment Tracking → delivered), cancelled/refunded/failed →
-    cancelled. Tracking: the last item of the Shipment Tracking meta
+    "delivered" status of Advanced Shipment Tracking → delivered), ready-for-pickup (and the
+    other pickup statuses, :func:`pickup_statuses`) → ready_for_pickup, cancelled/refunded/failed
+    → cancelled. Tracking: the last item of the Shipment Tracking meta
     ``_wc_shipment_tracking_items``. Expected delivery: meta ``faqbot_expected_delivery``, else
     an estimate from the ship date (or the order date while processing) plus transit working
     days (3 in Finland, 5 to Åland, 7 abroad).
@@ -308,6 +340,8 @@ def order_status(raw: Mapping[str, Any]) -> OrderStatus:
     fields = meta(raw)
     wc_status = str(raw.get("status") or "pending")
     status = _ORDER_STATUSES.get(wc_status)
+    if wc_status in pickup_statuses():
+        status = "ready_for_pickup"
     if status is None:
         log.info("unknown WooCommerce order status %r treated as processing", wc_status)
         status = "processing"
@@ -330,6 +364,9 @@ def order_status(raw: Mapping[str, Any]) -> OrderStatus:
         tracking_url=_tracking_url(tracking, carrier, code),
         items=tuple(_item(line) for line in raw.get("line_items") or []),
         language=_language(raw, fields),
+        first_name=str((raw.get("billing") or {}).get("first_name") or "").strip() or None,
+        pickup_point=_pickup_point(raw, fields),
+        email=str((raw.get("billing") or {}).get("email") or "").strip() or None,
     )
 
 

@@ -150,6 +150,26 @@ class WooCommerceShop:
             return None
         return order_status(raw)
 
+    def orders_of(self, email: str, limit: int) -> list[OrderStatus]:
+        """The newest ``limit`` orders whose billing email is ``email`` (any case).
+
+        ``search`` also matches names and addresses, so the billing email is compared here.
+        """
+        wanted = email.strip().casefold()
+        if not wanted:
+            return []
+        found = self.client.get(
+            "orders", {"search": wanted, "per_page": 20, "orderby": "date", "order": "desc"}
+        )
+        result = [
+            order_status(raw)
+            for raw in (found if isinstance(found, list) else [])
+            if isinstance(raw, dict)
+            and str((raw.get("billing") or {}).get("email") or "").strip().casefold() == wanted
+        ]
+        result.sort(key=lambda order: (order.placed_on, order.number), reverse=True)
+        return result[:limit]
+
     # --- internals -----------------------------------------------------------------------
 
     def refresh(self) -> None:

@@ -362,6 +362,7 @@
     state.queueSig = "";
     startLoop();
     routeFromHash();
+    document.dispatchEvent(new CustomEvent("faqbot:session", { detail: { agent: state.agent } }));
   }
 
   function resetWorkspace() {
@@ -516,6 +517,7 @@
       state.agent,
       state.openId,
       [...state.collapsed],
+      hooks.languages,
       state.tickets.map((t) => [t.id, t.status, t.agent, t.paused, t.email, t.question, isUnread(t), state.previews.get(t.id)]),
     ]);
     if (!force && sig === state.queueSig) return;
@@ -526,6 +528,9 @@
       const key = sectionOf(ticket);
       if (key) groups[key].push(ticket);
     }
+    // chats in the agent's languages first (the others stay for colleagues who speak them)
+    const speaks = (ticket) => (hooks.languages.includes(String(ticket.language).toLowerCase()) ? 0 : 1);
+    if (hooks.languages.length) groups.waiting.sort((a, b) => speaks(a) - speaks(b));
 
     const container = $("queue-sections");
     const focused = document.activeElement && document.activeElement.closest ? document.activeElement.closest("[data-focus-key]") : null;
@@ -731,6 +736,7 @@
     renderHeader(ticket);
     renderDetails(ticket);
     renderComposer(ticket, firstLoad);
+    document.dispatchEvent(new CustomEvent("faqbot:ticket", { detail: { ticket, firstLoad } }));
   }
 
   function statusText(ticket) {
@@ -1070,6 +1076,35 @@
     event.preventDefault();
     if (!$("send").disabled) $("composer-form").requestSubmit();
   }
+
+  // ---------------------------------------------------------------------------------------
+  // what extensions of the console (help.js) use; they listen to "faqbot:session" and
+  // "faqbot:ticket" (after the open ticket was drawn) on document
+
+  const hooks = {
+    api: (method, path, body) => api(method, path, body),
+    get agent() {
+      return state.agent;
+    },
+    get ticket() {
+      return state.open;
+    },
+    get mode() {
+      return state.mode;
+    },
+    canReply: () => canReply(state.open),
+    setMode: (mode) => setMode(mode),
+    friendly: (action, error) => friendly(action, error),
+    announce: (text) => announce(text),
+    /** Show messages the extension sent (e.g. a video call link) in the transcript. */
+    sent: (messages) => {
+      addMessages(messages, { own: true });
+      markSeen();
+    },
+    languages: [], // the agent's languages: waiting chats in them come first in the queue
+    redrawQueue: () => renderQueue(true),
+  };
+  window.faqbotConsole = hooks;
 
   // ---------------------------------------------------------------------------------------
   // start

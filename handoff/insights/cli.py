@@ -100,6 +100,10 @@ def _print(args: argparse.Namespace, settings: Settings, since: datetime, until:
     return 0
 
 
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} s"
+
+
 def _text(found: dict[str, Any]) -> None:
     period = found["period"]
     print(f"period {period['since'][:16]} .. {period['until'][:16]} (UTC)")
@@ -110,7 +114,8 @@ def _text(found: dict[str, Any]) -> None:
             f"{dimension:<8} {value:<10} conversations {group['conversations']:>6}  "
             f"messages {group['messages']:>6}  self-service "
             f"{'-' if rate is None else f'{rate:.1%}'}  escalations {group['tickets']}  "
-            f"claim median/p90 {group['time_to_claim_median_s']}/{group['time_to_claim_p90_s']} s  "
+            f"claim median/p90 {_seconds(group['time_to_claim_median_s'])}/"
+            f"{_seconds(group['time_to_claim_p90_s'])}  "
             f"offline {group['offline_tickets']}  overflow {group['overflow_tickets']}  "
             f"thumbs up {'-' if thumbs is None else f'{thumbs:.0%}'}  "
             f"fallback/none/not really {group['fallbacks']}/{group['none_of_these']}/"

@@ -2,9 +2,10 @@
 
 Rasa 3.6's ``SQLTrackerStore`` keeps every event of every conversation as one row of its
 ``events`` table (``sender_id``, ``type_name``, ``timestamp`` in epoch seconds, the event as JSON
-in ``data``), in SQLite (``$FAQBOT_TRACKER_DB``) or PostgreSQL (``$FAQBOT_TRACKER_URL``). The
-event broker's table of the same name is not a history: the handoff service deletes its rows
-once read. A sender's events are split into conversations at each ``session_started``.
+in ``data``), in SQLite (``$FAQBOT_TRACKER_DB``) or PostgreSQL (``$FAQBOT_TRACKER_URL``), as
+:func:`bot.tracker_db.tracker_url` names it. The event broker's table of the same name is not a
+history: the handoff service deletes its rows once read. A sender's events are split into
+conversations at each ``session_started``.
 
 What the bot leaves in the events (actions/):
 - an FAQ answer sets the slot ``last_faq_id``;
@@ -19,11 +20,9 @@ What the bot leaves in the events (actions/):
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +38,9 @@ from bot.conversation import (
     SLOT_NOT_HELPED,
     SLOT_SATISFACTION,
 )
+from bot.sqldb import sqlite_file
+from bot.tracker_db import events as tracker_events
+from bot.tracker_db import tracker_url
 from handoff.errors import StorageError
 from handoff.store import create_db_engine
 
@@ -52,28 +54,6 @@ FALLBACK, NONE_OF_THESE_KIND, NOT_REALLY, ESCALATED = (
     "not_really",
     "escalated",
 )
-
-_metadata = sa.MetaData()
-# Rasa's SQLTrackerStore.SQLEvent, described here (Rasa creates it, faqbot never does)
-tracker_events = sa.Table(
-    "events",
-    _metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255)),
-    sa.Column("type_name", sa.String(255)),
-    sa.Column("timestamp", sa.Float),
-    sa.Column("data", sa.Text),
-)
-
-
-def tracker_url() -> str:
-    """``$FAQBOT_TRACKER_URL``, else the SQLite file ``$FAQBOT_TRACKER_DB`` (default
-    ``.faqbot/tracker.db``)."""
-    url = os.environ.get("FAQBOT_TRACKER_URL")
-    if url:
-        return url
-    path = Path(os.environ.get("FAQBOT_TRACKER_DB") or ".faqbot/tracker.db")
-    return f"sqlite:///{path}"
 
 
 @dataclass(frozen=True)
@@ -119,7 +99,8 @@ class ConversationReader:
         Raises:
             StorageError: the tracker store cannot be read.
         """
-        if self.url.startswith("sqlite") and not _sqlite_file(self.url).exists():
+        path = sqlite_file(self.url)
+        if path is not None and not path.exists():
             return []
         query = (
             sa.select(tracker_events.c.sender_id, tracker_events.c.data)
@@ -139,10 +120,6 @@ class ConversationReader:
             raise StorageError(f"the tracker store cannot be read: {exc}") from exc
         found.sort(key=lambda c: (c.started_at, c.sender_id))
         return [c for c in found if c.messages > 0]
-
-
-def _sqlite_file(url: str) -> Path:
-    return Path(url.split("///", 1)[1]) if "///" in url else Path(":memory:")
 
 
 def _events(rows: Any) -> Iterator[tuple[str, dict[str, Any]]]:

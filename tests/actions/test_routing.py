@@ -22,7 +22,7 @@ from bot.faq.service import FaqService
 from bot.shop.models import Product
 from bot.shop.service import Found, Wish
 from handoff.desk import HandoffDesk
-from tests.actions.conftest import DOMAIN, run, tracker
+from tests.actions.conftest import DOMAIN, run, slot_events, tracker
 
 TENT = Product("tent", "T-1", {"fi": "Teltta", "sv": "Tält", "en": "Tent"}, {})
 STOVE = Product("stove", "S-1", {"fi": "Keitin", "sv": "Kök", "en": "Stove"}, {})
@@ -194,3 +194,41 @@ def test_a_stock_question_about_nothing_we_sell_says_so() -> None:
     messages, _ = run(ActionAnswerFaq(), tracker("zzyzx qwkvj in stock", "ask_faq", language="en"))
     no_product = variation(DOMAIN, "utter_stock_no_product", "en")["text"].split("{")[0]
     assert messages[0]["text"].startswith(no_product)
+
+
+def in_order_form(text: str, intent: str = "ask_faq") -> Any:
+    """A message while the order form waits for the order number."""
+    track = tracker(text, intent, language="fi", requested_slot="order_number", order_route="form")
+    track.active_loop = {"name": "order_status_form"}
+    return track
+
+
+LEFT_FI = variation(DOMAIN, "utter_order_form_left_for_question", "fi")["text"]
+
+
+def test_a_faq_answer_inside_the_order_form_leaves_the_form() -> None:
+    messages, events = run(ActionAnswerFaq(), in_order_form("Kauanko toimitus kestää?"))
+    assert [m["text"] for m in messages][:2] == [LEFT_FI, "Toimitus kestää 1-3 arkipäivää."]
+    assert {"event": "active_loop", "timestamp": None, "name": None} in events
+    slots = slot_events(events)
+    assert slots["requested_slot"] is None and slots["order_number"] is None
+
+
+def test_a_stock_answer_inside_the_order_form_leaves_the_form() -> None:
+    messages, events = run(ActionCheckStock(), in_order_form("any tent", "check_stock"))
+    assert messages[0]["text"] == LEFT_FI
+    assert messages[1]["text"] == variation(DOMAIN, "utter_stock_which_product", "fi")["text"]
+    assert {"event": "active_loop", "timestamp": None, "name": None} in events
+
+
+def test_a_message_the_faq_does_not_know_keeps_the_order_form() -> None:
+    messages, events = run(ActionAnswerFaq(), in_order_form("zzzz qqqq"))
+    assert [m["text"] for m in messages] == [variation(DOMAIN, "utter_fallback", "fi")["text"]]
+    assert not [e for e in events if e.get("event") == "active_loop"]
+    assert "requested_slot" not in slot_events(events)
+
+
+def test_a_faq_answer_outside_a_form_says_nothing_about_orders() -> None:
+    messages, events = run(ActionAnswerFaq(), tracker("Kauanko toimitus kestää?", language="fi"))
+    assert LEFT_FI not in [m["text"] for m in messages]
+    assert not [e for e in events if e.get("event") == "active_loop"]

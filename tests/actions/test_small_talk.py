@@ -40,6 +40,35 @@ def test_thanks_greetings_and_the_bot_question_keep_their_replies() -> None:
         assert _texts(messages)[0] == variation(DOMAIN, response, "en")["text"], text
 
 
+def test_a_goodbye_without_a_farewell_gets_the_faq_s_buttons_not_a_goodbye() -> None:
+    messages, events = run(ActionSmallTalk(), tracker("delivery?", "goodbye", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_clarify", "en")["text"]
+    assert variation(DOMAIN, "utter_goodbye", "en")["text"] not in _texts(messages)
+    assert "satisfaction_asked" not in slot_events(events)
+
+
+def test_a_bot_challenge_that_names_no_bot_is_not_told_it_is_talking_to_a_bot() -> None:
+    for text in ("is there a warranty", "delivery?"):
+        messages, _ = run(ActionSmallTalk(), tracker(text, "bot_challenge", language="en"))
+        assert variation(DOMAIN, "utter_bot_challenge", "en")["text"] not in _texts(messages)
+        assert messages, text
+
+
+def test_thanks_and_greetings_without_their_words_are_shop_questions() -> None:
+    for text, intent in (("delivery?", "thanks"), ("delivery?", "greet")):
+        messages, _ = run(ActionSmallTalk(), tracker(text, intent, language="en"))
+        assert messages[0]["text"] == variation(DOMAIN, "utter_clarify", "en")["text"], intent
+
+
+def test_a_stop_with_no_word_of_stopping_is_a_shop_question() -> None:
+    messages, _ = run(ActionSmallTalk(), tracker("delivery?", "stop", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_clarify", "en")["text"]
+    messages, _ = run(ActionSmallTalk(), tracker("zzkx qwv", "stop", language="en"))
+    assert variation(DOMAIN, "utter_anything_else", "en")["text"] not in _texts(messages)
+    messages, _ = run(ActionSmallTalk(), tracker("forget it", "stop", language="en"))
+    assert _texts(messages) == [variation(DOMAIN, "utter_anything_else", "en")["text"]]
+
+
 def test_yes_and_no_still_answer_the_bot_s_question() -> None:
     messages, events = run(
         ActionSmallTalk(), tracker("yes", "affirm", language="en", awaiting_answer="feedback")

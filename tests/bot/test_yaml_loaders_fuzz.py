@@ -226,3 +226,17 @@ def test_store_names_survive_a_location_without_id(caplog: pytest.LogCaptureFixt
     bad = _file(b"locations: \xff", "locations.yml").parent
     assert store_locations(bad) == ()
     assert "cannot read the store names" in caplog.text
+
+
+def test_a_stock_location_key_with_a_line_break_stays_on_its_line(tmp_path: Path) -> None:
+    for other in FILES:
+        shutil.copy(ROOT / "data/shop" / other, tmp_path / other)
+    stock = (tmp_path / "stock.yml").read_text(encoding="utf-8")
+    broken = stock.replace(
+        "KO-VA45-S-GRN: {online: 12,", 'KO-VA45-S-GRN: {"hel\\nsinki": 1, online: 12,'
+    )
+    assert broken != stock
+    (tmp_path / "stock.yml").write_text(broken, encoding="utf-8")
+    check_loader(lambda: load_catalog(tmp_path), ShopError)
+    with pytest.raises(ShopError, match=r"stock\.yml:7:\d+: stock\.KO-VA45-S-GRN\.'hel\\nsinki'"):
+        load_catalog(tmp_path)

@@ -10,16 +10,10 @@ Rasa's own ``RedisLockStore`` is run through the same scenarios: it fails them, 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
 import subprocess
-import time
-from collections.abc import Iterator
 
 import pytest
 
-from scripts.stack import free_port
 from tests.channels.test_python310 import RASA_PYTHON, ROOT
 
 pytestmark = pytest.mark.integration
@@ -79,34 +73,6 @@ for kind in ("stock", "atomic"):
     }
 print(json.dumps(results))
 """
-
-
-@pytest.fixture(scope="module")
-def redis_port() -> Iterator[int]:
-    """A redis-server of the test's own."""
-    if not shutil.which("redis-server"):
-        if os.environ.get("FAQBOT_REQUIRE_SCALE") == "1":
-            pytest.fail("FAQBOT_REQUIRE_SCALE=1 but redis-server is not installed")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", ""],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while not _listens(port):
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.1)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _listens(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_two_servers_never_hold_the_same_ticket_nor_lose_a_waiting_one(redis_port: int) -> None:

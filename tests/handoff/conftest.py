@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from handoff import auth
+from handoff import auth, config
 from handoff.config import HandoffSettings
 from handoff.desk import HandoffDesk
 from handoff.store import Store, metadata
@@ -22,6 +22,22 @@ PRODUCTION_SCRYPT_N = auth.SCRYPT_N
 def quick_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hash with N=2**12 so logins in tests take milliseconds; ``real_scrypt`` undoes it."""
     monkeypatch.setattr(auth, "SCRYPT_N", 2**12)
+
+
+@pytest.fixture(autouse=True)
+def state_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The stores found through the environment or the defaults (tracker, event broker,
+    restock sign-ups, order-proof attempts, order updates) in a temporary folder: an app a test
+    starts with its background loops (sync, retention purge) never touches ``.faqbot/``."""
+    state = tmp_path / "local-state"
+    monkeypatch.delenv("FAQBOT_TRACKER_URL", raising=False)
+    monkeypatch.delenv("FAQBOT_EVENT_BROKER_URL", raising=False)
+    monkeypatch.setenv("FAQBOT_TRACKER_DB", str(state / "tracker.db"))
+    monkeypatch.setenv("FAQBOT_RESTOCK_DB", str(state / "restock.db"))
+    monkeypatch.setenv("FAQBOT_ORDER_ATTEMPTS_DB", str(state / "order-attempts.db"))
+    monkeypatch.setenv("FAQBOT_ORDER_UPDATES_DB", str(state / "order_updates.db"))
+    monkeypatch.setattr(config, "DEFAULT_EVENT_BROKER_URL", f"sqlite:///{state / 'events.db'}")
+    return state
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from handoff.config import HandoffSettings
 from handoff.desk import Escalation, HandoffDesk
 from handoff.hours import OpeningHours
 from handoff.store import Store, utcnow
+from tests.axe import assert_no_violations
 from tests.browser import (
     chrome,
     click,
@@ -368,6 +369,8 @@ def test_agent_logs_in_claims_replies_notes_and_closes(
     browser, rasa, ids = driver, console.rasa, console.tickets
     fi_conversation = console.conversations["fi"]
     browser.get(console.base_url + "/")
+    visible(browser, "#login-name")
+    assert_no_violations(browser, "the console's login page")
 
     # a wrong password is refused with a clear message
     log_in(browser, "wrong password")
@@ -375,6 +378,7 @@ def test_agent_logs_in_claims_replies_notes_and_closes(
         lambda: "Wrong name or password" in text_of(browser, "#login-error"),
         what="the login error",
     )
+    assert_no_violations(browser, "the console's login page with an error")
     log_in(browser)
     wait_for(lambda: text_of(browser, "#me-name") == AGENT, what="the agent name in the header")
     assert css(browser, "#login-view")[0].is_displayed() is False
@@ -400,6 +404,7 @@ def test_agent_logs_in_claims_replies_notes_and_closes(
         lambda: MALICIOUS in text_of(browser, fi_selector), what="the preview of the Finnish chat"
     )
     assert not css(browser, "#queue-sections img")
+    assert_no_violations(browser, "the console's queue")
 
     # the Swedish shopper writes again: an unread marker appears
     rasa.shopper_writes(console.conversations["sv"], "Hallå? Är det någon där?")
@@ -413,6 +418,7 @@ def test_agent_logs_in_claims_replies_notes_and_closes(
     visible(browser, "#claim")
     wait_for(lambda: "hiking boots" in " ".join(transcript_texts(browser, "shopper")))
     browser.execute_script("document.activeElement.blur()")
+    assert_no_violations(browser, "an offline ticket in the console")
     screenshot(browser, "console-queue.png", tmp_path)
 
     # open the Finnish chat: language, transcript (the markup stays text), candidates
@@ -431,8 +437,14 @@ def test_agent_logs_in_claims_replies_notes_and_closes(
     # claim: the shopper is told a person joined and the bot stays paused
     css(browser, "#claim")[0].click()
     wait_for(lambda: "your chat" in text_of(browser, "#conv-status"), what="the claimed status")
+    # the console shows the claim before the shopper's side is told (a delivery to Rasa)
+    wait_for(
+        lambda: (
+            {"event": "slot", "name": "handoff", "value": "active"} in rasa.posted(fi_conversation)
+        ),
+        what="the paused-bot slot posted to Rasa",
+    )
     posted = rasa.posted(fi_conversation)
-    assert {"event": "slot", "name": "handoff", "value": "active"} in posted
     assert any(e["event"] == "bot" and AGENT in e["text"] for e in posted), posted
     wait_for(lambda: reply_box.is_enabled(), what="the reply box to be enabled")
 
@@ -470,6 +482,7 @@ def test_agent_logs_in_claims_replies_notes_and_closes(
         == "Internal note — not shown to the shopper"
     )
     browser.execute_script("document.activeElement.blur()")
+    assert_no_violations(browser, "the console's conversation")
     screenshot(browser, "console-conversation.png", tmp_path)
     assert not any(NOTE in str(e.get("text")) for e in rasa.all_posted())
 

@@ -23,6 +23,7 @@ from handoff.config import ForecastSettings, HandoffSettings
 from handoff.hours import OpeningHours
 from handoff.store import Store
 from handoff.tickets import ROLE_LEAD
+from tests.axe import assert_no_violations
 from tests.browser import (
     chrome,
     click,
@@ -166,6 +167,7 @@ def test_a_lead_reads_the_forecast(site: Site, driver: Any, tmp_path: Path) -> N
         assert cells[2] == str(hour["agents_needed"])
         assert (cells[4] == "book the overflow partner") == hour["overflow"]
     browser.execute_script("window.scrollTo(0, 0)")
+    assert_no_violations(browser, "the staffing forecast page")
     screenshot(browser, "forecast.png", tmp_path)
 
     from selenium.webdriver.support.ui import Select

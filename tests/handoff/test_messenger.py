@@ -380,3 +380,19 @@ def test_api_answers_502_when_messenger_refuses(
     assert answer.status_code == 502
     assert "Send API answered 500" in answer.json()["detail"]
     assert TOKEN not in answer.text
+
+
+def test_a_video_call_link_goes_to_messenger_as_text(
+    desk: HandoffDesk, graph: GraphApi, clock: Clock
+) -> None:
+    video = {"url_template": "https://meet.jit.si/faqbot-{ticket}"}
+    settings = desk.settings.model_copy(
+        update={"video": desk.settings.model_validate({"video": video}).video}
+    )
+    with_video = HandoffDesk(settings, desk.store, desk.rasa, desk.clock, desk.messenger)
+    ticket_id = messenger_ticket(with_video, clock.now - timedelta(minutes=5))
+    with_video.claim(ticket_id, "anna")
+    with_video.video_call(ticket_id, "anna")
+    _joined, invitation = graph.messages(2, timeout=5)
+    room = f"https://meet.jit.si/faqbot-{ticket_id}"
+    assert invitation.body["message"]["text"] == f"{desk.text('utter_video_call', 'fi')}\n{room}"

@@ -18,17 +18,22 @@ from fastapi.testclient import TestClient
 from bot.conversation import SENDER_AGENT, SENDER_NOTE, SENDER_SHOPPER, STATUS_CLOSED
 from bot.shop.attempts import AttemptLimiter, AttemptLimits, Client
 from bot.shop.notifications import RestockStore
+from bot.shop.order_events import OrderEventStore, OrderSnapshot
 from bot.tracker_db import TrackerDatabase
 from faqbot import main
 from handoff.app import create_app
 from handoff.backends.webhook import verify
+from handoff.broker import BrokerRecords
 from handoff.config import HandoffSettings, PrivacySettings, load_handoff_settings
 from handoff.errors import HandoffConfigError, PrivacyError
 from handoff.outbox import OutboxWorker
 from handoff.privacy import DataStores, Target, forget, parse_target, purge
 from handoff.store import EVENT_FORGOTTEN, FORGOTTEN, Store, messages, outbox, utcnow
 from handoff.tickets import Ticket
-from tests.tracker_rows import chat, event_count
+from tests.own_postgres import own_postgres_databases
+from tests.tracker_rows import broker_count, chat, drop_events, event_count, publish
+
+__all__ = ["own_postgres_databases"]  # a fixture
 
 NOW = utcnow()
 LONG_AGO = NOW - timedelta(days=400)
@@ -175,22 +180,55 @@ def test_store_purge_anonymises_only_old_closed_tickets(store: Store) -> None:
 
 
 @pytest.fixture
-def stores(store: Store, tmp_path: Path) -> DataStores:
-    """The handoff store plus a tracker, sign-ups and attempts in ``tmp_path``."""
-    return DataStores(
+def stores(store: Store, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[DataStores]:
+    """The handoff store plus Rasa's tracker store and event broker table (on PostgreSQL with
+    a PostgreSQL store, as in the scale-out mode: two databases of this test session), and
+    sign-ups and attempts in ``tmp_path``."""
+    tracker_url, broker_url = f"sqlite:///{tmp_path / 'tracker.db'}", None
+    if store.url.startswith("postgresql"):
+        database = request.getfixturevalue("own_postgres_databases")
+        tracker_url, broker_url = database("tracker"), database("events")
+        drop_events(tracker_url)
+        drop_events(broker_url)
+    made = DataStores(
         handoff=store,
-        tracker=TrackerDatabase(tmp_path / "tracker.db"),
+        tracker=TrackerDatabase(tracker_url),
         restock_path=tmp_path / "restock.db",
         attempts_path=tmp_path / "attempts.db",
+        orders_path=tmp_path / "orders.db",
+        broker=BrokerRecords(broker_url or f"sqlite:///{tmp_path / 'events.db'}"),
     )
+    yield made
+    made.tracker.dispose()
+    if made.broker is not None:
+        made.broker.dispose()
+
+
+def order_of(email: str, number: str) -> OrderSnapshot:
+    return OrderSnapshot(
+        shop="kaira", number=number, status="processing", language="fi", email=email
+    )
+
+
+def broker(stores: DataStores) -> str:
+    """The event broker table's URL."""
+    assert stores.broker is not None
+    return stores.broker.url
+
+
+def said(at: float, *texts: str) -> list[dict[str, object]]:
+    """Broker rows of user messages (what Rasa publishes while the handoff service is down)."""
+    return [{"event": "user", "text": text, "timestamp": at + i} for i, text in enumerate(texts)]
 
 
 def fill(stores: DataStores) -> None:
     """Alice (ticket with her email, a restock sign-up typed in chat, a failed order proof) and
     Bob, who must keep everything."""
     now = NOW.timestamp()
-    chat(stores.tracker.path, "alice", now, "hei", "ilmoita: alice@example.fi")
-    chat(stores.tracker.path, "bob", now, "hello")
+    chat(stores.tracker.url, "alice", now, "hei", "ilmoita: alice@example.fi")
+    chat(stores.tracker.url, "bob", now, "hello")
+    publish(broker(stores), "alice", said(now, "hei", "ilmoita: alice@example.fi"))
+    publish(broker(stores), "bob", said(now, "hello"))
     make_ticket(stores.handoff, "alice", email="alice@example.fi")
     make_ticket(stores.handoff, "bob", email="bob@example.fi")
     restock = RestockStore(stores.restock_path)
@@ -201,6 +239,15 @@ def fill(stores: DataStores) -> None:
         attempt = limiter.begin("1001", Client(conversation=who))
         assert attempt is not None
         limiter.fail(attempt)
+    assert stores.orders_path is not None
+    orders = OrderEventStore(stores.orders_path)
+    orders.observe(
+        [order_of("alice@example.fi", "1001"), order_of("bob@example.fi", "1002")],
+        lambda kind: [],
+        NOW.date(),
+    )
+    orders.watch("alice", "kaira", "1001")
+    orders.watch("bob", "kaira", "1002")
 
 
 def counts(report_counts: list[tuple[str, int]]) -> dict[str, int]:
@@ -211,7 +258,7 @@ def counts(report_counts: list[tuple[str, int]]) -> dict[str, int]:
 def test_forget_reaches_every_store(stores: DataStores, target: Target) -> None:
     fill(stores)
     dry = forget(target, stores, dry_run=True)
-    assert event_count(stores.tracker.path, "alice") == 5
+    assert event_count(stores.tracker.url, "alice") == 5
     report = forget(target, stores)
     assert report.senders == {"alice"} and report.emails == {"alice@example.fi"}
     assert (
@@ -224,13 +271,20 @@ def test_forget_reaches_every_store(stores: DataStores, target: Target) -> None:
             "handoff escalation-log rows deleted": 1,
             "partner deletion requests queued (handoff.forgotten)": 0,
             "rasa tracker events deleted": 5,
+            "rasa event broker rows deleted": 2,
             "restock sign-ups deleted": 1,
             "order-proof attempt rows deleted": 1,
+            "order-update rows deleted": 2,
         }
     )
-    assert event_count(stores.tracker.path, "alice") == 0
-    assert event_count(stores.tracker.path, "bob") == 3
+    assert event_count(stores.tracker.url, "alice") == 0
+    assert event_count(stores.tracker.url, "bob") == 3
+    assert broker_count(broker(stores), "alice") == 0
+    assert broker_count(broker(stores), "bob") == 1
     assert [s.email for s in RestockStore(stores.restock_path).pending()] == ["bob@example.fi"]
+    assert stores.orders_path is not None
+    kept = OrderEventStore(stores.orders_path).open_orders("kaira")
+    assert [o.email for o in kept] == ["bob@example.fi"]
     assert stores.handoff.conversations_with_email({"bob@example.fi"}) == {"bob"}
     assert forget(target, stores).total() == 0  # idempotent
 
@@ -293,10 +347,10 @@ def test_a_webhook_partner_gets_a_signed_deletion_request(
 
 
 def test_an_email_only_typed_in_chat_finds_the_conversation(stores: DataStores) -> None:
-    chat(stores.tracker.path, "carol", NOW.timestamp(), "my address is carol@example.se")
+    chat(stores.tracker.url, "carol", NOW.timestamp(), "my address is carol@example.se")
     report = forget(Target("email", "carol@example.se"), stores)
     assert report.senders == {"carol"}
-    assert event_count(stores.tracker.path, "carol") == 0
+    assert event_count(stores.tracker.url, "carol") == 0
 
 
 def test_forget_refuses_while_a_ticket_is_open_and_changes_nothing(stores: DataStores) -> None:
@@ -304,7 +358,7 @@ def test_forget_refuses_while_a_ticket_is_open_and_changes_nothing(stores: DataS
     waiting = make_ticket(stores.handoff, "alice", closed_at=None)
     with pytest.raises(PrivacyError, match=f"ticket\\(s\\) {waiting.id} \\(queued\\) still open"):
         forget(Target("email", "alice@example.fi"), stores)
-    assert event_count(stores.tracker.path, "alice") == 5
+    assert event_count(stores.tracker.url, "alice") == 5
     assert len(RestockStore(stores.restock_path).pending()) == 2
     assert_untouched(stores.handoff, waiting)
 
@@ -312,19 +366,28 @@ def test_forget_refuses_while_a_ticket_is_open_and_changes_nothing(stores: DataS
 def test_forget_without_the_other_stores_creates_none(stores: DataStores) -> None:
     make_ticket(stores.handoff, "alice")
     assert forget(Target("sender", "alice"), stores).total() == 6
-    assert not stores.tracker.path.exists()
+    assert stores.tracker.path is None or not stores.tracker.path.exists()
+    assert stores.broker is not None
+    assert stores.broker.path is None or not stores.broker.path.exists()
     assert not stores.restock_path.exists() and not stores.attempts_path.exists()
 
 
 def test_purge_reaches_every_store_and_keeps_open_conversations(stores: DataStores) -> None:
     old = LONG_AGO.timestamp()
-    chat(stores.tracker.path, "old", old, "moi")
-    chat(stores.tracker.path, "old-open", old, "haluan ihmisen")
-    chat(stores.tracker.path, "new", NOW.timestamp(), "hei")
+    chat(stores.tracker.url, "old", old, "moi")
+    chat(stores.tracker.url, "old-open", old, "haluan ihmisen")
+    chat(stores.tracker.url, "new", NOW.timestamp(), "hei")
+    publish(broker(stores), "old", said(old, "moi"))
+    publish(broker(stores), "old-open", said(old, "haluan ihmisen"))
+    publish(broker(stores), "new", said(NOW.timestamp(), "hei"))
     make_ticket(stores.handoff, "old", at=LONG_AGO, closed_at=LONG_AGO)
     waiting = make_ticket(stores.handoff, "old-open", at=LONG_AGO, closed_at=None)
     restock = RestockStore(stores.restock_path, clock=lambda: LONG_AGO)
     restock.register("old@example.fi", "p1", "S", "fi")
+    assert stores.orders_path is not None
+    OrderEventStore(stores.orders_path, clock=lambda: LONG_AGO).observe(
+        [order_of("old@example.fi", "1003")], lambda kind: [], LONG_AGO.date()
+    )
     report = purge(stores, 365)
     assert counts(report.counts) == {
         "handoff tickets anonymised": 1,
@@ -334,11 +397,17 @@ def test_purge_reaches_every_store_and_keeps_open_conversations(stores: DataStor
         "handoff expired login sessions deleted": 0,
         "rasa conversations deleted": 1,
         "rasa tracker events deleted": 3,
+        "rasa event broker rows deleted": 1,
         "restock sign-ups deleted": 1,
         "order-proof attempt rows deleted": 0,
+        "order-update rows deleted": 1,
     }
-    assert event_count(stores.tracker.path, "old-open") == 3
-    assert event_count(stores.tracker.path, "new") == 3
+    assert event_count(stores.tracker.url, "old") == 0
+    assert broker_count(broker(stores), "old") == 0
+    assert broker_count(broker(stores), "old-open") == 1  # an open ticket's lines stay
+    assert broker_count(broker(stores), "new") == 1
+    assert event_count(stores.tracker.url, "old-open") == 3
+    assert event_count(stores.tracker.url, "new") == 3
     assert_untouched(stores.handoff, waiting)
     assert purge(stores, 365).total() == 0
 
@@ -395,9 +464,12 @@ def command_env(
 ) -> Iterator[DataStores]:
     """``faqbot privacy`` pointed at ``stores`` through the environment, as servers find them."""
     monkeypatch.setenv("FAQBOT_DATABASE_URL", stores.handoff.url)
-    monkeypatch.setenv("FAQBOT_TRACKER_DB", str(stores.tracker.path))
+    monkeypatch.setenv("FAQBOT_TRACKER_URL", stores.tracker.url)
+    monkeypatch.setenv("FAQBOT_EVENT_BROKER_URL", broker(stores))
     monkeypatch.setenv("FAQBOT_RESTOCK_DB", str(stores.restock_path))
     monkeypatch.setenv("FAQBOT_ORDER_ATTEMPTS_DB", str(stores.attempts_path))
+    if stores.orders_path is not None:
+        monkeypatch.setenv("FAQBOT_ORDER_UPDATES_DB", str(stores.orders_path))
     config = tmp_path / "handoff.yml"
     config.write_text("privacy: {retention_days: 30}\n", encoding="utf-8")
     monkeypatch.setenv("FAQBOT_HANDOFF_CONFIG", str(config))
@@ -409,14 +481,19 @@ def test_command_forget(command_env: DataStores, capsys: pytest.CaptureFixture[s
     assert main(["privacy", "forget", "alice@example.fi", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "conversations: alice\n" in out and "rasa tracker events deleted: 5\n" in out
+    assert "rasa event broker rows deleted: 2\n" in out
     assert "dry run: nothing was changed" in out
-    assert event_count(command_env.tracker.path, "alice") == 5
+    assert event_count(command_env.tracker.url, "alice") == 5
+    assert broker_count(broker(command_env), "alice") == 2
     assert main(["privacy", "forget", "alice"]) == 0
     out = capsys.readouterr().out
     assert "email addresses: alice@example.fi\n" in out
     assert "handoff tickets anonymised: 1\n" in out and "restock sign-ups deleted: 1\n" in out
     assert "dry run" not in out
-    assert event_count(command_env.tracker.path, "alice") == 0
+    assert event_count(command_env.tracker.url, "alice") == 0
+    assert broker_count(broker(command_env), "alice") == 0
+    assert event_count(command_env.tracker.url, "bob") == 3
+    assert broker_count(broker(command_env), "bob") == 1
 
 
 def test_command_refuses_bad_input(
@@ -428,28 +505,41 @@ def test_command_refuses_bad_input(
     make_ticket(command_env.handoff, "alice", closed_at=None)
     assert main(["privacy", "forget", "alice"]) == 1
     assert "still open" in capsys.readouterr().err
-    assert event_count(command_env.tracker.path, "alice") == 5
+    assert event_count(command_env.tracker.url, "alice") == 5
 
 
 def test_command_purge_uses_the_retention_setting(
     command_env: DataStores, capsys: pytest.CaptureFixture[str]
 ) -> None:
     month_ago = NOW - timedelta(days=31)
-    chat(command_env.tracker.path, "last-month", month_ago.timestamp(), "moi")
+    chat(command_env.tracker.url, "last-month", month_ago.timestamp(), "moi")
+    publish(broker(command_env), "last-month", said(month_ago.timestamp(), "moi"))
+    publish(broker(command_env), "today", said(NOW.timestamp(), "hei"))
     assert main(["privacy", "purge", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "retention: 30 days\n" in out and "rasa conversations deleted: 1\n" in out
-    assert event_count(command_env.tracker.path, "last-month") == 3
+    assert "rasa event broker rows deleted: 1\n" in out
+    assert broker_count(broker(command_env), "last-month") == 1
+    assert event_count(command_env.tracker.url, "last-month") == 3
     assert main(["privacy", "purge"]) == 0
-    assert event_count(command_env.tracker.path, "last-month") == 0
+    assert event_count(command_env.tracker.url, "last-month") == 0
+    assert broker_count(broker(command_env), "last-month") == 0
+    assert broker_count(broker(command_env), "today") == 1
 
 
 def test_the_service_purges_at_start(
     command_env: DataStores, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = make_ticket(command_env.handoff, "old", at=LONG_AGO, closed_at=LONG_AGO)
-    settings = HandoffSettings(database_url=command_env.handoff.url)
+    chat(command_env.tracker.url, "old", LONG_AGO.timestamp(), "moi")
+    publish(broker(command_env), "old", said(LONG_AGO.timestamp(), "moi"))
+    publish(broker(command_env), "today", said(NOW.timestamp(), "hei"))
+    settings = load_handoff_settings()  # the stores the environment names, as a server finds them
+    # the sync loop keeps the broker rows it reads, so only the purge removes any
+    sync = settings.sync.model_copy(update={"delete_read_events": False})
+    settings = settings.model_copy(update={"sync": sync})
     purged = threading.Event()
+    reports: list[dict[str, int]] = []
 
     import handoff.privacy as privacy
 
@@ -457,6 +547,7 @@ def test_the_service_purges_at_start(
 
     def watched(*args: object, **kwargs: object) -> privacy.Report:
         report = real(*args, **kwargs)  # type: ignore[arg-type]
+        reports.append(counts(report.counts))
         purged.set()
         return report
 
@@ -464,6 +555,42 @@ def test_the_service_purges_at_start(
     with TestClient(create_app(settings)):
         assert purged.wait(timeout=30)
     assert_anonymised(command_env.handoff, old)
+    assert reports[0]["rasa conversations deleted"] == 1
+    assert reports[0]["rasa event broker rows deleted"] == 1
+    assert event_count(command_env.tracker.url, "old") == 0
+    assert broker_count(broker(command_env), "old") == 0
+    assert broker_count(broker(command_env), "today") == 1
+
+
+def test_tests_keep_the_services_stores_out_of_the_developers_folder(
+    state_in_tmp: Path, tmp_path: Path
+) -> None:
+    found = DataStores.from_environment(HandoffSettings(database_url="sqlite://"))
+    assert found.tracker.path == state_in_tmp / "tracker.db"
+    assert found.broker is not None and found.broker.path == state_in_tmp / "events.db"
+    assert found.restock_path == state_in_tmp / "restock.db"
+    assert found.attempts_path == state_in_tmp / "order-attempts.db"
+    assert found.orders_path == state_in_tmp / "order_updates.db"
+    assert state_in_tmp.parent == tmp_path
+
+
+def test_forgetting_the_newest_broker_row_keeps_its_number(tmp_path: Path) -> None:
+    """SQLite numbers a new row after the highest id left: were the newest row deleted, the
+    next one would get an id the handoff service's cursor has passed, and never be read."""
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    publish(url, "bob", said(NOW.timestamp(), "hello"))
+    publish(url, "alice", said(NOW.timestamp(), "hei", "alice@example.fi"))
+    records = BrokerRecords(url)
+    assert records.forget({"alice"}) == 2
+    assert broker_count(url, "alice") == 0
+    publish(url, "carol", said(NOW.timestamp(), "moi"))
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, sender_id, data FROM events ORDER BY id")).all()
+    engine.dispose()
+    records.dispose()
+    assert [(r.id, r.sender_id) for r in rows] == [(1, "bob"), (3, ""), (4, "carol")]
+    assert rows[1].data == "{}"  # nothing personal left in the kept number
 
 
 def test_purge_every_hours_zero_leaves_it_to_cron(

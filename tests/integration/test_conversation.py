@@ -188,3 +188,20 @@ def test_a_question_misread_as_a_language_switch_is_answered(stack: Stack) -> No
     assert "hängde inte riktigt med" not in shown, shown  # no fallback after the answer
     assert "Fick du svar på din fråga?" in shown or "Vilket av de här menade du?" in shown, shown
     assert stack.tracker(sender)["slots"]["language"] == "sv"  # type: ignore[index]
+
+
+def test_small_talk_without_its_words_is_answered_as_a_shop_question(stack: Stack) -> None:
+    # issue 11's examples of shop questions a classifier filed as goodbyes or bot challenges;
+    # whatever Rasa guesses for them now, none may end or deflect the conversation
+    farewells = ("Hej då!", "Hei hei!", "Bye for now!")
+    bot_replies = ("olen botti", "jag är en bot", "I'm a bot")
+    for question in ("och hur länge är ångerrätten", "is there a warranty", "onko takuuta"):
+        _, (reply,) = talk(stack, question)
+        shown = " ".join(texts(reply))
+        assert shown, question
+        assert not any(f in shown for f in farewells), (question, shown)
+        assert not any(b.lower() in shown.lower() for b in bot_replies), (question, shown)
+    _, (bye,) = talk(stack, "kiitti ja moi")
+    assert "Hei hei!" in " ".join(texts(bye))
+    _, (bot,) = talk(stack, "are you a bot?")
+    assert "I'm a bot" in " ".join(texts(bot)), texts(bot)

@@ -194,3 +194,40 @@ def test_a_lead_sees_real_figures_charts_and_clusters(
         "the cluster to show as done",
     )
     assert_no_violations(browser, "the insights page with a cluster done")
+
+
+def test_the_forecast_of_the_demo_history_agrees_with_faqbot_forecast(
+    console: str,
+    browser: Any,
+    demo_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    at = END.isoformat()
+    monkeypatch.setenv("FAQBOT_DATABASE_URL", demo.demo_paths(demo_dir)[1])
+    capsys.readouterr()
+    assert faqbot.main(["forecast", "--json", "--at", at]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    # eight weeks of demo tickets: a real MSTL forecast, not the short-history fallback
+    assert expected["method"].startswith("MSTL")
+    assert sum(day["escalations"] for day in expected["days"]) > 50
+
+    browser.get(console + "/")
+    if css(browser, "#login-name") and css(browser, "#login-name")[0].is_displayed():
+        visible(browser, "#login-name").send_keys(LEAD)
+        css(browser, "#login-password")[0].send_keys(PASSWORD)
+        css(browser, "#login-submit")[0].click()
+    visible(browser, "#me-name")
+    browser.get(f"{console}/forecast?at={quote(at)}")
+    visible(browser, "#fc-body", timeout=60)
+    rows = css(browser, "#fc-days tbody tr")
+    assert len(rows) == len(expected["days"]) == 14
+    for row, day in zip(rows, expected["days"], strict=True):
+        cells = [cell.text for cell in row.find_elements("css selector", "td")]
+        assert cells[:4] == [
+            day["date"],
+            day["weekday"],
+            f"{day['escalations']:.1f}",
+            str(day["peak_agents"]),
+        ]
+    assert_no_violations(browser, "the forecast of the demo history")

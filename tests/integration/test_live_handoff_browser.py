@@ -11,6 +11,7 @@ docs/handoff-demo-console.png.
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +19,10 @@ from typing import Any
 
 import pytest
 
+from bot.faq.loader import load_faq
 from scripts.stack import Stack, free_port, serve_chat_page
 from tests import widget
+from tests.axe import assert_no_violations
 from tests.browser import (
     chrome,
     click,
@@ -32,12 +35,21 @@ from tests.browser import (
     visible,
     wait_for,
 )
-from tests.integration.handoff_stack import AGENT, PASSWORD, start_handoff_stack
+from tests.conftest import ROOT
+from tests.integration.handoff_stack import (
+    AGENT,
+    PASSWORD,
+    AgentApi,
+    start_handoff_stack,
+    write_handoff_config,
+)
 from tests.web.test_widget_texts import load_widget_texts
 
 pytestmark = pytest.mark.integration
 
 REPLY = "Hei! Autan mielelläni."
+VIDEO = "https://meet.jit.si/faqbot-{ticket}"
+SAVED = {"language": "fi", "title": "Kiitos odotuksesta", "text": "Kiitos kun jaksoit odottaa!"}
 
 # the page's localStorage key of the conversation id (data-storage-key in web/index.html)
 SESSION_KEY = "faqbot-chat-page:session"
@@ -61,8 +73,19 @@ new MutationObserver(() => {
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_handoff_stack(tmp_path_factory.mktemp("live-handoff"))
+    state = tmp_path_factory.mktemp("live-handoff")
+    write_handoff_config(state / "handoff.yml", video={"url_template": VIDEO})
+    running = start_handoff_stack(state, state / "handoff.yml")
     try:
+        # the agent is a lead (edits saved replies) who speaks Finnish
+        profile = ["--keep-password", "--role", "lead", "--languages", "fi,en"]
+        subprocess.run(
+            [str(ROOT / ".venv/bin/faqbot"), "agent", "add", AGENT, *profile],
+            env=running.environment(),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         yield running
     finally:
         running.stop()
@@ -98,6 +121,12 @@ def browsers() -> Iterator[tuple[Any, Any]]:
 
 
 # console helpers (the shopper's page: tests/widget.py) ----------------------------------------
+
+
+def ticket_id(browser: Any) -> int:
+    match = re.search(r"#t=(\d+)", browser.current_url)
+    assert match, browser.current_url
+    return int(match.group(1))
 
 
 def transcript_texts(browser: Any, sender: str) -> list[str]:
@@ -171,11 +200,48 @@ def test_shopper_and_agent_chat_live_and_the_bot_takes_over_again(
     widget.says(shopper, rf"^{AGENT} asiakaspalvelusta liittyi keskusteluun", before, timeout=10)
     wait_for(lambda: widget.banner(shopper)[0] == "active", what="the agent-joined banner")
 
-    # the agent's reply reaches the shopper's page at once
+    # help for agents: each of these reaches the shopper's widget as the agent's message
     from selenium.webdriver.common.keys import Keys
 
     box = css(agent, "#composer-text")[0]
     wait_for(box.is_enabled, what="the reply box to be enabled")
+    assert not css(agent, "#language-note")[0].is_displayed()  # the agent speaks Finnish
+
+    # ... the answer of the bot's best FAQ guess, in Finnish, edited by the agent
+    insert = visible(agent, ".candidate-insert")
+    entry = load_faq(ROOT / "data" / "faq").get(insert.get_attribute("data-entry"))
+    assert entry is not None
+    insert.click()
+    answer = entry.answer["fi"]  # type: ignore[index]
+    wait_for(lambda: box.get_attribute("value") == answer, what="the FAQ answer")
+    box.send_keys(" Kiitos kysymyksestä!", Keys.ENTER)
+    widget.says(shopper, re.escape(answer + " Kiitos kysymyksestä!"), 0, kind="agent", timeout=10)
+    wait_for(lambda: box.get_attribute("value") == "", what="the reply box to empty")
+
+    # ... a saved reply, found by typing "/"
+    AgentApi(stack).http.post(f"{stack.handoff_url}/api/replies", json=SAVED).raise_for_status()
+    click(agent, "#replies-open")  # reads the saved replies again
+    wait_for(lambda: SAVED["title"] in text_of(agent, "#replies-list"), what="the saved reply")
+    click(agent, "#replies-close")
+    box.send_keys("/kiit")
+    visible(agent, "#saved-replies .saved-reply")
+    box.send_keys(Keys.ENTER)
+    wait_for(lambda: box.get_attribute("value") == SAVED["text"], what="the saved reply")
+    box.send_keys(Keys.ENTER)
+    widget.says(shopper, re.escape(SAVED["text"]), 0, kind="agent", timeout=10)
+
+    # ... and a video call link: a button in the chat that opens the ticket's room
+    click(agent, "#video-call")
+    link = widget.shown(shopper, ".fqb-link-button")
+    room = VIDEO.replace("{ticket}", str(ticket_id(agent)))
+    assert link.get_attribute("href") == room
+    assert link.text == "Avaa videopuhelu"
+    assert link.get_attribute("target") == "_blank"
+    widget.says(shopper, r"videopuhelussa", 0, kind="agent", timeout=10)
+    assert_no_violations(shopper, "the chat with an agent's messages and a video link")
+    assert_no_violations(agent, "the console after using the help")
+
+    # the agent's reply reaches the shopper's page at once
     box.send_keys(REPLY)
     sent = time.time()
     box.send_keys(Keys.ENTER)

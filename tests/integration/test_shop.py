@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from bot.faq.loader import load_faq
 from bot.shop.notifications import RestockStore
+from tests.conftest import ROOT
 from tests.integration.handoff_stack import Stack, start_handoff_stack
 from tests.integration.test_handoff import Shopper
 
@@ -52,6 +54,19 @@ def test_order_status_after_verification(stack: Stack) -> None:
     said = "se on Aino.Virtanen@example.com."  # in a sentence, other case, a full stop after it
     reply = " ".join(str(r.get("text", "")) for r in stack.send(sender, said))
     assert "100234" in reply and "matkalla" in reply and "http" in reply, reply
+
+
+def test_a_follow_up_about_the_same_order_needs_no_second_proof(stack: Stack) -> None:
+    sender, _ = chat(stack, "missä on tilaukseni 100234?", "aino.virtanen@example.com")
+    reply = " ".join(
+        str(r.get("text", "")) for r in stack.send(sender, "missä tilaukseni 100234 on nyt?")
+    )
+    assert "100234" in reply and "matkalla" in reply, reply
+    assert "sähköpostiosoite tai postinumero" not in reply
+    other = " ".join(
+        str(r.get("text", "")) for r in stack.send(sender, "missä on tilaukseni 100235?")
+    )
+    assert "sähköpostiosoite tai postinumero" in other, other  # another order: its own proof
 
 
 def test_order_status_asks_for_the_number_and_accepts_a_postal_code(stack: Stack) -> None:
@@ -233,3 +248,37 @@ def test_leaving_the_restock_form_in_english(stack: Stack) -> None:
     stack.send(sender, "yes please")
     left = " ".join(str(r.get("text", "")) for r in stack.send(sender, "never mind"))
     assert "leave it there" in left, left
+
+
+def test_questions_inside_the_order_form_are_answered_and_the_form_left(stack: Stack) -> None:
+    """The bench's long conversation: a missing tracking code starts the order form, then the
+    shopper asks other things. Each is answered; the form is left at once (not asked for the
+    number after every answer), and the order number given later still gets the order."""
+    faq = load_faq(ROOT / "data" / "faq")
+    sender, asked = chat(stack, "seurantakoodia ei oo tullu")
+    assert any("tilausnumerosi" in t for t in asked), asked
+    assert stack.tracker(sender)["active_loop"]["name"] == "order_status_form"  # type: ignore[index]
+    for question, entry_id in (
+        ("paljonko toimitus maksaa?", "delivery_cost"),
+        ("kauanko on palautusaikaa", "return_period"),
+    ):
+        reply = [str(r.get("text", "")) for r in stack.send(sender, question)]
+        entry = faq.get(entry_id)
+        assert entry is not None and entry.answer["fi"] in reply, reply
+        assert not any("tilausnumerosi?" in t or "tilausnumeroa" in t for t in reply), reply
+        assert stack.tracker(sender)["active_loop"] in ({}, None)
+    reply = [str(r.get("text", "")) for r in stack.send(sender, "tilausnumeroni on 100238")]
+    assert any("sähköpostiosoite tai postinumero" in t for t in reply), reply
+    late = " ".join(str(r.get("text", "")) for r in stack.send(sender, "90100"))
+    assert "100238" in late and "myöhässä" in late, late
+
+
+def test_a_bare_order_number_after_leaving_the_order_form_starts_it_again(stack: Stack) -> None:
+    sender, _ = chat(stack, "where is my order?")
+    reply = [str(r.get("text", "")) for r in stack.send(sender, "how long does delivery take?")]
+    assert any("just send me the order number" in t for t in reply), reply
+    assert not any("What's your order number?" in t for t in reply), reply
+    assert stack.tracker(sender)["active_loop"] in ({}, None)
+    reply = [str(r.get("text", "")) for r in stack.send(sender, "100238")]
+    assert any("email address or postal code" in t for t in reply), reply
+    assert stack.tracker(sender)["active_loop"]["name"] == "order_status_form"  # type: ignore[index]

@@ -20,6 +20,7 @@ import pytest
 
 from bot.faq.loader import Faq, load_faq
 from scripts.stack import Stack, free_port, serve_chat_page
+from tests.axe import assert_no_violations
 from tests.browser import chrome, page_problems, require_browser, screenshot, viewport, wait_for
 from tests.conftest import ROOT
 from tests.integration.handoff_stack import AGENT, AgentApi, start_handoff_stack
@@ -144,12 +145,14 @@ def test_shopper_chats_in_the_widget_on_the_shop_page(
     connected(browser)
     assert messages(browser) == history
     assert pressed_language(browser) == "sv"
+    assert_no_violations(browser, "the widget with answers and yes/no buttons")
 
     # asking for a person: the waiting state shows
     before = writes(browser, "jag vill prata med en person")
     says(browser, r"Du är nummer \d+ i kön", before)
     wait_for(lambda: banner(browser)[0] == "queued", what="the waiting banner")
     assert banner(browser)[1] == texts["sv"]["handoff"]["queued"]
+    assert_no_violations(browser, "the widget while the shopper waits for a person")
     conversation = browser.execute_script("return localStorage.getItem('faqbot-widget:session')")
     assert re.fullmatch(r"[0-9a-f]{32}", conversation)
 
@@ -172,6 +175,7 @@ def test_shopper_chats_in_the_widget_on_the_shop_page(
     reply = messages(browser, "agent")[-1]
     assert reply["name"] == f"{AGENT} · {texts['sv']['agentRole']}"
     assert reply["avatar"] == AGENT[0].upper()
+    assert_no_violations(browser, "the widget with an agent's reply")
     blur(browser)
     screenshot(browser, "widget-desktop.png", tmp_path)
 
@@ -196,6 +200,7 @@ def test_shopper_chats_in_the_widget_on_the_shop_page(
 
     rating = shown(browser, ".fqb-choice.fqb-rating")
     assert rating.text.startswith("👍")
+    assert_no_violations(browser, "the widget's satisfaction question")
     rating.click()
     says(browser, r"Tack för din feedback", before)
     slots = stack.tracker(conversation)["slots"]

@@ -40,6 +40,10 @@ def test_rasa_and_the_handoff_service_get_the_same_databases(tmp_path: Path) -> 
         "shop_events",
     )
     assert env["FAQBOT_EVENT_BROKER_URL"].endswith("@db.internal:6432/shop_events")
+    # the handoff service's retention purge reaches the same tracker store as Rasa
+    assert (
+        env["FAQBOT_TRACKER_URL"] == "postgresql://bot:p%40ss%2Fword@db.internal:6432/shop_tracker"
+    )
     assert env["FAQBOT_DATABASE_URL"].endswith("@db.internal:6432/shop_tickets")
     assert [env[f"FAQBOT_REDIS_{k}"] for k in ("HOST", "PORT", "DB", "PASSWORD")] == [
         "cache.internal",

@@ -52,7 +52,8 @@
   }
   // a conversation: {entries, handoff, agent, lastBotTs, notice}; entries are
   // {kind: "user"|"bot"|"agent", text, at (ms), ts (server seconds), agent, pending, payload}
-  // or {kind: "choices", buttons: [{title, payload}], ts}
+  // or {kind: "choices", buttons: [{title, payload}], ts} or {kind: "link", url, title, ts} (a link
+  // button, e.g. an agent's video call: custom payload {link: {url, title}})
   function loadChat(id) {
     let chat = null;
     try { chat = JSON.parse(store.get("localStorage", chatKey(id))); } catch { chat = null; }
@@ -188,7 +189,7 @@
     const status = el("p", { className: "fqb-status", role: "status", "data-state": "connecting" });
     const langGroup = el("div", { className: "fqb-langs", role: "group" });
     const langButtons = LANGS.map((code) => {
-      const button = el("button", { type: "button", lang: code, "data-lang": code, "aria-label": texts[code].languageName }, code.toUpperCase());
+      const button = el("button", { type: "button", lang: code, "data-lang": code, "aria-label": code.toUpperCase() + " – " + texts[code].languageName }, code.toUpperCase());
       button.addEventListener("click", () => chooseLanguage(code));
       langGroup.appendChild(button);
       return button;
@@ -299,7 +300,14 @@
       const ideas = choices(t.suggestions.map((s) => ({ title: s, payload: s })), t.suggestionsLabel, "fqb-suggestions fqb-welcome");
       return [row, ideas];
     }
+    function linkButton(entry) {
+      const box = el("div", { className: "fqb-linkbox" });
+      const link = el("a", { className: "fqb-link-button", href: entry.url, target: "_blank", rel: "noopener noreferrer" }, entry.title);
+      box.appendChild(link);
+      return box;
+    }
     function nodesFor(entry, index, entries) {
+      if (entry.kind === "link") return [linkButton(entry)];
       if (entry.kind !== "choices") return [message(entry, entries[index - 1])];
       // quick replies answer the latest message only
       return index === entries.length - 1 ? [choices(entry.buttons, t.choicesLabel)] : [];
@@ -415,6 +423,8 @@
         const raw = Array.isArray(m.quick_replies) ? m.quick_replies : Array.isArray(m.buttons) ? m.buttons : [];
         const buttons = raw.filter((b) => b && b.title && b.payload).map((b) => ({ title: String(b.title), payload: String(b.payload) }));
         if (buttons.length) added.push({ kind: "choices", buttons, ts });
+        const link = m.custom && typeof m.custom === "object" ? m.custom.link : null;
+        if (link && /^https:\/\//.test(String(link.url)) && link.title) added.push({ kind: "link", url: String(link.url), title: String(link.title), ts });
         if (fromAgent) setHandoff("active", fromAgent);
         else if (meta.handoff) setHandoff(String(meta.handoff), meta.agent);
         for (const entry of added) { chat.entries.push(entry); save(); append(entry); }

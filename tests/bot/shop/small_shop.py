@@ -49,6 +49,7 @@ orders:
   - number: "100001"
     language: fi
     email: Aino.Virtanen@example.com
+    first_name: Aino
     postal_code: "00100"
     status: shipped
     carrier: posti
@@ -73,6 +74,17 @@ orders:
     postal_code: "22100"
     status: cancelled
     placed_days_ago: 1
+  - number: "100004"
+    language: en
+    email: aino.virtanen@example.com
+    first_name: Aino
+    postal_code: "00100"
+    status: ready_for_pickup
+    carrier: posti
+    tracking_code: JJFI4
+    pickup_point: Kaira Tampere, Hämeenkatu 5
+    placed_days_ago: 6
+    expected_in_days: -2
 """
 
 

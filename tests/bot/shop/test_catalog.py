@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.shop.catalog import Catalog, ShopDataError, load_catalog
+from bot.shop.catalog import STATUSES, Catalog, ShopDataError, load_catalog
 from tests.bot.shop.small_shop import write_small_shop
 from tests.conftest import ROOT, write
 
@@ -54,7 +54,7 @@ def test_shipped_data_has_the_demo_situations(shipped: Catalog) -> None:
     assert any(set(r.quantities) == {"online"} for r in records), "only online"
     today = date(2025, 6, 1)
     statuses = {o.status for o in shipped.orders}
-    assert statuses == {"received", "processing", "shipped", "delivered", "cancelled"}
+    assert statuses == set(STATUSES)  # every status, ready_for_pickup too
     late = [
         o
         for o in shipped.orders

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -366,6 +367,56 @@ def test_dry_run_sends_and_marks_nothing(store: RestockStore, texts: EmailTexts)
     assert len(store.pending()) == 1
 
 
+def test_dry_run_lists_each_email_as_the_real_run_sends_it(
+    store: RestockStore, smtp: SmtpState, texts: EmailTexts
+) -> None:
+    shop = FakeShop()
+    shop.online[LARGE.sku] = 2
+    shop.online[MUG.variants[0].sku] = 1
+    store.register("maija@example.fi", BACKPACK, LARGE, "fi")
+    store.register("linnea@example.ax", BACKPACK, MEDIUM, "sv")  # still sold out
+    store.register("anna@example.com", MUG, MUG.variants[0], "en")
+    with sqlite3.connect(store.path) as conn:
+        before = list(conn.iterdump())
+
+    dry = notify_restocks(shop, store, None, texts, dry_run=True)
+    with sqlite3.connect(store.path) as conn:
+        assert list(conn.iterdump()) == before
+    real = notify_restocks(shop, store, settings(smtp), texts)
+
+    assert [signup.id for signup in dry.sent] == [signup.id for signup in real.sent] == [1, 3]
+    assert list(dry.subjects.values()) == [str(mail.message()["Subject"]) for mail in smtp.mails]
+    assert dry.subjects[1] == "Vaellus 45 -rinkka on taas saatavilla"
+
+
+def test_cli_dry_run_creates_nothing_and_says_a_run_without_smtp_would_fail(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.shop import factory
+    from bot.shop.notify import run
+
+    shop = FakeShop()
+    shop.online[LARGE.sku] = 2
+    monkeypatch.setattr(factory, "load_backend", lambda: shop)
+    monkeypatch.setenv("FAQBOT_SMTP_HOST", "")
+    db = tmp_path / "restock.db"
+
+    assert run(db=db, emails=EMAILS, dry_run=True) == 1  # a real run stops without SMTP
+    out = capsys.readouterr().out
+    assert "would fail: FAQBOT_SMTP_HOST is not set" in out and "no sign-ups yet" in out
+    assert not db.exists()
+
+    RestockStore(db).register("maija@example.fi", BACKPACK, LARGE, "fi")
+    assert run(db=db, emails=EMAILS, dry_run=True) == 1
+    out = capsys.readouterr().out
+    assert (
+        "would fail (SMTP not configured): #1 maija@example.fi KO-VA45-L-BLK (fi), "
+        'subject "Vaellus 45 -rinkka on taas saatavilla"'
+    ) in out
+    assert "would send 0, still sold out 0, failed 1" in out
+    assert len(RestockStore(db).pending()) == 1
+
+
 # --- settings and texts ---------------------------------------------------------------------
 
 
@@ -484,6 +535,7 @@ def test_cli_notify_with_woocommerce(
             "FAQBOT_SMTP_FROM": "asiakaspalvelu@kairaoutdoor.example",
             "FAQBOT_SMTP_STARTTLS": "0",
             "FAQBOT_RESTOCK_DB": str(tmp_path / "restock.db"),
+            "FAQBOT_ORDER_UPDATES_DB": str(tmp_path / "orders.db"),
         }.items():
             monkeypatch.setenv(name, value)
         RestockStore().register("maija@example.fi", "101", "KO-VA45-L-BLK", "fi")

@@ -157,6 +157,25 @@ def test_absolute_dates_and_cancelled_order(shop: SqliteShop) -> None:
     assert cancelled.tracking_url is None
 
 
+def test_a_ready_for_pickup_order_says_where_and_is_not_late(shop: SqliteShop) -> None:
+    waiting = shop.order("100004", "00100")
+
+    assert waiting is not None and waiting.status == "ready_for_pickup"
+    assert waiting.pickup_point == "Kaira Tampere, Hämeenkatu 5"
+    assert not waiting.is_late(TODAY)  # its expected date has passed, but it has arrived
+
+
+def test_a_customers_orders_by_email_in_any_case_newest_first(shop: SqliteShop) -> None:
+    aino = shop.orders_of(" AINO.virtanen@example.com", 5)
+
+    assert [(o.number, o.status) for o in aino] == [
+        ("100001", "shipped"),  # placed 4 days ago
+        ("100004", "ready_for_pickup"),  # 6 days ago
+    ]
+    assert [o.number for o in shop.orders_of("aino.virtanen@example.com", 1)] == ["100001"]
+    assert shop.orders_of("nobody@example.com", 5) == []
+
+
 def test_relative_dates_follow_today(data_dir: Path, tmp_path: Path) -> None:
     days = iter([date(2025, 3, 10), date(2025, 4, 1)])
     shop = SqliteShop(data_dir, tmp_path / "db", today=lambda: next(days))
@@ -181,6 +200,21 @@ def test_database_is_reused_and_rebuilt_when_the_files_change(
     assert shop.stock(pack)[0].online == 7
     assert shop.path != first_path
     assert sorted(p.name for p in (tmp_path / "db").glob("*.sqlite")) == [shop.path.name]
+
+
+def test_two_shop_directories_share_the_cache_without_deleting_each_other(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    other_dir = write_small_shop(tmp_path / "other-shop")
+    write(other_dir / "stock.yml", "stock:\n  P-1-M-BLK: {online: 9}\n  P-1-L-BLK: {}\n  L-1: {}\n")
+    shop = SqliteShop(data_dir, tmp_path / "db", today=lambda: TODAY, check_interval=0)
+    assert shop.order("100001", "00100") is not None
+
+    other = SqliteShop(other_dir, tmp_path / "db", today=lambda: TODAY, check_interval=0)
+
+    assert other.path != shop.path
+    assert shop.order("100001", "00100") is not None  # its database was not removed
+    assert other.order("100001", "00100") is not None
 
 
 def test_invalid_edit_keeps_the_last_good_data(

@@ -413,6 +413,8 @@ def test_id_of_another_order_number_is_not_trusted(orders: WooState) -> None:
         ("processing", "processing"),
         ("completed", "shipped"),
         ("delivered", "delivered"),
+        ("ready-for-pickup", "ready_for_pickup"),
+        ("ready-pickup", "ready_for_pickup"),
         ("cancelled", "cancelled"),
         ("refunded", "cancelled"),
         ("failed", "cancelled"),
@@ -425,6 +427,27 @@ def test_order_status_mapping(orders: WooState, wc_status: str, status: str) -> 
     found = make_shop(orders).order("300", "33100")
 
     assert found is not None and found.status == status
+
+
+def test_a_customers_orders_by_billing_email_newest_first(orders: WooState) -> None:
+    orders.orders += [
+        order(300, status="ready-for-pickup", created="2025-03-10T09:00:00"),
+        order(301, email="not.maija.meikalainen@example.fi", created="2025-03-11T09:00:00"),
+    ]
+    shop = make_shop(orders)
+
+    newest = shop.orders_of(" Maija.Meikalainen@EXAMPLE.fi", 2)
+
+    assert [(o.number, o.status) for o in newest] == [
+        ("300", "ready_for_pickup"),
+        ("KO-2025-0042", "received"),
+    ]
+    assert [o.number for o in shop.orders_of("maija.meikalainen@example.fi", 5)] == [
+        "300",
+        "KO-2025-0042",
+        "100234",
+    ]
+    assert shop.orders_of("nobody@example.fi", 5) == []
 
 
 def test_processing_order_with_tracking_is_shipped(orders: WooState) -> None:

@@ -386,6 +386,9 @@ def woo_server() -> Iterator[WooState]:
                     for o in state.orders
                     if term in o["number"].lower() or term in o["billing"]["email"].lower()
                 ]
+                after = query.get("modified_after")
+                if after:  # WooCommerce compares with the GMT date when dates_are_gmt=true
+                    items = [o for o in items if o["date_modified_gmt"] > after]
                 return self._page(items, query, "orders")
             if len(segments) == 2 and segments[0] == "orders":
                 found = [o for o in state.orders if str(o["id"]) == segments[1]]
