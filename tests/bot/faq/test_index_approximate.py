@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -10,11 +11,12 @@ import pytest
 from numpy.typing import NDArray
 
 from bot.embeddings import EmbeddingCache, GroupedRows
+from bot.faq import approximate as approximate_module
 from bot.faq.approximate import ApproximateCandidates, Found
 from bot.faq.index import FaqIndex, Match
 from bot.faq.loader import Faq, FaqEntry, load_faq
 from bot.faq.service import FaqService
-from bot.faq.settings import RetrievalSettings, Settings, load_settings
+from bot.faq.settings import PolicySettings, RetrievalSettings, Settings, load_settings
 from scripts.bench_faq_scale import SyntheticEncoder, synthetic_faq
 from tests.bot.faq.test_index_top_k import (
     TOP_KS,
@@ -25,6 +27,7 @@ from tests.bot.faq.test_index_top_k import (
     labelled_questions,
     reference_search,
 )
+from tests.bot.faq.test_service import touch_later
 from tests.conftest import ROOT
 from tests.fakes import HashingEncoder
 
@@ -177,6 +180,49 @@ def test_an_entry_lifted_by_bm25_is_a_candidate() -> None:
     assert found[0] == exact[0]
 
 
+def test_questions_are_answered_while_a_reload_builds_the_graphs(
+    faq_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hot reload builds the new graphs beside the serving index: questions asked meanwhile
+    get the previous FAQ's answers, and the edited FAQ serves once its graphs are built."""
+    monkeypatch.setenv("FAQBOT_CACHE", str(tmp_path / "cache"))
+    settings = Settings(
+        faq_dir=faq_dir,
+        policy=PolicySettings(answer_threshold=0.5, clarify_threshold=0.3),
+        retrieval=RetrievalSettings(approximate_above=0, approximate_candidates=10),
+    )
+    service = FaqService(settings, encoder=HashingEncoder())
+    service.warm_up()
+    assert service.index.approximate
+    building, release = threading.Event(), threading.Event()
+    build_graph = approximate_module._graph
+
+    def held_graph(vectors: NDArray[np.float32], candidates: int) -> object:
+        building.set()
+        assert release.wait(30), "the test never let the graph build finish"
+        return build_graph(vectors, candidates)
+
+    monkeypatch.setattr(approximate_module, "_graph", held_graph)
+    path = faq_dir / "demo.yml"
+    touch_later(path, path.read_text().replace("1-3 working days", "2-4 working days"))
+    reloaded: list[bool] = []
+    reloader = threading.Thread(target=lambda: reloaded.append(service.reload_if_changed()))
+    reloader.start()
+    try:
+        assert building.wait(30), "the reload did not start building graphs"
+        reply = service.answer("how long does the delivery take", "en")
+        assert reply.decision.offered == ("delivery_time",)
+        assert service.faq.get("delivery_time").answer["en"].startswith("Delivery takes 1-3")  # type: ignore[union-attr]
+    finally:
+        release.set()
+        reloader.join(60)
+    assert reloaded == [True]
+    assert service.index.approximate
+    assert service.faq.get("delivery_time").answer["en"].startswith("Delivery takes 2-4")  # type: ignore[union-attr]
+    reply = service.answer("how long does the delivery take", "en")
+    assert reply.decision.offered == ("delivery_time",)
+
+
 @pytest.fixture(scope="module")
 def settings() -> Settings:
     return load_settings(ROOT / "faqbot.yml")
@@ -184,18 +230,18 @@ def settings() -> Settings:
 
 @pytest.mark.integration
 def test_synthetic_faq_approximate_top_1_and_recall(settings: Settings) -> None:
-    """On a synthetic FAQ (scripts/bench_faq_scale.py: ~64 noisy copies of every real entry,
-    so the exact top 10 are near-duplicates a few thousandths apart) the approximate path's best
-    entry is the exact best for every question, and it finds most of the exact top 10. 10,000
-    entries (threshold 5,000 here) keep the test near a minute; bench.py faq-scale measures
-    100k."""
+    """On a synthetic FAQ (scripts/bench_faq_scale.py: noisy copies of every real entry, so the
+    exact top 10 are near-duplicates a few thousandths apart) the approximate path's best entry
+    is the exact best for every question, and it finds most of the exact top 10. 2,000 entries
+    (threshold 1,000 here, so the graphs give a tenth of the entries) keep the test to about
+    half a minute on a busy machine; bench.py faq-scale measures 100k."""
     service = FaqService(settings)
     service.warm_up()
     real = service.index
     base = {row.text: real.row_vector(number) for number, row in enumerate(real.rows)}
-    faq, origin = synthetic_faq(real.faq, 10_000)
+    faq, origin = synthetic_faq(real.faq, 2_000)
     normalised = {real.normalise(text): real.normalise(o) for text, o in origin.items()}
-    retrieval = settings.retrieval.model_copy(update={"approximate_above": 5_000})
+    retrieval = settings.retrieval.model_copy(update={"approximate_above": 1_000})
     index = FaqIndex(faq, EmbeddingCache(SyntheticEncoder(base, normalised)), retrieval)
     assert index.approximate
     questions = labelled_questions()[::8]
