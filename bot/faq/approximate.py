@@ -19,11 +19,14 @@ import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-# graph edges per node, the build's and the search's beam widths (faiss's HNSW parameters);
-# chosen by measurement (docs/performance.md): the graph over 400,000 rows builds in minutes
-_NEIGHBOURS = 16
-_EF_CONSTRUCTION = 40
-_EF_SEARCH = 256
+# faiss's HNSW parameters, chosen by measurement (docs/performance.md, "Approximate
+# candidates"): graph edges per node and the build's beam width. The centroid graph (a
+# quarter of the rows' nodes, and 1 - best_row_weight = 0.7 of the score) gets twice both:
+# with 16/40 it missed an entry whose centroid was the nearest of all (not linked well enough
+# to be reached) and a graph over 100,000 centroids still builds in ~20 s
+_ROW_NEIGHBOURS, _ROW_EF_CONSTRUCTION = 16, 40
+_CENTROID_NEIGHBOURS, _CENTROID_EF_CONSTRUCTION = 32, 80
+_EF_SEARCH = 256  # the search's beam width (at least what is asked for)
 
 
 class ApproximateCandidates:
@@ -36,7 +39,8 @@ class ApproximateCandidates:
         rows: the rows' L2-normalised embeddings.
         owner_of_row: for each row, the number of its owner.
         centroids: each owner's normalised centroid.
-        candidates: how many rows, and how many centroids, each search asks the graphs for.
+        candidates: how many centroids each search asks their graph for (rows: half as many;
+            the best row weighs less in the score, and four rows name ~one entry each).
     """
 
     def __init__(
@@ -48,14 +52,17 @@ class ApproximateCandidates:
     ) -> None:
         self._owner_of_row = owner_of_row
         self._candidates = candidates
-        self._rows = _graph(rows, candidates)
-        self._centroids = _graph(centroids, candidates)
+        self._row_candidates = max(1, candidates // 2)
+        self._rows = _graph(rows, self._row_candidates, _ROW_NEIGHBOURS, _ROW_EF_CONSTRUCTION)
+        self._centroids = _graph(
+            centroids, candidates, _CENTROID_NEIGHBOURS, _CENTROID_EF_CONSTRUCTION
+        )
 
     def search(self, vector: NDArray[np.float32]) -> Found:
         """The owners of the rows and centroids nearest ``vector``, and the scores of the
         last row and centroid found (``-inf`` when every one was found)."""
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
-        row_scores, rows = self._rows.search(query, self._candidates)
+        row_scores, rows = self._rows.search(query, self._row_candidates)
         centroid_scores, owners = self._centroids.search(query, self._candidates)
         rows, owners = rows[0], owners[0]
         found = np.concatenate([self._owner_of_row[rows[rows >= 0]], owners[owners >= 0]])
@@ -84,16 +91,18 @@ def _last(scores: NDArray[np.float32], found: NDArray[np.int64]) -> float:
     return float(scores[-1])
 
 
-def _graph(vectors: NDArray[np.float32], candidates: int) -> Any:
+def _graph(
+    vectors: NDArray[np.float32], candidates: int, neighbours: int, ef_construction: int
+) -> Any:
     import faiss  # a second of import time: only where a graph is built
 
     index = faiss.IndexHNSWSQ(
         vectors.shape[1],
         faiss.ScalarQuantizer.QT_8bit,  # type: ignore[arg-type]  # SWIG stub: one overload only
-        _NEIGHBOURS,
+        neighbours,
         faiss.METRIC_INNER_PRODUCT,
     )
-    index.hnsw.efConstruction = _EF_CONSTRUCTION
+    index.hnsw.efConstruction = ef_construction
     data = np.ascontiguousarray(vectors, dtype=np.float32)
     index.train(data)
     index.add(data)

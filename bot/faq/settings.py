@@ -39,7 +39,8 @@ class RetrievalSettings(BaseModel):
     # faiss HNSW graphs over the rows and centroids, plus the best by BM25 (bot/faq/approximate.py);
     # at or below it (every real shop FAQ) every entry is scored, exactly. None: never.
     approximate_above: Annotated[int, Field(ge=0)] | None = 20_000
-    # rows and centroids asked from the graphs, and entries taken by BM25, per question
+    # centroids asked from their graph (rows: half as many), and at most as many entries taken
+    # by BM25, per question
     approximate_candidates: Annotated[int, Field(ge=10)] = 200
 
 

@@ -197,10 +197,10 @@ def test_questions_are_answered_while_a_reload_builds_the_graphs(
     building, release = threading.Event(), threading.Event()
     build_graph = approximate_module._graph
 
-    def held_graph(vectors: NDArray[np.float32], candidates: int) -> object:
+    def held_graph(vectors: NDArray[np.float32], *parameters: int) -> object:
         building.set()
         assert release.wait(30), "the test never let the graph build finish"
-        return build_graph(vectors, candidates)
+        return build_graph(vectors, *parameters)
 
     monkeypatch.setattr(approximate_module, "_graph", held_graph)
     path = faq_dir / "demo.yml"
