@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.runtime import conversation_language
 from actions.texts import say
 from bot.contact import find_email
+from bot.conversation import REQUESTED_SLOT, SLOT_RESTOCK_EMAIL, SLOT_RESTOCK_ITEM
 from bot.declines import declines as says_no
+
+RESTOCK_FORM = "restock_form"
 
 # a request for a person, or "stop", is never taken as the answer to a form's question
 LEAVING_INTENTS = ("stop", "request_human")
@@ -44,3 +48,20 @@ def read_email(
         shown = str(value or "").strip()[:80]
         say(dispatcher, domain, "utter_invalid_email", conversation_language(tracker), value=shown)
     return email
+
+
+def leave_restock_form(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, lang: str
+) -> list[EventType]:
+    """The shopper asked something else while the restock form waited for an email address,
+    and got the answer: the form is left (else it would ask for the address after every
+    answer), with a line that the email can still be asked for. Nothing outside the form."""
+    if tracker.active_loop_name != RESTOCK_FORM:
+        return []
+    say(dispatcher, domain, "utter_restock_form_left_for_question", lang)
+    return [
+        ActiveLoop(None),
+        SlotSet(REQUESTED_SLOT, None),
+        SlotSet(SLOT_RESTOCK_EMAIL, None),
+        SlotSet(SLOT_RESTOCK_ITEM, None),
+    ]

@@ -10,7 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import declines, form_answer, read_email
+from actions.forms import declines, form_answer, latest_intent, read_email
+from actions.routing import answerable_elsewhere
 from actions.runtime import conversation_language, get_shop
 from actions.texts import say
 from bot.contact import find_email
@@ -23,9 +24,13 @@ from bot.conversation import (
 )
 from bot.errors import ShopError, ShopUnavailable
 
+# intents whose rule answers the message from the FAQ or the shop (actions/routing.py)
+QUESTION_INTENTS = ("ask_faq", "out_of_scope", "nlu_fallback", "check_stock")
+
 
 class ValidateRestockForm(FormValidationAction):
-    """Asks again, politely, until the email address is valid."""
+    """Asks again, politely, until the email address is valid; a question the FAQ or the shop
+    answers is left to its own rule, which answers it and leaves the form."""
 
     def name(self) -> str:
         return "validate_restock_form"
@@ -38,6 +43,8 @@ class ValidateRestockForm(FormValidationAction):
         message = tracker.latest_message.get("text") or ""
         if declines(tracker) and find_email(message) is None:  # "no thanks": leave the form
             return {SLOT_RESTOCK_EMAIL: None, SLOT_RESTOCK_ITEM: None}
+        if await _another_question(tracker, message):
+            return {}  # no address given: Rasa rejects the form and the question's rule runs
         answered = form_answer(tracker, find_email(message) is not None)
         return {SLOT_RESTOCK_EMAIL: message} if answered else {}
 
@@ -56,6 +63,17 @@ class ValidateRestockForm(FormValidationAction):
         if value is None:
             return {SLOT_RESTOCK_EMAIL: None}
         return {SLOT_RESTOCK_EMAIL: read_email(value, dispatcher, tracker, domain)}
+
+
+async def _another_question(tracker: Tracker, message: str) -> bool:
+    """Whether the message is no try at an address but a question the bot answers elsewhere
+    ("paljonko toimitus maksaa?"); "aino at example" stays a mistyped address."""
+    if "@" in message or find_email(message) is not None:
+        return False
+    if latest_intent(tracker) not in QUESTION_INTENTS:
+        return False
+    lang = conversation_language(tracker)
+    return await answerable_elsewhere(message, lang) is not None
 
 
 class ActionRegisterRestock(Action):

@@ -18,6 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import answer_faq
+from actions.forms import leave_restock_form
 from actions.handoff import escalate
 from actions.language_first import LanguageFirstAction
 from actions.runtime import conversation_language, embedding, get_service, get_shop
@@ -33,7 +34,12 @@ from bot.errors import ShopError, ShopUnavailable
 from bot.faq.service import Reply
 from bot.human_request import asks_for_human
 from bot.shop.service import find_order_number
-from bot.shop.stock_words import asks_about_stock
+from bot.shop.stock_words import (
+    asks_about_stock,
+    asks_about_stock_now,
+    asks_for_product,
+    mentions_someone,
+)
 
 
 class ActionAnswerFaq(LanguageFirstAction):
@@ -99,7 +105,8 @@ class ActionOrderQuestion(LanguageFirstAction):
 
 class ActionRequestHuman(LanguageFirstAction):
     """Rasa's guess "wants a person": escalate, unless the message itself asks for no one and
-    names a product clearly ("makuualusta"). The words of a request for a person
+    names a product clearly ("makuualusta") or asks about stock ("any two person tents in
+    stock?"). The words of a request for a person
     (:func:`bot.human_request.asks_for_human`) always escalate.
     """
 
@@ -112,11 +119,11 @@ class ActionRequestHuman(LanguageFirstAction):
         message = tracker.latest_message.get("text") or ""
         lang = conversation_language(tracker)
         # only a product found clearly: "kundtjänst tack" is a request the FAQ would answer
-        route = (
-            None
-            if asks_for_human(message)
-            else await answerable_elsewhere(message, lang, faq=False)
-        )
+        # a message naming someone ("do you have someone who knows tents") keeps Rasa's guess
+        person = asks_for_human(message) or mentions_someone(message)
+        route = None if person else await answerable_elsewhere(message, lang, faq=False)
+        if route is None and asks_about_stock(message) and not person:
+            route = "stock"  # "any sup boards in stock?": no such product is said, no ticket
         if route is None:
             return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
         return await answer_shop_question(
@@ -137,8 +144,8 @@ def _live_order_close(reply: Reply) -> bool:
     top = reply.matches[0].score
     window = service.thresholds.policy.clarify_window
     for match in reply.matches:
-        if top - match.score > window:
-            return False
+        if top - match.score > window:  # not sorted by score (retrieval.row_temperature)
+            continue
         entry = service.faq.get(match.id)
         if entry is not None and entry.live_order:
             return True
@@ -146,12 +153,14 @@ def _live_order_close(reply: Reply) -> bool:
 
 
 async def answerable_elsewhere(
-    message: str, lang: str, faq: bool = True, product_alone: bool = True
+    message: str, lang: str, faq: bool = True, product_alone: bool = True, unsold: bool = False
 ) -> str | None:
     """``"faq"`` when the FAQ answers ``message`` outright (with ``faq``; not when a
     ``live_order`` entry is the answer or close to it), ``"stock"`` when product search finds
-    it clearly (one product, with ``product_alone``, or products and a size, colour or store),
-    else None."""
+    it clearly (one product, with ``product_alone``, or products and a size, colour or store,
+    a question whether we have it, or nothing but a product's name), or, with ``unsold``, when
+    it asks whether we have something that we do not sell ("do you sell surfboards?"), else
+    None."""
     if faq:
         reply: Reply = await embedding(get_service().answer, message, lang)
         if reply.decision.kind == "answer" and not _live_order_close(reply):
@@ -160,7 +169,11 @@ async def answerable_elsewhere(
         shop = get_shop()
         found = await embedding(shop.search, message, lang)
         alone = product_alone and found.decision == "one"
-        if alone or (found.decision != "none" and shop.wish(message)):
+        # "any two person tents in stock?", "erä 3 teltan saatavuus": a product asked for
+        asked = bool(shop.wish(message)) or asks_for_product(message) or found.named
+        if alone or (found.decision != "none" and asked):
+            return "stock"
+        if unsold and found.decision == "none" and asks_for_product(message):
             return "stock"
     except (ShopError, ShopUnavailable):
         pass
@@ -184,9 +197,12 @@ async def answer_shop_question(
         return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
     reply = await embedding(get_service().answer, message, lang)
     kind = reply.decision.kind
-    if kind == "answer" and not stock_first:
+    # the words of stock itself ("is the era 2 in stock?") let a product found beat the FAQ's
+    # general answer about stock; "when is it back in stock" keeps the FAQ's restock answer
+    if kind == "answer" and not stock_first and not asks_about_stock_now(message):
         return [
             *leave_order_form(dispatcher, tracker, domain, lang),
+            *leave_restock_form(dispatcher, tracker, domain, lang),
             *await answer_faq(dispatcher, tracker, domain, lang, reply),
         ]
     stock = stock_first  # whether the shopper is getting a stock answer
@@ -196,18 +212,35 @@ async def answer_shop_question(
         found = await embedding(shop.search, message, lang)
         wish = await asyncio.to_thread(shop.wish, message)
         # a product found beats the FAQ's buttons or fallback when the message reads like a
-        # stock question: Rasa said so, it names a size, colour or store, or it names one
-        # product clearly and the FAQ has nothing
-        stock_like = stock_first or bool(wish) or (found.decision == "one" and kind == "fallback")
-        stock_words = stock_first or asks_about_stock(message)
-        if (found.decision != "none" and stock_like) or (stock_words and kind == "fallback"):
+        # stock question: Rasa said so, it asks whether we have it, it names a size, colour or
+        # store, it is nothing but a product's name, or it names one product clearly and the
+        # FAQ has nothing
+        asked = stock_first or asks_for_product(message)
+        one_alone = found.decision == "one" and kind == "fallback"
+        stock_like = asked or bool(wish) or one_alone or found.named
+        if found.decision != "none" and stock_like:
+            stock = True
+            left = [
+                *leave_order_form(dispatcher, tracker, domain, lang),
+                *leave_restock_form(dispatcher, tracker, domain, lang),
+            ]
+            return [*left, *await reply_with_stock(dispatcher, domain, lang, found, wish)]
+        if found.decision == "none" and asked and kind != "answer":
+            # "har ni kanoter": say we have no such product, and still offer the FAQ's buttons
             stock = True
             left = leave_order_form(dispatcher, tracker, domain, lang)
-            return [*left, *await reply_with_stock(dispatcher, domain, lang, found, wish)]
+            said = await reply_with_stock(dispatcher, domain, lang, found, wish)
+            if kind == "clarify":
+                said += await answer_faq(dispatcher, tracker, domain, lang, reply)
+            return [*left, *said]
     except (ShopError, ShopUnavailable):
         if stock:
             return [*left, *shop_down(dispatcher, domain, lang)]
     # an answer or the entries to choose from; a message the FAQ does not know ("10023", a
     # typo'd number) keeps the order form, which asks for the number again
-    left = [] if kind == "fallback" else leave_order_form(dispatcher, tracker, domain, lang)
+    if kind != "fallback":
+        left = [
+            *leave_order_form(dispatcher, tracker, domain, lang),
+            *leave_restock_form(dispatcher, tracker, domain, lang),
+        ]
     return [*left, *await answer_faq(dispatcher, tracker, domain, lang, reply)]

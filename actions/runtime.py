@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 from rasa_sdk import Tracker
 
 from bot.conversation import SLOT_LANGUAGE
+from bot.encoder import RecentQueries, open_encoder
 from bot.errors import FaqbotError
 from bot.faq.service import FaqService
 from bot.faq.settings import load_settings
@@ -44,7 +45,9 @@ async def embedding(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) ->
 def _warm_faq() -> FaqService:
     global _service
     if _service is None:
-        service = FaqService(load_settings())
+        settings = load_settings()
+        # the FAQ and the product search embed a turn's message once between them
+        service = FaqService(settings, encoder=RecentQueries(open_encoder(settings.model)))
         service.warm_up()
         service.watch()
         _service = service

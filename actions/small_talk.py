@@ -77,7 +77,8 @@ class ActionSmallTalk(LanguageFirstAction):
         kind = reply.decision.kind
         if kind == "answer" or (kind == "clarify" and intent in CLARIFIED):
             return await answer_faq(dispatcher, tracker, domain, lang, reply)
-        if await answerable_elsewhere(text, lang, faq=False):  # "kiilo 900" taken for thanks
+        # "kiilo 900" taken for thanks, "do you sell surfboards?" for "stop"
+        if await answerable_elsewhere(text, lang, faq=False, unsold=True):
             return await answer_shop_question(dispatcher, tracker, domain, lang, stock_first=True)
         response, ask_satisfaction = REPLIES.get(intent, ("utter_anything_else", False))
         say(dispatcher, domain, response, lang)

@@ -16,10 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bot.encoder import PassageEncoder
+
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from bot.encoder import Encoder
+
+# the cache key of a passage embedding: a control character no shopper's text or FAQ row has
+_PASSAGE = "\x1fpassage\x1f"
 
 
 class EmbeddingCache:
@@ -53,6 +58,27 @@ class EmbeddingCache:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts])
+
+    def encode_passages(self, texts: list[str]) -> NDArray[np.float32]:
+        """Embeddings of ``texts`` as passages (e5's ``passage: `` prompt, see
+        :class:`bot.encoder.PassageEncoder`); an encoder without passages embeds them as
+        :meth:`encode` does. Kept apart from the query embeddings of the same texts."""
+        keys = [_PASSAGE + text for text in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._vectors))
+        if missing:
+            plain = [key.removeprefix(_PASSAGE) for key in missing]
+            encoder = self.encoder
+            vectors = (
+                encoder.encode_passages(plain)
+                if isinstance(encoder, PassageEncoder)
+                else encoder.encode(plain)
+            )
+            for key, vector in zip(missing, vectors, strict=True):
+                self._vectors[key] = vector
+            self._save()
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._vectors[k] for k in keys])
 
     def _save(self) -> None:
         if self.path is None:
@@ -110,6 +136,20 @@ class GroupedRows:
             leave_out: a row to ignore entirely, in the best row and in its owner's centroid
                 (leave-one-question-out calibration).
         """
+        return self.soft_scores(vector, best_row_weight, leave_out, 0.0)[0]
+
+    def soft_scores(
+        self,
+        vector: NDArray[np.float32],
+        best_row_weight: float,
+        leave_out: int | None,
+        temperature: float,
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """:meth:`scores`, and the same with a soft maximum of each owner's rows in place of
+        its best row: ``t * log(mean(exp(row / t)))``, between the best row and the mean of
+        the rows, so a second close row counts too (the mean keeps it independent of how many
+        rows an owner has). With ``temperature`` 0 both are :meth:`scores`.
+        """
         row_scores = self.row_scores(vector)
         if leave_out is not None:
             row_scores[leave_out] = -np.inf
@@ -121,8 +161,28 @@ class GroupedRows:
             owner = self.owner_of_row[leave_out]
             reduced = self._centroid_sums[owner] - self.vectors[leave_out]
             centroids[owner] = normalise(reduced[None, :])[0]
-        combined = best_row_weight * best + (1.0 - best_row_weight) * (centroids @ vector)
-        return combined.astype(np.float32)
+        centroid = (1.0 - best_row_weight) * (centroids @ vector)
+        hard = (best_row_weight * best + centroid).astype(np.float32)
+        if temperature <= 0:
+            return hard, hard
+        soft = best_row_weight * self._soft_best(row_scores, best, temperature) + centroid
+        return hard, soft.astype(np.float32)
+
+    def _soft_best(
+        self, row_scores: NDArray[np.float32], best: NDArray[np.float32], temperature: float
+    ) -> NDArray[np.float32]:
+        """Each owner's ``t * log(mean(exp(row / t)))`` over its rows (a left-out row, scored
+        ``-inf``, is not counted); owners without rows keep ``best``."""
+        owners = self.owner_of_row
+        usable = np.isfinite(row_scores)
+        # shifted by the owner's best row, so exp never overflows (and the best row gives 1)
+        shifted = np.where(usable, row_scores - best[owners], -np.inf).astype(np.float64)
+        sums = np.bincount(owners, weights=np.exp(shifted / temperature), minlength=self.owners)
+        counts = np.bincount(owners, weights=usable.astype(np.float64), minlength=self.owners)
+        have = counts > 0
+        soft = best.astype(np.float64)
+        soft[have] += temperature * np.log(sums[have] / counts[have])
+        return soft.astype(np.float32)
 
     def owner_scores(
         self, vector: NDArray[np.float32], owners: NDArray[np.int64], best_row_weight: float

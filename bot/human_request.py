@@ -25,6 +25,8 @@ _PATTERNS = [
     r"^\s*(human|person|agent|operator|representative)\b",
     r"\b(get|connect|transfer|put)\s+me\s++(to|through|with)?\s*+(someone|somebody|a human|a person|an agent|customer service|support)",
     r"\bcustomer\s+(service|support)\s+(agent|person|rep)\b",
+    # "get someone on the phone", "find a person for me", "put somebody on the line"
+    r"\b(get|find|fetch|put)\s+(some\s*one|somebody|a\s+human|a\s+person|an\s+agent)\s+(on\s+the\s+(phone|line)|for\s+me)\b",
     r"\b(any|some)\s*(one|body)\s+(i|we)\s+(can|could)\s+(talk|speak|chat)\b",
     r"\b(don'?t|do\s+not)\s+want\s+(to\s+)?(talk|speak|chat)\s+(to|with)\s+(a\s+)?(bot|robot|machine)",
     # Finnish

@@ -20,6 +20,12 @@ the last row it knows is still there with the same timestamp) and read only the 
 reused) falls back to Rasa's own full read. Each tracker gets shallow copies of the cached events,
 so a tracker changing an event's attributes cannot change the cache.
 
+``save`` of a tracker that ``retrieve`` returned, while the cached session is still the one it
+was read from (nothing saved or read from the database for this conversation since), stores the
+events after it without checking the database again: Rasa holds the conversation's lock (the lock
+store, shared by all servers in scale-out) from the read to the save of a turn, so no other server
+can have written meanwhile. Any other tracker is checked as above.
+
 One difference from Rasa's read: Rasa takes the session's events by timestamp (at or after the
 latest ``session_started``), the cache by row order after it. They differ only when servers'
 clocks disagree by more than the time between two events.
@@ -36,6 +42,8 @@ from dataclasses import dataclass
 from typing import Any
 
 _INSTALLED = "_faqbot_cached_sessions"
+_READ_FROM = "_faqbot_read_from"
+"""On a tracker ``retrieve`` returned: the cached session and its (count, last id) then."""
 CACHE_EVENTS = int(os.environ.get("FAQBOT_TRACKER_CACHE_EVENTS", "50000"))
 """Events a Rasa server keeps in memory, all conversations together (~2 KB each; least recently
 used conversations go first)."""
@@ -170,9 +178,29 @@ async def retrieve(self: Any, sender_id: str) -> Any:
             if cached is None or not self.domain:
                 return None
             _cache(self).put(sender_id, cached)
-    return DialogueStateTracker.from_events(
+    tracker = DialogueStateTracker.from_events(
         sender_id, [copy.copy(event) for event in cached.events], self.domain.slots
     )
+    _mark_read(tracker, cached)
+    return tracker
+
+
+def _mark_read(tracker: Any, cached: CachedSession) -> None:
+    tracker.__dict__[_READ_FROM] = (cached, cached.count, cached.last_id)
+
+
+def _read_from(store: Any, tracker: Any) -> CachedSession | None:
+    """The cached session ``tracker`` was read from, if it is still current (see the module)."""
+    marked = tracker.__dict__.get(_READ_FROM)
+    if marked is None:
+        return None
+    cached, count, last_id = marked
+    current = _cache(store).get(tracker.sender_id)
+    if current is not cached or (cached.count, cached.last_id) != (count, last_id):
+        return None
+    if len(tracker.events) < len(cached.events):
+        return None  # events taken away from the tracker: Rasa's way below
+    return current
 
 
 async def save(self: Any, tracker: Any) -> None:
@@ -181,13 +209,17 @@ async def save(self: Any, tracker: Any) -> None:
     from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
     sender_id = tracker.sender_id
-    with self.session_scope() as db:
-        cached = _fresh(self, db, sender_id)
-        stored = (
-            len(cached.events)
-            if cached is not None
-            else self._event_query(db, sender_id, fetch_events_from_all_sessions=False).count()
-        )
+    cached = _read_from(self, tracker)
+    if cached is not None:
+        stored = len(cached.events)
+    else:
+        with self.session_scope() as db:
+            cached = _fresh(self, db, sender_id)
+            stored = (
+                len(cached.events)
+                if cached is not None
+                else self._event_query(db, sender_id, fetch_events_from_all_sessions=False).count()
+            )
     new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
     if self.event_broker is not None:
         await self._stream_new_events(self.event_broker, new_events, sender_id)
@@ -220,6 +252,7 @@ async def save(self: Any, tracker: Any) -> None:
     cached.count += len(new_events)
     cached.last_id = last_id
     cached.last_timestamp = last_timestamp
+    _mark_read(tracker, cached)  # the tracker and the cache hold the same events again
     _cache(self).trim()
 
 

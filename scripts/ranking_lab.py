@@ -6,9 +6,9 @@ Each argument is a variant: a name and a JSON object of ``retrieval`` settings t
 ``bw02='{"best_row_weight": 0.2}'``. The baseline (faqbot.yml as it is) always runs first. For
 each variant and each FAQ (the shipped one and ``faqbot faq sparse``'s copy) it prints, per
 language: dev-set top-1 / top-3, answered right / right or buttons / answered wrong /
-must-not-answer answered with the thresholds derived for that FAQ, and leave-one-question-out
-top-1 over the FAQ's own questions. The eval set is never read here: choose settings with this,
-then measure the eval set once.
+must-not-answer answered / must-not-answer offered buttons with the thresholds derived for that
+FAQ, and leave-one-question-out top-1 over the FAQ's own questions. The eval set is never read
+here: choose settings with this, then measure the eval set once.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ def measure(settings: Settings, encoder: Encoder) -> dict[str, dict[str, float]]
             "r|btn": float(s["answered_correct"]) + float(s["clarified_with_right_option"]),
             "wrong": float(s["answered_wrong"]),
             "mna": float(s["must_not_answer_answered"]),
+            "mna|b": float(s["must_not_answer_clarified"]),
             "loo": loo.get(lang, 0.0),
         }
     return out
@@ -77,7 +78,7 @@ def main(argv: list[str]) -> int:
         sparse_dir = Path(tmp) / "sparse"
         write_sparse_faq(base.faq_dir, sparse_dir)
         faqs = {"dense": base.faq_dir, "sparse": sparse_dir}
-        keys = ("top1", "top3", "right", "r|btn", "wrong", "mna", "loo")
+        keys = ("top1", "top3", "right", "r|btn", "wrong", "mna", "mna|b", "loo")
         print(f"{'variant':14}{'faq':8}{'lang':5}" + "".join(f"{k:>7}" for k in keys))
         for name, update in variants:
             retrieval = base.retrieval.model_copy(update=update)

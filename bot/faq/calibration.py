@@ -167,8 +167,9 @@ class Budgets:
             answered anyway. A share of the ranking's own errors, not of all questions: with
             itself left out, a question of a FAQ with one or two phrasings per language keeps
             at most one sibling, so the ranking errs far more often than on shoppers' questions
-            (README, "What was tried"); an absolute budget would then refuse to answer almost
-            anything. The policy's job is to catch the ranking's errors, whatever their number.
+            (docs/quality.md, "What was tried"); an absolute budget would then refuse to answer
+            almost anything. The policy's job is to catch the ranking's errors, whatever their
+            number.
     """
 
     offtopic_answered: float = 0.02

@@ -1,8 +1,10 @@
 """The semantic FAQ index: every question (and answer) of every entry in a faiss index.
 
 An entry's score for a shopper question is ``w * best row + (1 - w) * centroid`` over its rows
-in all languages (:class:`bot.embeddings.GroupedRows`), minus a small lexical penalty for
-Finnish and Swedish (:mod:`bot.faq.lexical`).
+in all languages (:class:`bot.embeddings.GroupedRows`; the best row as a soft maximum,
+``retrieval.row_temperature``), minus a small lexical penalty for Finnish and Swedish
+(:mod:`bot.faq.lexical`). Questions are embedded with e5's ``query: `` prompt, answers with
+``passage: `` (``retrieval.answer_prompt``).
 """
 
 from __future__ import annotations
@@ -65,11 +67,13 @@ class FaqIndex:
         if not self.rows:
             raise ValueError("the FAQ has no questions to index")
         self._ids = [entry.id for entry in faq.entries]
-        vectors = cache.encode([row.text for row in self.rows])
+        vectors = self._embed_rows(cache)
         self._vectors = GroupedRows(vectors, [row.entry for row in self.rows], len(faq.entries))
         self._approximate: ApproximateCandidates | None = None
         limit = settings.approximate_above
-        if limit is not None and len(faq.entries) > limit:
+        # the candidates are ranked by the best row: with a soft maximum over the rows
+        # (row_temperature above 0) every entry is scored
+        if limit is not None and len(faq.entries) > limit and settings.row_temperature <= 0:
             self._approximate = ApproximateCandidates(
                 self._vectors.vectors,
                 self._vectors.owner_of_row,
@@ -86,6 +90,21 @@ class FaqIndex:
         """The form texts are embedded in (both FAQ rows and questions)."""
         text = _SPACES.sub(" ", text).strip()
         return text.lower() if self.settings.lowercase else text
+
+    def _embed_rows(self, cache: EmbeddingCache) -> NDArray[np.float32]:
+        """Every row's embedding: questions as queries, answers as ``answer_prompt`` says."""
+        if self.settings.answer_prompt == "query":
+            return cache.encode([row.text for row in self.rows])
+        passages = [number for number, row in enumerate(self.rows) if row.kind == "answer"]
+        queries = [number for number, row in enumerate(self.rows) if row.kind != "answer"]
+        vectors = np.zeros((len(self.rows), 0), dtype=np.float32)
+        for numbers, encode in ((queries, cache.encode), (passages, cache.encode_passages)):
+            if numbers:
+                embedded = encode([self.rows[i].text for i in numbers])
+                if not vectors.shape[1]:
+                    vectors = np.zeros((len(self.rows), embedded.shape[1]), dtype=np.float32)
+                vectors[numbers] = embedded
+        return vectors
 
     def _index_rows(self, faq: Faq) -> list[Row]:
         rows: list[Row] = []
@@ -147,6 +166,12 @@ class FaqIndex:
     ) -> list[Match]:
         """The entries scored against an embedded question, best first (ties: FAQ order).
 
+        With ``retrieval.row_temperature`` above 0, "best" is the ranking with a soft maximum
+        over each entry's rows, while :attr:`Match.score` stays the score with its best row,
+        the scale the thresholds are derived on: the scores then need not fall in list order,
+        and a first entry scoring below the second one (the two signals disagree) gets a
+        negative margin, so it is offered with the others rather than answered.
+
         Args:
             vector: the question's embedding.
             leave_out: a row to ignore entirely (leave-one-question-out calibration).
@@ -156,7 +181,7 @@ class FaqIndex:
             top_k: only the ``top_k`` best entries (None: every entry). They are exactly the
                 first ``top_k`` of the full list, scores and order included.
             within: with ``top_k``, also every further entry scoring within ``within`` of the
-                best (``best - score <= within``), as the clarify window reads them.
+                first entry (``first - score <= within``), as the clarify window reads them.
             approximate: False to score every entry even above ``approximate_above``.
 
         Above ``retrieval.approximate_above`` entries, a search with ``top_k`` (and no
@@ -171,11 +196,11 @@ class FaqIndex:
             and leave_out is None
         ):
             return self._search_candidates(vector, text, lang, max(top_k, 1), within)
-        combined, coverage = self._scores(vector, leave_out, text, lang)
+        combined, coverage, rank = self._scores(vector, leave_out, text, lang)
         if top_k is None or top_k >= len(combined):
-            order: NDArray[np.intp] = np.argsort(-combined, kind="stable")
+            order: NDArray[np.intp] = np.argsort(-rank, kind="stable")
         else:
-            order = _best_first(combined, max(top_k, 1), within)
+            order = _best_first(rank, max(top_k, 1), within, combined)
         ids = self._ids
         # tolist() gives the same Python floats as float() of each numpy scalar, in one call
         return [
@@ -258,11 +283,14 @@ class FaqIndex:
         leave_out: int | None,
         text: str | None,
         lang: str | None,
-    ) -> tuple[NDArray[np.floating[Any]], NDArray[np.floating[Any]]]:
-        """Every entry's combined score and word coverage (see :meth:`search_vector`)."""
-        combined: NDArray[np.floating[Any]] = self._vectors.scores(
-            vector, self.settings.best_row_weight, leave_out
+    ) -> tuple[NDArray[np.floating[Any]], NDArray[np.floating[Any]], NDArray[np.floating[Any]]]:
+        """Every entry's combined score, word coverage and ranking score (the combined score
+        with the soft maximum over its rows; see :meth:`search_vector`)."""
+        hard, soft = self._vectors.soft_scores(
+            vector, self.settings.best_row_weight, leave_out, self.settings.row_temperature
         )
+        combined: NDArray[np.floating[Any]] = hard
+        rank: NDArray[np.floating[Any]] = soft
         lexical_weight = self._lexical_weight(lang)
         coverage: NDArray[np.floating[Any]] = np.ones(len(self.faq.entries), dtype=np.float32)
         if text is not None:
@@ -271,8 +299,9 @@ class FaqIndex:
             if lexical_weight > 0:
                 # a penalty for entries with less lexical support than the best one: the
                 # lexically best entry keeps its score, so thresholds stay on the embedding's scale
-                combined = combined - lexical_weight * (1.0 - signals.bm25)
-        return combined, coverage
+                penalty = lexical_weight * (1.0 - signals.bm25)
+                combined, rank = combined - penalty, rank - penalty
+        return combined, coverage, rank
 
     def question_rows(self) -> list[int]:
         """Row numbers of all question rows (for leave-one-question-out)."""
@@ -293,10 +322,16 @@ def _texts_by_language(faq: Faq) -> dict[str, list[str]]:
     return texts
 
 
-def _best_first(scores: NDArray[np.floating[Any]], top_k: int, within: float) -> NDArray[np.intp]:
-    """The indices of the ``top_k`` best ``scores`` and of any further score within ``within``
-    of the best, best first, ties in index order: exactly the head of a stable ``argsort`` of
-    ``-scores``, without sorting every score."""
+def _best_first(
+    scores: NDArray[np.floating[Any]],
+    top_k: int,
+    within: float,
+    reported: NDArray[np.floating[Any]] | None = None,
+) -> NDArray[np.intp]:
+    """The indices of the ``top_k`` best ``scores`` and of any further entry whose ``reported``
+    score (default: ``scores``) is within ``within`` of the first entry's, best first, ties in
+    index order: exactly the head of a stable ``argsort`` of ``-scores``, without sorting every
+    score."""
     top_k = min(top_k, len(scores))
     # the k-th best score; whatever beats it is in, and ties at it are taken in index order
     kth = scores[np.argpartition(-scores, top_k - 1)[top_k - 1]]
@@ -304,9 +339,10 @@ def _best_first(scores: NDArray[np.floating[Any]], top_k: int, within: float) ->
     tied = np.flatnonzero(scores == kth)[: top_k - len(above)]
     chosen = np.concatenate([above, tied])
     if within > 0:
+        reported = scores if reported is None else reported
         # in float64, as the callers subtract Python floats (top.score - m.score <= window)
-        best = float(scores.max())
-        close = np.flatnonzero(best - scores.astype(np.float64) <= within)
+        first = float(reported[int(np.argmax(scores))])
+        close = np.flatnonzero(first - reported.astype(np.float64) <= within)
         chosen = np.union1d(chosen, close)
     # lexsort sorts by the last key first; the index breaks ties as the stable argsort does
     return chosen[np.lexsort((chosen, -scores[chosen]))]

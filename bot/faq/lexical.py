@@ -7,7 +7,7 @@ are Snowball stems (``lexical_terms: stems``, the default) or simplemma lemmas (
 FAQ itself uses ("toimituskulut" -> toimitus, kulu), so a sparse FAQ's few words go further. Added
 to the embedding score with a small
 per-language weight (``retrieval.lexical_weight``); English, where e5 is strongest, gets none.
-Figures: README, "What was tried".
+Figures: docs/quality.md, "What was tried".
 """
 
 from __future__ import annotations

@@ -24,6 +24,12 @@ class RetrievalSettings(BaseModel):
     include_answers: bool = True
     # score = best_row_weight * best matching row + (1 - best_row_weight) * entry centroid
     best_row_weight: Unit = 0.3
+    # the "best matching row" as a soft maximum over the entry's rows, t * log(mean(exp(s / t))),
+    # so a second close phrasing counts too; 0: the single best row (bot/embeddings.py)
+    row_temperature: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    # e5's prompt for the answers' rows: "passage" (they are statements) or "query" (as the
+    # questions, which always get "query: ")
+    answer_prompt: Literal["query", "passage"] = "query"
     # put back å/ä/ö a shopper left out, from the FAQ's own words (bot/diacritics.py)
     restore_diacritics: bool = True
     # score += weight[question's language] * BM25 over the entry's texts in it (bot/lexical.py)

@@ -26,6 +26,7 @@ _PRODUCT_WORD = 0.4  # a message word at least this close to a name word is a "p
 _HEAD_WEIGHT = 1.5  # the last word of a name (the kind of product: "paddle") counts more
 _MODEL_NAME = 0.7  # "revontulta" alone: the model name without the kind of product
 _MODEL_NAME_MATCH = 0.85  # ... said as itself or an inflected form (not a compound)
+_NAMED = 0.75  # a message word this close to a name word names a product (typos included)
 
 
 def _trigrams(word: str) -> frozenset[str]:
@@ -47,6 +48,25 @@ def _osa_distance(a: str, b: str) -> int:
             current.append(value)
         previous2, previous = previous, current
     return previous[-1]
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Whether ``_osa_distance(a, b) <= 1``, in one pass: equal, or one substitution,
+    insertion, deletion or swap of neighbours (the distance matrix is only needed beyond one)."""
+    if a == b:
+        return True
+    if len(a) < len(b):
+        a, b = b, a
+    if len(a) - len(b) > 1:
+        return False
+    i = 0
+    while i < len(b) and a[i] == b[i]:
+        i += 1
+    if len(a) != len(b):
+        return a[i + 1 :] == b[i:]  # one letter more in a
+    if a[i + 1 :] == b[i + 1 :]:
+        return True  # one letter changed
+    return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
 
 
 def _name_stems(word: str) -> tuple[str, ...]:
@@ -111,9 +131,9 @@ def _same_start(q: str, n: str) -> float:
         if common >= len(n) - 3 and len(q) - common <= 4:
             return 0.8  # long compound with a changed ending: "vaelluskenkiä"
     close_length = len(n) >= 5 and len(q) >= 5 and abs(len(q) - len(n)) <= 2
-    if close_length and _osa_distance(q, n) <= (1 if len(n) < 8 else 2):
+    if close_length and (_within_one_edit(q, n) if len(n) < 8 else _osa_distance(q, n) <= 2):
         return 0.8  # typo: "vaelus", "revontulu", "trial"
-    if len(n) >= 6 and len(q) > len(n) and _osa_distance(q[: len(n)], n) <= 1:
+    if len(n) >= 6 and len(q) > len(n) and _within_one_edit(q[: len(n)], n):
         return 0.75  # typo in an inflected form: "vaelusrinkkaa"
     if len(q) >= 5 and 0 < len(n) - len(q) <= 3 and n.startswith(q):
         return 0.75  # cut short: "untuvatak"
@@ -129,7 +149,7 @@ def joined_similarity(message_word: str, joined: str) -> float:
         return 1.0
     if message_word.startswith(joined) and len(message_word) - len(joined) <= 5:
         return 0.95
-    if abs(len(message_word) - len(joined)) <= 1 and _osa_distance(message_word, joined) <= 1:
+    if abs(len(message_word) - len(joined)) <= 1 and _within_one_edit(message_word, joined):
         return 0.8
     return 0.0
 
@@ -208,6 +228,15 @@ class NameMatcher:
                 f1 = max(f1, _MODEL_NAME * model * precision)
             result.append(f1)
         return result
+
+    def names_only(self, text: str, ignore: frozenset[str] = frozenset()) -> bool:
+        """Whether every word of ``text`` (but ``ignore``) is a product-name word, said as itself,
+        inflected or with a typo ("revontuli", "tents", "kiilo 900"): a message that is nothing
+        but a product's name, whatever else it looks like ("tents" looks like a greeting)."""
+        words = [w for w in tokens(text) if w not in ignore]
+        return bool(words) and all(
+            max((similarity(w, v) for v in self._vocabulary), default=0.0) >= _NAMED for w in words
+        )
 
     def _recall(self, name: _Name, candidates: list[str]) -> float:
         matched = [max((similarity(c, w) for c in candidates), default=0.0) for w in name.words]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -29,6 +29,7 @@ from bot.embeddings import EmbeddingCache, GroupedRows
 from bot.shop.lexical import NameMatcher
 from bot.shop.models import Product, Variant
 from bot.shop.query import QueryParser
+from bot.shop.stock_words import without_stock_words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -77,12 +78,14 @@ class SearchResult:
         products: the product(s) to answer or offer.
         matches: every product's score, best first.
         variant: the variant, when the message contained a variant SKU.
+        named: the message is nothing but product-name words (and a size): "revontuli".
     """
 
     decision: Decision
     products: tuple[Product, ...]
     matches: tuple[ProductMatch, ...]
     variant: Variant | None = None
+    named: bool = False
 
     @property
     def product(self) -> Product | None:
@@ -170,6 +173,21 @@ class _Index:
         return self._rows.scores(vector, self.settings.best_row_weight)
 
     def search(self, text: str) -> SearchResult:
+        result = self._rank(text)
+        if result.decision != "none":
+            return result
+        # the words of the question dilute the product's ("finns det skidor 180 cm i lager"):
+        # without them, a clear product wins; anything less keeps "none". Only after "none":
+        # candidates found with the whole question stay candidates ("do you carry the winter
+        # sleeping bag" is not one clear bag)
+        bare = without_stock_words(text)
+        if bare and bare != " ".join(text.split()):
+            other = self._rank(bare)
+            if other.decision == "single":
+                return other
+        return result
+
+    def _rank(self, text: str) -> SearchResult:
         if not self.products or not text.strip():
             return SearchResult("none", (), ())
         by_sku = self._sku_match(text)
@@ -192,8 +210,11 @@ class _Index:
             for i in order
         )
         if by_sku is not None:
-            return SearchResult("single", (matches[0].product,), matches, by_sku[1])
-        return _decide(matches, s)
+            return SearchResult("single", (matches[0].product,), matches, by_sku[1], True)
+        result = _decide(matches, s)
+        if result.decision != "none" and self._names.names_only(text, ignore):
+            result = replace(result, named=True)
+        return result
 
     def _sku_match(self, text: str) -> tuple[int, Variant | None] | None:
         for token in _SKU_TOKEN.findall(text):

@@ -58,6 +58,7 @@ class Found:
 
     decision: str
     products: list[Product]
+    named: bool = False  # the message is only a product's name ("revontuli", "kiilo 900")
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class ShopService:
         self._search.update(self.backend.products())  # cheap when the catalogue is unchanged
         result = self._search.search(text)
         decision = "one" if result.decision == "single" else result.decision
-        return Found(decision, list(result.products))
+        return Found(decision, list(result.products), result.named)
 
     def wish(self, text: str) -> Wish:
         """The size/colour and store named in ``text``."""

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import runtime
 from actions.faq import answer_faq
 from actions.language import ActionDetectLanguage
+from bot.encoder import RecentQueries
 from bot.faq.service import FaqService
 from bot.faq.settings import PolicySettings, Settings
 from bot.workers import default_workers
@@ -84,3 +85,22 @@ def test_a_burst_of_questions_does_not_starve_the_language_step(
     assert language == "sv"  # the language step ran while 40 questions waited
     assert answered == ["delivery_time"] * BURST  # every question answered, none dropped
     assert encoder.most <= default_workers()
+
+
+def test_the_action_servers_encoder_remembers_recent_questions(
+    faq_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The FAQ and the product search share one encoder that embeds a message once per turn."""
+    inner = HashingEncoder()
+    monkeypatch.setattr(runtime, "_service", None)
+    monkeypatch.setattr(runtime, "load_settings", lambda: Settings(faq_dir=faq_dir))
+    monkeypatch.setattr(runtime, "open_encoder", lambda model: inner)
+    service = runtime._warm_faq()
+    try:
+        assert isinstance(service.encoder, RecentQueries) and service.encoder.encoder is inner
+        service.answer("how long does delivery take", "en")
+        calls = len(inner.calls)
+        service.answer("how long does delivery take", "en")
+        assert len(inner.calls) == calls
+    finally:
+        service.stop()

@@ -14,11 +14,14 @@ from actions.routing import (
     ActionCheckStock,
     ActionOrderQuestion,
     ActionRequestHuman,
+    _live_order_close,
 )
 from actions.small_talk import ActionSmallTalk
 from actions.texts import variation
 from bot.errors import ShopUnavailable
-from bot.faq.service import FaqService
+from bot.faq.index import Match
+from bot.faq.policy import Decision
+from bot.faq.service import FaqService, Reply
 from bot.shop.models import Product
 from bot.shop.service import Found, Wish
 from handoff.desk import HandoffDesk
@@ -34,6 +37,8 @@ class FakeShop:
     def search(self, text: str, language: str) -> Found:
         if "stove" in text:
             return Found("one", [STOVE])
+        if text == "tents":  # nothing but a product's name
+            return Found("several", [TENT, STOVE], named=True)
         return Found("several", [TENT, STOVE]) if "tent" in text else Found("none", [])
 
     def stock(self, product: Product, wish: Wish) -> list[object]:
@@ -232,3 +237,134 @@ def test_a_faq_answer_outside_a_form_says_nothing_about_orders() -> None:
     messages, events = run(ActionAnswerFaq(), tracker("Kauanko toimitus kestää?", language="fi"))
     assert LEFT_FI not in [m["text"] for m in messages]
     assert not [e for e in events if e.get("event") == "active_loop"]
+
+
+STOCK_ENTRIES = """\
+topic: stock
+entries:
+  - id: stock_availability
+    questions:
+      en: ["Is the tent in stock?"]
+    answer:
+      en: "Every product page shows its stock."
+  - id: restock_date
+    questions:
+      en: ["When is the tent back in stock?"]
+    answer:
+      en: "Sold-out products show their restock date."
+"""
+
+
+def test_a_question_asking_whether_we_have_it_gets_the_products() -> None:
+    # no size, colour or store, several products found: "got any Erä left?"
+    messages, _ = run(ActionAnswerFaq(), tracker("have you got a tent?", "ask_faq", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_stock_which_product", "en")["text"]
+
+
+def test_in_stock_beats_the_faq_s_general_answer_about_stock(
+    service: FaqService, faq_dir: Path
+) -> None:
+    (faq_dir / "stock.yml").write_text(STOCK_ENTRIES, encoding="utf-8")
+    assert service.reload_if_changed()
+    messages, _ = run(ActionAnswerFaq(), tracker("Is the tent in stock?", "ask_faq", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_stock_which_product", "en")["text"]
+    # when it comes back is the FAQ's restock answer
+    messages, _ = run(
+        ActionAnswerFaq(), tracker("When is the tent back in stock?", "ask_faq", language="en")
+    )
+    assert messages[0]["text"] == "Sold-out products show their restock date."
+
+
+def test_asking_for_something_we_do_not_sell_says_so_and_keeps_the_faq_s_buttons() -> None:
+    # "har ni kanoter": no product found, the FAQ unsure
+    messages, _ = run(
+        ActionCheckStock(), tracker("do you have delivery or return", "check_stock", language="en")
+    )
+    texts = [m["text"] for m in messages]
+    assert texts[0] == variation(DOMAIN, "utter_stock_no_product", "en")["text"]
+    assert texts[1] == variation(DOMAIN, "utter_clarify", "en")["text"]
+    assert _payloads(messages[1])
+
+
+def test_asking_whether_we_sell_something_unknown_says_so() -> None:
+    messages, _ = run(
+        ActionAnswerFaq(), tracker("do you sell zzyzx", "out_of_scope", language="en")
+    )
+    assert [m["text"] for m in messages] == [
+        variation(DOMAIN, "utter_stock_no_product", "en")["text"]
+    ]
+
+
+def test_a_stock_question_taken_for_a_request_for_a_person_gets_no_ticket(
+    desk: HandoffDesk,
+) -> None:
+    messages, _ = run(
+        ActionRequestHuman(), tracker("any tents in stock?", "request_human", language="en")
+    )
+    assert messages[0]["text"] == variation(DOMAIN, "utter_stock_which_product", "en")["text"]
+    messages, _ = run(
+        ActionRequestHuman(), tracker("any zzyzx in stock?", "request_human", language="en")
+    )
+    assert messages[0]["text"] == variation(DOMAIN, "utter_stock_no_product", "en")["text"]
+    assert desk.store.list_tickets() == []
+    run(
+        ActionRequestHuman(),
+        tracker("I want to talk to a person: tents in stock?", "request_human"),
+    )
+    assert len(desk.store.list_tickets()) == 1
+
+
+@pytest.mark.parametrize(
+    "text", ["do you have someone who knows about tents", "voisko joku tarkistaa varastosta"]
+)
+def test_a_stock_question_naming_someone_keeps_the_request_for_a_person(
+    desk: HandoffDesk, text: str
+) -> None:
+    run(ActionRequestHuman(), tracker(text, "request_human", language="en"))
+    assert len(desk.store.list_tickets()) == 1
+
+
+def test_availability_taken_for_an_order_question_gets_the_stock() -> None:
+    messages, events = run(
+        ActionOrderQuestion(), tracker("tent availability", "order_status", language="en")
+    )
+    assert _route(events) == "elsewhere"
+    assert messages[0]["text"] == variation(DOMAIN, "utter_stock_which_product", "en")["text"]
+
+
+@pytest.mark.parametrize(
+    ("action", "intent"),
+    [
+        (ActionSmallTalk(), "greet"),
+        (ActionAnswerFaq(), "out_of_scope"),
+        (ActionOrderQuestion(), "order_status"),
+    ],
+)
+def test_nothing_but_a_product_s_name_gets_the_products_whatever_the_intent(
+    action: Any, intent: str
+) -> None:
+    # "tents" taken for a greeting, "revontuli" for off-topic, "kiilo 900" for an order number
+    messages, _ = run(action, tracker("tents", intent, language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_stock_which_product", "en")["text"]
+
+
+def test_asking_whether_we_sell_something_unknown_filed_as_small_talk_says_so() -> None:
+    messages, _ = run(ActionSmallTalk(), tracker("do you sell zzyzx?", "thanks", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_stock_no_product", "en")["text"]
+
+
+def test_a_live_order_entry_in_the_window_counts_after_an_entry_outside_it(
+    service: FaqService, faq_dir: Path
+) -> None:
+    # with retrieval.row_temperature the ranking need not follow the scores: an entry ranked
+    # third may score within the clarify window of the first after one that does not
+    (faq_dir / "orders.yml").write_text(LIVE_ORDER_ENTRY, encoding="utf-8")
+    assert service.reload_if_changed()
+    window = service.thresholds.policy.clarify_window
+    matches = [
+        Match("delivery_time", 0.90),
+        Match("return_period", 0.90 - 2 * window),
+        Match("order_tracking", 0.91),
+    ]
+    assert _live_order_close(Reply("en", Decision("clarify", ()), matches))
+    assert not _live_order_close(Reply("en", Decision("clarify", ()), matches[:2]))

@@ -42,6 +42,8 @@ from tests.deadline import finishes
         "onko täällä oikeaa ihmistä",
         "kan någon ringa mig",
         "prata med kundtjanst",
+        "put a person on the line",
+        "could you find somebody for me",
     ],
 )
 def test_requests_for_a_person(text: str) -> None:
@@ -66,6 +68,8 @@ def test_requests_for_a_person(text: str) -> None:
         "what ring sizes do the gloves come in",
         "när ringer ni om leveransen",
         "montako ihmistä teltta vetää",
+        "is there someone on the phone at weekends",
+        "where can i find someone to fix my tent",
     ],
 )
 def test_ordinary_questions(text: str) -> None:

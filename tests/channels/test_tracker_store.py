@@ -51,6 +51,11 @@ broker = SQLEventBroker(db=f"{folder}/events.db")
 broker_commits = []
 sa.event.listen(broker.engine, "commit", lambda connection: broker_commits.append(1))
 a = SQLTrackerStore(domain, host=url, event_broker=broker)
+selects = []  # the SELECTs store "a" makes of the conversations' rows (not the schema check)
+def selecting(conn, cursor, statement, *rest):
+    if statement.lstrip().upper().startswith("SELECT") and "events" in statement:
+        selects.append(statement)
+sa.event.listen(a.engine, "before_cursor_execute", selecting)
 b = SQLTrackerStore(domain, host=url)
 report = {}
 
@@ -93,7 +98,9 @@ async def main():
 
     broker_commits.clear()
     turn(tracker, 15)
+    selects.clear()
     await a.save(tracker)
+    report["selects_saving_a_tracker_just_read"] = len(selects)
     report["broker_commits_for_one_turn"] = len(broker_commits)
     with broker.engine.connect() as conn:
         found = conn.execute(sa.text("SELECT data FROM events ORDER BY id"))
@@ -113,6 +120,17 @@ async def main():
     turn(mine, 17)
     await a.save(mine)
     report["b_after_a"] = await same_as_rasa(b, "s1")
+
+    # a tracker read before another one of the conversation was saved is checked again
+    stale = await a.retrieve("s1")
+    newer = await a.retrieve("s1")
+    newer.update(SlotSet("language", "sv"))
+    await a.save(newer)
+    stale.update(SlotSet("language", "en"))
+    selects.clear()
+    await a.save(stale)
+    report["selects_saving_a_stale_tracker"] = len(selects)
+    report["stale_saved_as_rasa_would"] = await same_as_rasa(a, "s1")
 
     # a tracker changing an event does not change what the next read returns
     mine = await a.retrieve("s1")
@@ -192,6 +210,11 @@ def test_two_servers_on_one_database_read_what_rasa_reads_deserialising_only_new
     ):
         assert report[step] is True, step
     assert report["a_sees_b"] == "answer 16"
+    # a save right after the read (Rasa's turn, under the conversation's lock) stores the new
+    # events without reading the database again; a tracker read before another save checks it
+    assert report["selects_saving_a_tracker_just_read"] == 0
+    assert report["selects_saving_a_stale_tracker"] > 0
+    assert report["stale_saved_as_rasa_would"] is True
     assert report["new_session_events"] == 3 + 6  # from session_started on
     # its own turns are not read back; another server's turn is read as its 6 new rows
     assert report["own_turns_deserialised"] == 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.faq.loader import load_faq
 from bot.shop.notifications import RestockStore
@@ -229,6 +230,60 @@ def test_sold_out_gives_the_restock_date_and_takes_an_email(stack: Stack, restoc
     ]
 
 
+PRODUCT_NAMES = {
+    p["id"]: [str(n) for n in p["name"].values()]
+    for p in yaml.safe_load((ROOT / "data" / "shop" / "products.yml").read_text(encoding="utf-8"))[
+        "products"
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "product"),
+    [
+        # written for these tests (not from the stock sets), whatever intent Rasa gives them
+        ("have you got the down vest in blue?", "revontuli_vest"),
+        ("do you have the hiking boots in 44", "tunturi_mid"),
+        ("any 3 person tents available?", "era_3"),
+        ("har ni turskidor 170 cm i lager", "hanki_skis"),
+        ("finns det ryggsäckar på 65 liter kvar", "vaellus_65"),
+        ("onks teil kahen hengen telttaa", "era_2"),
+        ("onko untuvaliivi varastossa sinisenä", "revontuli_vest"),
+        ("tents", "era_2"),
+    ],
+)
+def test_stock_questions_get_the_product_whatever_the_intent(
+    stack: Stack, question: str, product: str
+) -> None:
+    sender = f"shop-{uuid.uuid4().hex[:8]}"
+    replies = stack.send(sender, question)
+    texts = " ".join(str(r.get("text", "")) for r in replies)
+    payloads = [b["payload"] for r in replies for b in r.get("buttons", [])]  # type: ignore[attr-defined]
+    named = any(name in texts for name in PRODUCT_NAMES[product])
+    assert named or any(f'"{product}"' in p for p in payloads), (texts, payloads)
+    assert not stack.tracker(sender)["slots"]["handoff"], texts  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("question", "no_product"),
+    [
+        ("do you sell surfboards?", "couldn't find a product"),
+        ("myyttekö moottorikelkkoja", "En löytänyt valikoimastamme tuotetta"),
+    ],
+)
+def test_asking_for_something_we_do_not_sell_says_so(
+    stack: Stack, question: str, no_product: str
+) -> None:
+    sender, reply = chat(stack, question)
+    assert any(no_product in t for t in reply), reply
+    assert not stack.tracker(sender)["slots"]["handoff"], reply  # type: ignore[index]
+
+
+def test_a_delivery_question_is_no_stock_question(stack: Stack) -> None:
+    sender, _ = chat(stack, "how much does delivery cost to Lapland")
+    assert stack.tracker(sender)["slots"]["last_faq_id"] is not None  # type: ignore[index]
+
+
 def test_unknown_product_is_said(stack: Stack) -> None:
     _, reply = chat(stack, "is the Zorblax hoverboard in stock?")
     assert any("couldn't find a product" in t for t in reply), reply
@@ -248,6 +303,25 @@ def test_leaving_the_restock_form_in_english(stack: Stack) -> None:
     stack.send(sender, "yes please")
     left = " ".join(str(r.get("text", "")) for r in stack.send(sender, "never mind"))
     assert "leave it there" in left, left
+
+
+def test_a_question_inside_the_restock_form_is_answered_and_the_form_left(stack: Stack) -> None:
+    """The shopper says yes to the restock email, then asks something else: it is answered
+    (not quoted back as a wrong address), the form is left, and a later address is not taken."""
+    faq = load_faq(ROOT / "data" / "faq")
+    sender, reply = chat(stack, "onko Vaellus 45 -reppua vihreänä M-koossa?")
+    assert any("loppuunmyyty" in t for t in reply), reply
+    asked = " ".join(str(r.get("text", "")) for r in stack.send(sender, "kyllä"))
+    assert "sähköpostiosoitteeseen" in asked, asked
+    assert stack.tracker(sender)["active_loop"]["name"] == "restock_form"  # type: ignore[index]
+    reply = [str(r.get("text", "")) for r in stack.send(sender, "paljonko toimitus maksaa?")]
+    entry = faq.get("delivery_cost")
+    assert entry is not None and entry.answer["fi"] in reply, reply
+    assert any("saatavuusilmoitus" in t for t in reply), reply
+    assert not any("sähköpostiosoitteelta" in t or "sähköpostiosoitteeseen" in t for t in reply)
+    tracker = stack.tracker(sender)
+    assert tracker["active_loop"] in ({}, None)
+    assert tracker["slots"]["restock_item"] is None  # type: ignore[index]
 
 
 def test_questions_inside_the_order_form_are_answered_and_the_form_left(stack: Stack) -> None:

@@ -44,8 +44,9 @@ def test_eval_json_has_the_documented_stable_shape(
         assert case["decision"] in ("answer", "clarify", "fallback")
         expected_offers = {"answer": {1}, "clarify": {2, 3}, "fallback": {0}}[case["decision"]]
         assert len(case["offered"]) in expected_offers
-        scores = [m["score"] for m in case["matches"]]
-        assert scores == sorted(scores, reverse=True) and len(scores) == 3  # 3 entries in all
+        # in ranking order; the scores need not descend (retrieval.row_temperature)
+        assert len({m["id"] for m in case["matches"]}) == 3  # 3 entries in all
+        assert all(isinstance(m["score"], float) for m in case["matches"])
         assert all(set(m) == {"id", "score"} for m in case["matches"])
     assert first["expect"] == ["delivery_time"] and first["matches"][0]["id"] == "delivery_time"
     assert second["expect"] == ["delivery_time", "return_period"]

@@ -3,11 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot.embeddings import EmbeddingCache
-from bot.faq.index import FaqIndex
+from bot.faq.index import FaqIndex, Match
 from bot.faq.loader import load_faq
-from bot.faq.settings import RetrievalSettings
+from bot.faq.policy import Decision, decide
+from bot.faq.settings import PolicySettings, RetrievalSettings
 from tests.fakes import HashingEncoder
 
 
@@ -22,6 +24,9 @@ def test_ranks_the_matching_entry_first(faq_dir: Path) -> None:
     assert index.search("how long does the delivery take")[0].id == "delivery_time"
     assert index.search("kauanko on aikaa palauttaa")[0].id == "return_period"
     matches = index.search("broken product")
+    assert len(matches) == 3
+    # ranked by the best row alone, the scores descend (a soft maximum may order them otherwise)
+    matches = build(faq_dir, row_temperature=0.0)[0].search("broken product")
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
     assert len(matches) == 3
 
@@ -115,3 +120,104 @@ def test_lexical_support_is_a_penalty_for_the_other_entries(faq_dir: Path) -> No
     assert [m.score for m in lexical.search(english, "en")] == [
         m.score for m in plain.search(english, "en")
     ]
+
+
+TWO_ENTRIES = """\
+topic: demo
+entries:
+  - id: one_close_row
+    questions:
+      en: ["alpha one", "alpha two"]
+    answer:
+      en: "answer a"
+  - id: two_close_rows
+    questions:
+      en: ["beta one", "beta two"]
+    answer:
+      en: "answer b"
+"""
+
+
+COSINES = {"alpha one": 0.90, "alpha two": 0.50, "beta one": 0.88, "beta two": 0.88}
+
+
+class PlacedEncoder:
+    """Each known text at a chosen cosine to the query "q" (the first axis)."""
+
+    name = "placed-test-encoder"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), 4), dtype=np.float32)
+        for row, text in enumerate(texts):
+            cosine = COSINES.get(text, 1.0 if text == "q" else 0.0)
+            side = float(np.sqrt(1 - cosine**2))
+            vectors[row, 0], vectors[row, 1] = cosine, side
+        return vectors
+
+
+def test_a_soft_maximum_ranks_agreeing_rows_first_and_keeps_the_best_rows_score(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "faq.yml").write_text(TWO_ENTRIES, encoding="utf-8")
+    faq = load_faq(tmp_path)
+
+    def search(temperature: float) -> list[Match]:
+        settings = RetrievalSettings(
+            best_row_weight=1.0, include_answers=False, row_temperature=temperature
+        )
+        return FaqIndex(faq, EmbeddingCache(PlacedEncoder()), settings).search("q", "en")
+
+    hard = search(0.0)
+    assert [m.id for m in hard] == ["one_close_row", "two_close_rows"]
+    assert [m.score for m in hard] == pytest.approx([0.90, 0.88], abs=1e-5)
+    soft = search(0.03)
+    # two rows at .88 outrank one at .90 with one at .50; the scores stay the best rows'
+    assert [m.id for m in soft] == ["two_close_rows", "one_close_row"]
+    assert [m.score for m in soft] == pytest.approx([0.88, 0.90], abs=1e-5)
+    # the two signals disagree: a negative margin, so the entries are offered, not answered
+    policy = PolicySettings(
+        answer_threshold=0.5, answer_margin=0.0, clarify_threshold=0.4, min_coverage=0.0
+    )
+    assert decide(hard, policy).kind == "answer"
+    assert decide(soft, policy) == Decision("clarify", ("two_close_rows", "one_close_row"))
+
+
+def test_the_clarify_window_is_read_from_the_first_entrys_score(tmp_path: Path) -> None:
+    (tmp_path / "faq.yml").write_text(TWO_ENTRIES, encoding="utf-8")
+    settings = RetrievalSettings(best_row_weight=1.0, include_answers=False, row_temperature=0.03)
+    index = FaqIndex(load_faq(tmp_path), EmbeddingCache(PlacedEncoder()), settings)
+    assert [m.id for m in index.search("q", "en", top_k=1)] == ["two_close_rows"]
+    # the second entry scores above the first (.90 against .88): it is within any window
+    within = index.search("q", "en", top_k=1, within=0.001)
+    assert [m.id for m in within] == ["two_close_rows", "one_close_row"]
+    assert within == index.search("q", "en")
+
+
+class RecordingPassages(HashingEncoder):
+    """The hashing encoder, with passages embedded apart (and recorded)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passages: list[str] = []
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        self.passages.extend(texts)
+        return self.encode([f"passage {text}" for text in texts])
+
+
+def test_answers_are_embedded_as_passages_and_questions_as_queries(faq_dir: Path) -> None:
+    encoder = RecordingPassages()
+    settings = RetrievalSettings(answer_prompt="passage")
+    index = FaqIndex(load_faq(faq_dir), EmbeddingCache(encoder), settings)
+    answers = [row.text for row in index.rows if row.kind == "answer"]
+    assert sorted(encoder.passages) == sorted(answers)
+    queried = {text for call in encoder.calls for text in call}
+    assert not queried & set(answers)
+    number = next(n for n, row in enumerate(index.rows) if row.kind == "answer")
+    passage = encoder.encode([f"passage {index.rows[number].text}"])[0]
+    assert np.allclose(index.row_vector(number), passage)
+
+    encoder = RecordingPassages()  # the default: answers embedded as queries
+    index = FaqIndex(load_faq(faq_dir), EmbeddingCache(encoder), RetrievalSettings())
+    assert encoder.passages == []
+    assert np.allclose(index.row_vector(number), encoder.encode([index.rows[number].text])[0])

@@ -69,6 +69,18 @@ def test_at_or_below_the_threshold_every_entry_is_scored(
     assert asked == []
 
 
+def test_a_soft_maximum_over_the_rows_keeps_every_entry_scored(faq_dir: Path) -> None:
+    """The candidates are ranked by the best row: with ``row_temperature`` above 0 no graphs
+    are built and the live search ranks every entry by the soft maximum."""
+    settings = RetrievalSettings(approximate_above=0, approximate_candidates=10)
+    soft = settings.model_copy(update={"row_temperature": 0.03})
+    cache = EmbeddingCache(HashingEncoder())
+    assert FaqIndex(load_faq(faq_dir), cache, settings).approximate
+    index = FaqIndex(load_faq(faq_dir), cache, soft)
+    assert not index.approximate
+    assert_heads_match(index, embedded(index, QUESTIONS))
+
+
 def test_above_the_threshold_the_graphs_give_the_candidates(
     faq_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -36,7 +36,8 @@ def reference_search(
     text: str | None = None,
     lang: str | None = None,
 ) -> list[Match]:
-    """``search_vector`` before the top k (faiss asked for every row, sorted), verbatim."""
+    """``search_vector`` before the top k (faiss asked for every row, sorted), verbatim, plus
+    the ranking by a soft maximum over each entry's rows (``row_temperature``), per entry."""
     rows = index._vectors
     faiss_index = _FAISS.get(rows)
     if faiss_index is None:  # built once per index, as the code before built it with the index
@@ -62,6 +63,18 @@ def reference_search(
         centroids[owner] = (reduced[None, :] / np.maximum(norm, 1e-12)).astype(np.float32)[0]
     weight = index.settings.best_row_weight
     combined: Any = (weight * best + (1.0 - weight) * (centroids @ vector)).astype(np.float32)
+    rank: Any = combined
+    temperature = index.settings.row_temperature
+    if temperature > 0:  # ranked by a soft maximum of each entry's rows, reported as before
+        soft = best.copy()
+        for owner in range(rows.owners):
+            own = row_scores[rows.owner_of_row == owner]
+            own = own[np.isfinite(own)]
+            if len(own):
+                shifted = (own - own.max()).astype(np.float64)
+                mean = np.exp(shifted / temperature).mean()
+                soft[owner] = np.float32(float(own.max()) + temperature * np.log(mean))
+        rank = (weight * soft + (1.0 - weight) * (centroids @ vector)).astype(np.float32)
     lexical_weight = next(
         (w for code, w in index.settings.lexical_weight.items() if code == lang), 0.0
     )
@@ -71,12 +84,13 @@ def reference_search(
         coverage = signals.coverage
         if lexical_weight > 0:
             combined = combined - lexical_weight * (1.0 - signals.bm25)
-    order = np.argsort(-combined, kind="stable")
+            rank = rank - lexical_weight * (1.0 - signals.bm25)
+    order = np.argsort(-rank, kind="stable")
     return [Match(index.faq.entries[i].id, float(combined[i]), float(coverage[i])) for i in order]
 
 
 def expected_head(full: list[Match], top_k: int, within: float) -> list[Match]:
-    """The first ``top_k`` of ``full`` and any further match within ``within`` of the best,
+    """The first ``top_k`` of ``full`` and any further match within ``within`` of the first,
     as the callers compare them (``top.score - m.score <= window``)."""
     return [
         m

@@ -78,3 +78,13 @@ def test_native_engine_matches_todays_torch_embeddings() -> None:
     worst = int(np.argmin(found))
     print(f"min cosine {found[worst]:.6f} ({TEXTS[worst]!r}), mean {found.mean():.6f}")
     assert found.min() >= MIN_COSINE, f"{TEXTS[worst]!r}: cosine {found[worst]:.6f}"
+
+
+def test_native_passages_get_their_own_prompt() -> None:
+    encoder = NativeEncoder()
+    queries, passages = encoder.encode(TEXTS[:3]), encoder.encode_passages(TEXTS[:3])
+    assert passages.shape == (3, 384) and passages.dtype == np.float32
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+    # "passage: " instead of "query: ": close, but not the same vectors
+    assert 0.8 < float(np.min(np.sum(queries * passages, axis=1))) < 0.9999
+    assert encoder.encode_passages([]).shape == (0, 384)

@@ -174,3 +174,32 @@ def test_lexical_prefers_the_name_that_explains_the_message() -> None:
     assert score("trail runner gtx", "trail_runner_gtx") > score("trail runner gtx", "trail_runner")
     assert score("vaellus 45", "vaellus_45") > score("vaellus 45", "vaellus_65")
     assert score("onko lumikenkiä", "tunturi_mid") == 0.0
+
+
+def test_the_words_of_a_stock_question_do_not_hide_the_product(search: ProductSearch) -> None:
+    # the question's words dilute the name; without them the daypack is one clear product
+    found = search.search("finns det daypack i lager")
+    assert found.decision == "single" and found.product is not None
+    assert found.product.id == "kuru_20"
+    # candidates found with the whole question stay candidates
+    assert search.search("finns det vandringsstavar i lager").decision == "several"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("revontuli", True),
+        ("tents", True),
+        ("kiilo 900", True),
+        ("trail runner 42", True),
+        ("revontulta punaisena", False),  # a colour: the wish says so
+        ("missä tilaukseni on", False),
+        ("do you have the Erä 3 tent", False),
+    ],
+)
+def test_a_message_that_is_nothing_but_a_product_s_name(
+    search: ProductSearch, text: str, named: bool
+) -> None:
+    found = search.search(text)
+    assert found.decision != "none" or not named
+    assert found.named is named
