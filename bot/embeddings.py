@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -113,6 +113,17 @@ class GroupedRows:
         np.add.at(sums, self.owner_of_row, vectors)
         self._centroid_sums = sums
         self._centroids = normalise(sums)
+        # each owner's rows, for scoring a few owners (owner_scores): rows by owner, and where
+        # each owner's run starts
+        self._rows_by_owner = np.argsort(self.owner_of_row, kind="stable")
+        self._owner_starts = np.searchsorted(
+            self.owner_of_row[self._rows_by_owner], np.arange(owners + 1)
+        )
+
+    @property
+    def centroids(self) -> NDArray[np.float32]:
+        """Each owner's normalised centroid (all-zero for an owner without rows)."""
+        return self._centroids
 
     def scores(
         self, vector: NDArray[np.float32], best_row_weight: float, leave_out: int | None = None
@@ -173,6 +184,34 @@ class GroupedRows:
         soft[have] += temperature * np.log(sums[have] / counts[have])
         return soft.astype(np.float32)
 
+    def owner_scores(
+        self, vector: NDArray[np.float32], owners: NDArray[np.int64], best_row_weight: float
+    ) -> NDArray[np.float32]:
+        """:meth:`scores` of ``owners`` only, reading only their rows and centroids.
+
+        The same values as ``scores(vector, best_row_weight)[owners]``, the best row bit for
+        bit (the same faiss kernel), the centroid term but for its last bit
+        (tests/bot/faq/test_index_approximate.py).
+        """
+        starts, ends = self._owner_starts[owners], self._owner_starts[owners + 1]
+        counts = ends - starts
+        # the positions of the owners' rows in _rows_by_owner, owner after owner
+        offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
+        rows = self._rows_by_owner[offsets + np.arange(int(counts.sum()))]
+        row_scores = _inner_products(self._faiss, vector, self.vectors[rows])
+        # each owner's rows are one run: a max per run (ufunc.at costs ~1 ms per 1,000 rows)
+        best = np.full(len(owners), -1.0, dtype=np.float32)
+        has_rows = counts > 0
+        if has_rows.any():
+            firsts = (np.cumsum(counts) - counts)[has_rows]
+            best[has_rows] = np.maximum(np.maximum.reduceat(row_scores, firsts), -1.0)
+        # faiss's kernel, not numpy's matrix product: that one may hand a few hundred rows to
+        # OpenBLAS threads, which costs milliseconds on a busy machine; either rounds the last
+        # bit differently from the product over every centroid in scores()
+        centroid = _inner_products(self._faiss, vector, self._centroids[owners])
+        combined = best_row_weight * best + (1.0 - best_row_weight) * centroid
+        return combined.astype(np.float32)
+
     def row_scores(self, vector: NDArray[np.float32]) -> NDArray[np.float32]:
         """Every row's inner product with ``vector``, in row order.
 
@@ -180,17 +219,23 @@ class GroupedRows:
         query computes each row's score with, so the values are bit for bit those of
         ``index.search``), without the search's sorting of every row.
         """
-        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
-        count, dimensions = self.vectors.shape
-        if query.shape[0] != dimensions:
-            raise ValueError(f"a {query.shape[0]}-dimensional query for {dimensions}-d rows")
-        found = np.empty(count, dtype=np.float32)
-        if count:
-            swig_ptr = self._faiss.swig_ptr
-            self._faiss.fvec_inner_products_ny(  # type: ignore[attr-defined]  # SWIG, no stub
-                swig_ptr(found), swig_ptr(query), swig_ptr(self.vectors), dimensions, count
-            )
-        return found
+        return _inner_products(self._faiss, vector, self.vectors)
+
+
+def _inner_products(faiss: Any, vector: NDArray[np.float32], rows: NDArray[np.float32]) -> Any:
+    """Each of ``rows``' inner product with ``vector``, by faiss's kernel."""
+    query = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
+    rows = np.ascontiguousarray(rows, dtype=np.float32)
+    count, dimensions = rows.shape
+    if query.shape[0] != dimensions:
+        raise ValueError(f"a {query.shape[0]}-dimensional query for {dimensions}-d rows")
+    found = np.empty(count, dtype=np.float32)
+    if count:
+        swig_ptr = faiss.swig_ptr
+        faiss.fvec_inner_products_ny(
+            swig_ptr(found), swig_ptr(query), swig_ptr(rows), dimensions, count
+        )
+    return found
 
 
 def normalise(vectors: NDArray[np.float32]) -> NDArray[np.float32]:

@@ -121,6 +121,9 @@ def main() -> int:
     scale = commands.add_parser("faq-scale", help="FAQ search time on big synthetic FAQs")
     scale.add_argument("--entries", default="1000,10000,100000", help="FAQ sizes")
     scale.add_argument("--questions", type=int, default=60, help="searches timed per size")
+    scale.add_argument(
+        "--approximate-above", type=int, help="retrieval.approximate_above for the run"
+    )
     sync = commands.add_parser("handoff-sync", help="handoff sync cost vs open tickets")
     sync.add_argument("--tickets", default="10,200", help="open (waiting) tickets")
     sync.add_argument("--seconds", type=float, default=30, help="measured per case")
@@ -138,7 +141,9 @@ def main() -> int:
     if args.command == "faq-scale":
         import bench_faq_scale
 
-        bench_faq_scale.run([int(n) for n in args.entries.split(",")], args.questions)
+        bench_faq_scale.run(
+            [int(n) for n in args.entries.split(",")], args.questions, args.approximate_above
+        )
         return 0
     if args.command == "privacy":
         bench_privacy(args.conversations)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.embeddings import EmbeddingCache, GroupedRows
+from bot.faq.approximate import ApproximateCandidates
 from bot.faq.diacritics import DiacriticRestorer
 from bot.faq.lexical import LexicalRow, LexicalScorer
 from bot.faq.loader import Faq
@@ -68,6 +69,22 @@ class FaqIndex:
         self._ids = [entry.id for entry in faq.entries]
         vectors = self._embed_rows(cache)
         self._vectors = GroupedRows(vectors, [row.entry for row in self.rows], len(faq.entries))
+        self._approximate: ApproximateCandidates | None = None
+        limit = settings.approximate_above
+        # the candidates are ranked by the best row: with a soft maximum over the rows
+        # (row_temperature above 0) every entry is scored
+        if limit is not None and len(faq.entries) > limit and settings.row_temperature <= 0:
+            self._approximate = ApproximateCandidates(
+                self._vectors.vectors,
+                self._vectors.owner_of_row,
+                self._vectors.centroids,
+                settings.approximate_candidates,
+            )
+
+    @property
+    def approximate(self) -> bool:
+        """Whether the live search (``top_k`` set) scores only candidate entries."""
+        return self._approximate is not None
 
     def normalise(self, text: str) -> str:
         """The form texts are embedded in (both FAQ rows and questions)."""
@@ -145,6 +162,7 @@ class FaqIndex:
         lang: str | None = None,
         top_k: int | None = None,
         within: float = 0.0,
+        approximate: bool = True,
     ) -> list[Match]:
         """The entries scored against an embedded question, best first (ties: FAQ order).
 
@@ -164,7 +182,20 @@ class FaqIndex:
                 first ``top_k`` of the full list, scores and order included.
             within: with ``top_k``, also every further entry scoring within ``within`` of the
                 first entry (``first - score <= within``), as the clarify window reads them.
+            approximate: False to score every entry even above ``approximate_above``.
+
+        Above ``retrieval.approximate_above`` entries, a search with ``top_k`` (and no
+        ``leave_out``) scores only candidate entries (:mod:`bot.faq.approximate`), each exactly
+        as here; the result is then the candidates' head, which the exact one is only likely to
+        equal.
         """
+        if (
+            approximate
+            and self._approximate is not None
+            and top_k is not None
+            and leave_out is None
+        ):
+            return self._search_candidates(vector, text, lang, max(top_k, 1), within)
         combined, coverage, rank = self._scores(vector, leave_out, text, lang)
         if top_k is None or top_k >= len(combined):
             order: NDArray[np.intp] = np.argsort(-rank, kind="stable")
@@ -178,6 +209,73 @@ class FaqIndex:
                 order.tolist(), combined[order].tolist(), coverage[order].tolist(), strict=True
             )
         ]
+
+    def _search_candidates(
+        self,
+        vector: NDArray[np.float32],
+        text: str | None,
+        lang: str | None,
+        top_k: int,
+        within: float,
+    ) -> list[Match]:
+        """:meth:`search_vector`'s head from candidate entries only (the approximate path).
+
+        The graphs give the entries of the nearest rows and centroids. An entry they did not
+        give scores (before the lexical penalty) at most ``bound``, what the last row and
+        centroid they gave would make; it can still reach the top k only if its BM25 lifts it
+        to the k-th best candidate's score, so the entries with at least that BM25 are scored
+        too (at most ``approximate_candidates`` of them, the lexically best first). Entries
+        within the clarify window but below the top k come from the candidates only.
+        """
+        assert self._approximate is not None
+        found = self._approximate.search(vector)
+        weight = self.settings.best_row_weight
+        candidates = found.owners
+        combined: NDArray[np.floating[Any]] = self._vectors.owner_scores(vector, candidates, weight)
+        coverage: NDArray[np.floating[Any]] = np.ones(len(self.faq.entries), dtype=np.float32)
+        lexical_weight = self._lexical_weight(lang)
+        if text is not None:
+            signals = self._lexical.signals(text, lang or "", None)
+            coverage = signals.coverage
+            if lexical_weight > 0:
+                combined = combined - lexical_weight * (1.0 - signals.bm25[candidates])
+                bound = weight * found.row_floor + (1.0 - weight) * found.centroid_floor
+                head = min(top_k, len(combined))
+                floor = float(np.partition(combined, -head)[-head])
+                needed = 1.0 - (bound - floor) / lexical_weight
+                lifted = np.setdiff1d(
+                    np.flatnonzero(signals.bm25 >= max(needed, np.finfo(np.float32).tiny)),
+                    candidates,
+                    assume_unique=True,
+                )
+                most = self.settings.approximate_candidates
+                if len(lifted) > most:
+                    lifted = lifted[np.argpartition(-signals.bm25[lifted], most - 1)[:most]]
+                if len(lifted):
+                    extra: NDArray[np.floating[Any]] = self._vectors.owner_scores(
+                        vector, lifted, weight
+                    )
+                    extra = extra - lexical_weight * (1.0 - signals.bm25[lifted])
+                    candidates = np.concatenate([candidates, lifted])
+                    combined = np.concatenate([combined, extra])
+                    ascending = np.argsort(candidates, kind="stable")
+                    candidates, combined = candidates[ascending], combined[ascending]
+        # candidates ascend, so ties still go in FAQ order
+        order = candidates[_best_first(combined, top_k, within)]
+        position = np.searchsorted(candidates, order)
+        ids = self._ids
+        return [
+            Match(ids[i], score, cover)
+            for i, score, cover in zip(
+                order.tolist(),
+                combined[position].tolist(),
+                coverage[order].tolist(),
+                strict=True,
+            )
+        ]
+
+    def _lexical_weight(self, lang: str | None) -> float:
+        return next((w for code, w in self.settings.lexical_weight.items() if code == lang), 0.0)
 
     def _scores(
         self,
@@ -193,9 +291,7 @@ class FaqIndex:
         )
         combined: NDArray[np.floating[Any]] = hard
         rank: NDArray[np.floating[Any]] = soft
-        lexical_weight = next(
-            (w for code, w in self.settings.lexical_weight.items() if code == lang), 0.0
-        )
+        lexical_weight = self._lexical_weight(lang)
         coverage: NDArray[np.floating[Any]] = np.ones(len(self.faq.entries), dtype=np.float32)
         if text is not None:
             signals = self._lexical.signals(text, lang or "", leave_out)

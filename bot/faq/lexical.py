@@ -98,6 +98,9 @@ class LexicalScorer:
             for lang, by_term in counts.items()
         }
         self._lengths = lengths
+        # each language's length norms, as signals() computes them (kept: at 100k entries
+        # they cost a millisecond a question)
+        self._norms = {lang: _norms(lengths[lang], entries) for lang in lengths}
 
     def terms(self, text: str, lang: str) -> list[str]:
         """The stemmed (or lemmatised) words of ``text``, plus the parts of its compounds."""
@@ -150,14 +153,13 @@ class LexicalScorer:
         if postings is None or lengths is None:  # a language without texts: no evidence
             return LexicalSignals(result, np.ones(self._entries, dtype=np.float32))
         left_entry, left_out = -1, Counter[str]()
+        norms = self._norms[lang]
         if leave_out is not None and self._rows[leave_out].lang == lang:
             left_entry, left_out = self._rows[leave_out].entry, self._row_terms[leave_out]
             lengths = lengths.copy()
             lengths[left_entry] -= sum(left_out.values())
+            norms = _norms(lengths, self._entries)
         query = set(self.terms(text, lang))
-        # Python's own int sum and float division, as the scores were always computed
-        average = (sum(lengths.tolist()) / self._entries) or 1.0
-        norms = _K1 * (1 - _B + _B * lengths / average)
         total_idf = 0.0
         for term in query:
             users, counts = postings.get(term, (_NONE, _NONE))
@@ -175,3 +177,10 @@ class LexicalScorer:
         bm25 = result / best if best > 0 else result
         coverage = covered / total_idf if total_idf > 0 else covered
         return LexicalSignals(bm25, coverage)
+
+
+def _norms(lengths: np.ndarray, entries: int) -> np.ndarray:
+    """BM25's length normalisation of each entry's texts in one language."""
+    # Python's own int sum and float division, as the scores were always computed
+    average = (sum(lengths.tolist()) / entries if entries else 0.0) or 1.0  # 0: no FAQ yet
+    return _K1 * (1 - _B + _B * lengths / average)

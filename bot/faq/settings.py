@@ -41,6 +41,13 @@ class RetrievalSettings(BaseModel):
     # clarify window of the best). The policy reads the best two and up to clarify_max, the
     # evaluation and `faqbot faq ask` the first 5; calibration still scores every entry.
     top_k: Annotated[int, Field(ge=5)] = 10
+    # above this many entries the live search scores only candidate entries: those found by
+    # faiss HNSW graphs over the rows and centroids, plus the best by BM25 (bot/faq/approximate.py);
+    # at or below it (every real shop FAQ) every entry is scored, exactly. None: never.
+    approximate_above: Annotated[int, Field(ge=0)] | None = 20_000
+    # centroids asked from their graph (rows: half as many), and at most as many entries taken
+    # by BM25, per question
+    approximate_candidates: Annotated[int, Field(ge=10)] = 200
 
 
 THRESHOLDS = ("answer_threshold", "answer_margin", "clarify_threshold")
