@@ -45,7 +45,7 @@ _BOT = (
     r"|vem (?:pratar|skriver|svarar)"
     r"|\w*bot|\w*bott?i\w*|robot\w*|ai|a\.i\.|human\w*|a person|real person|machine|computer"
     r"|automat\w*|chat ?gpt|gpt|real|alive"
-    r"|ihmi\w*|kone\w*|tietokone\w*|automaat\w*|oikea\w*|oikee\w*|aito|elava|tekoaly\w*|ohjelma"
+    r"|ihmi(?:nen|nenko|sen)|kone\w*|tietokone\w*|automaat\w*|oikea\w*|oikee\w*|aito|elava|tekoaly\w*|ohjelma"
     r"|manniska\w*|maskin\w*|dator\w*|automatisk\w*|riktig\w*|akta|levande"
 )
 _YES = (

@@ -38,11 +38,14 @@ def test_every_nlu_example_of_a_marked_intent_reads_as_it() -> None:
 def test_shop_questions_of_the_nlu_data_read_as_no_goodbye_or_bot_challenge() -> None:
     questions = _examples({"ask_faq", "check_stock", "order_status"})
     assert len(questions) > 300
+    # questions whether a person is in the chat share the bot challenge's words, and its reply
+    # (a bot; customer service's people help) fits them
+    about_people = re.compile(r"\b(human|ihminen|m[aä]nniska)\b.*\bchat|chat\w* .*\bihminen")
     taken = [
         (intent, text)
         for _, _, text in questions
         for intent in ("goodbye", "bot_challenge")
-        if reads_as(intent, text)
+        if reads_as(intent, text) and not (intent == "bot_challenge" and about_people.search(text))
     ]
     assert taken == []
 
@@ -54,6 +57,7 @@ def test_shop_questions_of_the_nlu_data_read_as_no_goodbye_or_bot_challenge() ->
         ("goodbye", "can i pay later"),
         ("bot_challenge", "is there a warranty"),
         ("bot_challenge", "i live in sweden, do i pay for returns"),
+        ("bot_challenge", "kuinka monta ihmistä telttaan mahtuu"),
         ("thanks", "entä palautukset?"),
         ("greet", "kelpaako mobilepay"),
         ("stop", "will it get here before xmas"),
