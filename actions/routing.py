@@ -33,6 +33,7 @@ from bot.conversation import (
 from bot.errors import ShopError, ShopUnavailable
 from bot.faq.service import Reply
 from bot.human_request import asks_for_human
+from bot.shop.order_words import mentions_an_order
 from bot.shop.service import find_order_number
 from bot.shop.stock_words import (
     asks_about_stock,
@@ -89,7 +90,9 @@ class ActionOrderQuestion(LanguageFirstAction):
         message = tracker.latest_message.get("text") or ""
         lang = conversation_language(tracker)
         route = None
-        if find_order_number(message) is None:
+        if find_order_number(message) is None and not mentions_an_order(message):
+            route = "shop"  # no order, parcel or delivery named: "what wax for skis at -5"
+        elif find_order_number(message) is None:
             # a product only with a size, colour or store named: search finds "one" product
             # for many an order question ("missä tilaukseni on?")
             route = await answerable_elsewhere(

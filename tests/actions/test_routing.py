@@ -148,7 +148,8 @@ def test_a_product_taken_for_an_order_question_gets_its_stock() -> None:
 
 def test_one_product_found_without_a_size_or_colour_leaves_an_order_question_on_the_form() -> None:
     # product search finds "one" product for many an order question ("missä tilaukseni on?")
-    messages, events = run(ActionOrderQuestion(), tracker("stove", "order_status", language="en"))
+    question = tracker("where is my stove", "order_status", language="en")
+    messages, events = run(ActionOrderQuestion(), question)
     assert _route(events) == "form"
     assert messages == []
 

@@ -223,8 +223,11 @@ def test_shopper_and_agent_chat_live_and_the_bot_takes_over_again(
     click(agent, "#replies-open")  # reads the saved replies again
     wait_for(lambda: SAVED["title"] in text_of(agent, "#replies-list"), what="the saved reply")
     click(agent, "#replies-close")
+    # the dialog gives focus back as it closes: type only once it has (a loaded machine lagged)
+    wait_for(lambda: text_of(agent, "#replies-list") == "", what="the saved replies to close")
+    box.click()
     box.send_keys("/kiit")
-    visible(agent, "#saved-replies .saved-reply")
+    visible(agent, "#saved-replies .saved-reply", timeout=20)
     box.send_keys(Keys.ENTER)
     wait_for(lambda: box.get_attribute("value") == SAVED["text"], what="the saved reply")
     box.send_keys(Keys.ENTER)
