@@ -50,18 +50,29 @@ def read_email(
     return email
 
 
+def leave_form(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: DomainDict,
+    lang: str,
+    form: str,
+    response: str,
+    slots: tuple[str, ...],
+) -> list[EventType]:
+    """Leave ``form`` if it is the active one, saying ``response`` and clearing ``slots``
+    (the shopper asked something else and got the answer; else the form would ask its
+    question again after every answer). Nothing when another form, or none, is active."""
+    if tracker.active_loop_name != form:
+        return []
+    say(dispatcher, domain, response, lang)
+    return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), *(SlotSet(s, None) for s in slots)]
+
+
 def leave_restock_form(
     dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, lang: str
 ) -> list[EventType]:
-    """The shopper asked something else while the restock form waited for an email address,
-    and got the answer: the form is left (else it would ask for the address after every
-    answer), with a line that the email can still be asked for. Nothing outside the form."""
-    if tracker.active_loop_name != RESTOCK_FORM:
-        return []
-    say(dispatcher, domain, "utter_restock_form_left_for_question", lang)
-    return [
-        ActiveLoop(None),
-        SlotSet(REQUESTED_SLOT, None),
-        SlotSet(SLOT_RESTOCK_EMAIL, None),
-        SlotSet(SLOT_RESTOCK_ITEM, None),
-    ]
+    """Leave the restock form (waiting for an email address), with a line that the email
+    can still be asked for."""
+    slots = (SLOT_RESTOCK_EMAIL, SLOT_RESTOCK_ITEM)
+    response = "utter_restock_form_left_for_question"
+    return leave_form(dispatcher, tracker, domain, lang, RESTOCK_FORM, response, slots)

@@ -134,6 +134,16 @@ class ActionRequestHuman(LanguageFirstAction):
         )
 
 
+def leave_forms(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], lang: str
+) -> list[EventType]:
+    """Leave the order or restock form, whichever waits, once another question is answered."""
+    return [
+        *leave_order_form(dispatcher, tracker, domain, lang),
+        *leave_restock_form(dispatcher, tracker, domain, lang),
+    ]
+
+
 def _faq_knows_live_orders() -> bool:
     return any(entry.live_order for entry in get_service().faq.entries)
 
@@ -204,8 +214,7 @@ async def answer_shop_question(
     # general answer about stock; "when is it back in stock" keeps the FAQ's restock answer
     if kind == "answer" and not stock_first and not asks_about_stock_now(message):
         return [
-            *leave_order_form(dispatcher, tracker, domain, lang),
-            *leave_restock_form(dispatcher, tracker, domain, lang),
+            *leave_forms(dispatcher, tracker, domain, lang),
             *await answer_faq(dispatcher, tracker, domain, lang, reply),
         ]
     stock = stock_first  # whether the shopper is getting a stock answer
@@ -223,10 +232,7 @@ async def answer_shop_question(
         stock_like = asked or bool(wish) or one_alone or found.named
         if found.decision != "none" and stock_like:
             stock = True
-            left = [
-                *leave_order_form(dispatcher, tracker, domain, lang),
-                *leave_restock_form(dispatcher, tracker, domain, lang),
-            ]
+            left = leave_forms(dispatcher, tracker, domain, lang)
             return [*left, *await reply_with_stock(dispatcher, domain, lang, found, wish)]
         if found.decision == "none" and asked and kind != "answer":
             # "har ni kanoter": say we have no such product, and still offer the FAQ's buttons
@@ -243,7 +249,6 @@ async def answer_shop_question(
     # typo'd number) keeps the order form, which asks for the number again
     if kind != "fallback":
         left = [
-            *leave_order_form(dispatcher, tracker, domain, lang),
-            *leave_restock_form(dispatcher, tracker, domain, lang),
+            *leave_forms(dispatcher, tracker, domain, lang),
         ]
     return [*left, *await answer_faq(dispatcher, tracker, domain, lang, reply)]

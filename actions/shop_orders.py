@@ -9,11 +9,11 @@ from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import LEAVING_INTENTS, declines, form_answer, latest_intent
+from actions.forms import LEAVING_INTENTS, declines, form_answer, latest_intent, leave_form
 from actions.runtime import conversation_language, get_shop
 from actions.shop_stock import date_text, shop_down
 from actions.texts import say, text
@@ -48,14 +48,9 @@ def leave_order_form(
     proof, and got the answer: the form is left (else it would ask for the number after every
     answer, and Rasa's session could never be split, docs/performance.md), with a line that the
     order can be asked about again any time. Nothing outside the order form."""
-    if tracker.active_loop_name != ORDER_FORM:
-        return []
-    say(dispatcher, domain, "utter_order_form_left_for_question", lang)
-    return [
-        ActiveLoop(None),
-        SlotSet(REQUESTED_SLOT, None),
-        *(SlotSet(slot, None) for slot in FORM_SLOTS if slot != SLOT_ORDER_ATTEMPTS),
-    ]
+    slots = tuple(slot for slot in FORM_SLOTS if slot != SLOT_ORDER_ATTEMPTS)
+    response = "utter_order_form_left_for_question"
+    return leave_form(dispatcher, tracker, domain, lang, ORDER_FORM, response, slots)
 
 
 def order_client(tracker: Tracker) -> Client:
