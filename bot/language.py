@@ -278,7 +278,7 @@ def _tokens(text: str) -> list[str]:
     return kept
 
 
-def _within_one_edit(a: str, b: str) -> bool:
+def within_one_edit(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` differ by at most one insertion, deletion, substitution or swap."""
     if len(a) > len(b):
         a, b = b, a
@@ -318,7 +318,7 @@ def _word_evidence(token: str) -> dict[str, float]:
     if matched or len(folded) < 4:
         return evidence
     for lang in LANGUAGES:
-        if any(_within_one_edit(folded, w) for w in _TYPO_TARGETS[lang]):
+        if any(within_one_edit(folded, w) for w in _TYPO_TARGETS[lang]):
             evidence[lang] += _W_TYPO
             matched = True
     if matched:
@@ -499,7 +499,7 @@ def names_language(text: str) -> bool:
     for token in WORD.findall(text):
         folded = fold_diacritics(token.lower())
         if folded in _NAME_TARGET or (
-            len(folded) >= 6 and any(_within_one_edit(folded, name) for name in _NAME_TARGET)
+            len(folded) >= 6 and any(within_one_edit(folded, name) for name in _NAME_TARGET)
         ):
             return True
     return False

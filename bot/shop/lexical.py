@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.language import within_one_edit
 from bot.shop.models import Product
 from bot.shop.vocab import stems, tokens
 
@@ -48,25 +49,6 @@ def _osa_distance(a: str, b: str) -> int:
             current.append(value)
         previous2, previous = previous, current
     return previous[-1]
-
-
-def _within_one_edit(a: str, b: str) -> bool:
-    """Whether ``_osa_distance(a, b) <= 1``, in one pass: equal, or one substitution,
-    insertion, deletion or swap of neighbours (the distance matrix is only needed beyond one)."""
-    if a == b:
-        return True
-    if len(a) < len(b):
-        a, b = b, a
-    if len(a) - len(b) > 1:
-        return False
-    i = 0
-    while i < len(b) and a[i] == b[i]:
-        i += 1
-    if len(a) != len(b):
-        return a[i + 1 :] == b[i:]  # one letter more in a
-    if a[i + 1 :] == b[i + 1 :]:
-        return True  # one letter changed
-    return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
 
 
 def _name_stems(word: str) -> tuple[str, ...]:
@@ -131,9 +113,9 @@ def _same_start(q: str, n: str) -> float:
         if common >= len(n) - 3 and len(q) - common <= 4:
             return 0.8  # long compound with a changed ending: "vaelluskenkiä"
     close_length = len(n) >= 5 and len(q) >= 5 and abs(len(q) - len(n)) <= 2
-    if close_length and (_within_one_edit(q, n) if len(n) < 8 else _osa_distance(q, n) <= 2):
+    if close_length and (within_one_edit(q, n) if len(n) < 8 else _osa_distance(q, n) <= 2):
         return 0.8  # typo: "vaelus", "revontulu", "trial"
-    if len(n) >= 6 and len(q) > len(n) and _within_one_edit(q[: len(n)], n):
+    if len(n) >= 6 and len(q) > len(n) and within_one_edit(q[: len(n)], n):
         return 0.75  # typo in an inflected form: "vaelusrinkkaa"
     if len(q) >= 5 and 0 < len(n) - len(q) <= 3 and n.startswith(q):
         return 0.75  # cut short: "untuvatak"
@@ -149,7 +131,7 @@ def joined_similarity(message_word: str, joined: str) -> float:
         return 1.0
     if message_word.startswith(joined) and len(message_word) - len(joined) <= 5:
         return 0.95
-    if abs(len(message_word) - len(joined)) <= 1 and _within_one_edit(message_word, joined):
+    if abs(len(message_word) - len(joined)) <= 1 and within_one_edit(message_word, joined):
         return 0.8
     return 0.0
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import random
 
-from bot.shop.lexical import _osa_distance, _within_one_edit, joined_similarity, similarity
+from bot.language import within_one_edit
+from bot.shop.lexical import _osa_distance, joined_similarity, similarity
 
 
 def _words(alphabet: str, longest: int) -> list[str]:
@@ -19,7 +20,7 @@ def _words(alphabet: str, longest: int) -> list[str]:
 def test_every_pair_of_short_words_agrees_with_the_distance() -> None:
     words = _words("abc", 4)
     wrong = [
-        (a, b) for a in words for b in words if _within_one_edit(a, b) != (_osa_distance(a, b) <= 1)
+        (a, b) for a in words for b in words if within_one_edit(a, b) != (_osa_distance(a, b) <= 1)
     ]
     assert wrong == []
 
@@ -42,7 +43,7 @@ def test_random_product_words_agree_with_the_distance() -> None:
             elif kind == "t" and at + 1 < len(word):
                 word[at], word[at + 1] = word[at + 1], word[at]
         a, b = "".join(word), rng.choice(base)
-        if _within_one_edit(a, b) != (_osa_distance(a, b) <= 1):
+        if within_one_edit(a, b) != (_osa_distance(a, b) <= 1):
             wrong.append((a, b))
     assert wrong == []
 
