@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import yaml
-from sklearn.cluster import AgglomerativeClustering
 
 from bot.embeddings import normalise
 from bot.faq.service import FaqService
@@ -118,6 +117,10 @@ def cluster(
     if len(keys) == 1:
         labels = np.zeros(1, dtype=int)
     else:
+        # imported here: scikit-learn costs the handoff service ~150 MB and 1 s at start-up,
+        # and only the insights page's clustering needs it
+        from sklearn.cluster import AgglomerativeClustering
+
         labels = AgglomerativeClustering(
             n_clusters=None, distance_threshold=DISTANCE, metric="cosine", linkage="average"
         ).fit_predict(vectors)
