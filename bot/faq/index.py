@@ -38,6 +38,9 @@ class Match:
     # idf share of the question's words the entry's texts use (bot.faq.lexical.LexicalSignals);
     # 1.0 when no text was given to search with
     coverage: float = 1.0
+    # the entry's BM25 over the best entry's (1.0: lexically best); 1.0 for every entry when
+    # no text was given, so no entry then stands out lexically
+    lexical: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,7 @@ class FaqIndex:
             and leave_out is None
         ):
             return self._search_candidates(vector, text, lang, max(top_k, 1), within)
-        combined, coverage, rank = self._scores(vector, leave_out, text, lang)
+        combined, coverage, lexical, rank = self._scores(vector, leave_out, text, lang)
         if top_k is None or top_k >= len(combined):
             order: NDArray[np.intp] = np.argsort(-rank, kind="stable")
         else:
@@ -204,9 +207,13 @@ class FaqIndex:
         ids = self._ids
         # tolist() gives the same Python floats as float() of each numpy scalar, in one call
         return [
-            Match(ids[i], score, cover)
-            for i, score, cover in zip(
-                order.tolist(), combined[order].tolist(), coverage[order].tolist(), strict=True
+            Match(ids[i], score, cover, lex)
+            for i, score, cover, lex in zip(
+                order.tolist(),
+                combined[order].tolist(),
+                coverage[order].tolist(),
+                lexical[order].tolist(),
+                strict=True,
             )
         ]
 
@@ -233,10 +240,11 @@ class FaqIndex:
         candidates = found.owners
         combined: NDArray[np.floating[Any]] = self._vectors.owner_scores(vector, candidates, weight)
         coverage: NDArray[np.floating[Any]] = np.ones(len(self.faq.entries), dtype=np.float32)
+        lexical: NDArray[np.floating[Any]] = coverage
         lexical_weight = self._lexical_weight(lang)
         if text is not None:
             signals = self._lexical.signals(text, lang or "", None)
-            coverage = signals.coverage
+            coverage, lexical = signals.coverage, signals.bm25
             if lexical_weight > 0:
                 combined = combined - lexical_weight * (1.0 - signals.bm25[candidates])
                 bound = weight * found.row_floor + (1.0 - weight) * found.centroid_floor
@@ -265,11 +273,12 @@ class FaqIndex:
         position = np.searchsorted(candidates, order)
         ids = self._ids
         return [
-            Match(ids[i], score, cover)
-            for i, score, cover in zip(
+            Match(ids[i], score, cover, lex)
+            for i, score, cover, lex in zip(
                 order.tolist(),
                 combined[position].tolist(),
                 coverage[order].tolist(),
+                lexical[order].tolist(),
                 strict=True,
             )
         ]
@@ -283,9 +292,14 @@ class FaqIndex:
         leave_out: int | None,
         text: str | None,
         lang: str | None,
-    ) -> tuple[NDArray[np.floating[Any]], NDArray[np.floating[Any]], NDArray[np.floating[Any]]]:
-        """Every entry's combined score, word coverage and ranking score (the combined score
-        with the soft maximum over its rows; see :meth:`search_vector`)."""
+    ) -> tuple[
+        NDArray[np.floating[Any]],
+        NDArray[np.floating[Any]],
+        NDArray[np.floating[Any]],
+        NDArray[np.floating[Any]],
+    ]:
+        """Every entry's combined score, word coverage, relative BM25 and ranking score (the
+        combined score with the soft maximum over its rows; see :meth:`search_vector`)."""
         hard, soft = self._vectors.soft_scores(
             vector, self.settings.best_row_weight, leave_out, self.settings.row_temperature
         )
@@ -293,15 +307,16 @@ class FaqIndex:
         rank: NDArray[np.floating[Any]] = soft
         lexical_weight = self._lexical_weight(lang)
         coverage: NDArray[np.floating[Any]] = np.ones(len(self.faq.entries), dtype=np.float32)
+        lexical: NDArray[np.floating[Any]] = coverage
         if text is not None:
             signals = self._lexical.signals(text, lang or "", leave_out)
-            coverage = signals.coverage
+            coverage, lexical = signals.coverage, signals.bm25
             if lexical_weight > 0:
                 # a penalty for entries with less lexical support than the best one: the
                 # lexically best entry keeps its score, so thresholds stay on the embedding's scale
                 penalty = lexical_weight * (1.0 - signals.bm25)
                 combined, rank = combined - penalty, rank - penalty
-        return combined, coverage, rank
+        return combined, coverage, lexical, rank
 
     def question_rows(self) -> list[int]:
         """Row numbers of all question rows (for leave-one-question-out)."""

@@ -69,6 +69,14 @@ class PolicySettings(BaseModel):
     # words (bot/faq/lexical.py); below it the entries are offered as buttons instead. Off-topic
     # messages share few words with any entry even when their embedding scores are high.
     min_coverage: Unit = 0.15
+    # a confirmed answer (bot/faq/policy.py): below answer_threshold, down to this share of the
+    # way up from clarify_threshold (1: off), the first entry is still answered when the words
+    # confirm it: it is the lexically best entry, the runner-up's BM25 is at most
+    # confirmed_runner_up of its, and it covers at least confirmed_coverage of the question's
+    # words. Chosen on the dev set and leave-one-out, both FAQs (docs/quality.md).
+    confirmed_floor: Unit = 0.5
+    confirmed_coverage: Unit = 0.4
+    confirmed_runner_up: Unit = 0.6
 
 
 class Settings(BaseModel):

@@ -122,6 +122,20 @@ def test_lexical_support_is_a_penalty_for_the_other_entries(faq_dir: Path) -> No
     ]
 
 
+def test_each_match_carries_its_bm25_relative_to_the_lexically_best_entry(faq_dir: Path) -> None:
+    index, _ = build(faq_dir)
+    question = "hur länge har jag returrätt"
+    matches = {m.id: m for m in index.search(question, "sv")}
+    assert matches["return_period"].lexical == pytest.approx(1.0)
+    assert 0.0 <= matches["delivery_time"].lexical < 1.0
+    # leave-one-out and the live search agree on the signal
+    vector = index.embed(question, "sv")
+    live = index.search_vector(vector, text=index.query_text(question, "sv"), lang="sv")
+    assert [m.lexical for m in live] == [m.lexical for m in index.search(question, "sv")]
+    # without the question's text there is no lexical evidence: no entry stands out
+    assert {m.lexical for m in index.search_vector(vector)} == {1.0}
+
+
 TWO_ENTRIES = """\
 topic: demo
 entries:

@@ -79,14 +79,18 @@ def reference_search(
         (w for code, w in index.settings.lexical_weight.items() if code == lang), 0.0
     )
     coverage: Any = np.ones(len(index.faq.entries), dtype=np.float32)
+    lexical: Any = coverage
     if text is not None:
         signals = index._lexical.signals(text, lang or "", leave_out)
-        coverage = signals.coverage
+        coverage, lexical = signals.coverage, signals.bm25
         if lexical_weight > 0:
             combined = combined - lexical_weight * (1.0 - signals.bm25)
             rank = rank - lexical_weight * (1.0 - signals.bm25)
     order = np.argsort(-rank, kind="stable")
-    return [Match(index.faq.entries[i].id, float(combined[i]), float(coverage[i])) for i in order]
+    return [
+        Match(index.faq.entries[i].id, float(combined[i]), float(coverage[i]), float(lexical[i]))
+        for i in order
+    ]
 
 
 def expected_head(full: list[Match], top_k: int, within: float) -> list[Match]:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from bot.faq.index import Match
-from bot.faq.policy import decide
+from bot.faq.policy import Decision, decide
 from bot.faq.settings import PolicySettings
 
 POLICY = PolicySettings(
@@ -56,3 +56,56 @@ def test_a_best_entry_that_shares_too_few_of_the_question_s_words_is_offered_not
     uncovered = [Match("e0", 0.85, coverage=0.1), Match("e1", 0.80, coverage=0.9)]
     decision = decide(uncovered, policy)
     assert decision.kind == "clarify" and decision.offered == ("e0", "e1")
+
+
+# thresholds 0.80 / 0.70: the confirmed answer's floor is halfway, 0.75
+CONFIRMING = POLICY.model_copy(
+    update={"confirmed_floor": 0.5, "confirmed_coverage": 0.4, "confirmed_runner_up": 0.6}
+)
+
+
+def below_the_answer_threshold(
+    coverage: float = 0.5, runner_up_lexical: float = 0.3, score: float = 0.77
+) -> list[Match]:
+    return [
+        Match("e0", score, coverage=coverage, lexical=1.0),
+        Match("e1", score - 0.03, coverage=0.5, lexical=runner_up_lexical),
+        Match("e2", score - 0.04, coverage=0.5, lexical=0.1),
+    ]
+
+
+def test_a_first_entry_the_question_s_words_confirm_is_answered_below_the_answer_threshold() -> (
+    None
+):
+    assert decide(below_the_answer_threshold(), CONFIRMING) == Decision("answer", ("e0",))
+    # the same question without the confirmation (the old policy) gets buttons
+    off = CONFIRMING.model_copy(update={"confirmed_floor": 1.0})
+    assert decide(below_the_answer_threshold(), off).kind == "clarify"
+
+
+def test_a_confirmed_answer_needs_every_part_of_the_confirmation() -> None:
+    cases = {
+        "runner-up lexically close": below_the_answer_threshold(runner_up_lexical=0.7),
+        "few of the question's words": below_the_answer_threshold(coverage=0.3),
+        "below the floor": below_the_answer_threshold(score=0.745),
+        "lexically second": [
+            Match("e0", 0.77, coverage=0.5, lexical=0.9),
+            Match("e1", 0.74, coverage=0.5, lexical=1.0),
+        ],
+        "too close a runner-up": [
+            Match("e0", 0.77, coverage=0.5, lexical=1.0),
+            Match("e1", 0.76, coverage=0.5, lexical=0.3),
+        ],
+    }
+    for why, matches in cases.items():
+        assert decide(matches, CONFIRMING).kind == "clarify", why
+
+
+def test_a_topic_word_is_never_a_confirmed_answer() -> None:
+    decision = decide(below_the_answer_threshold(), CONFIRMING, topic_only=True)
+    assert decision == Decision("clarify", ("e0", "e1", "e2"))
+
+
+def test_without_lexical_evidence_nothing_is_confirmed() -> None:
+    # Match.lexical defaults to 1.0 for every entry (no text searched): the runner-up ties
+    assert decide(ranked(0.77, 0.74, 0.5), CONFIRMING).kind == "clarify"
