@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.faq.calibration import Budgets, Scored, choose_thresholds
+from bot.faq.calibration import Budgets, Calibration, Scored, choose_thresholds
 from bot.faq.settings import PolicySettings
 
 POLICY = PolicySettings(min_coverage=0.0)
@@ -52,3 +52,23 @@ def test_buttons_reach_at_most_the_budgeted_share_of_off_topic_messages() -> Non
     assert 0.87 < policy.clarify_threshold <= 0.88
     stricter = choose_thresholds(right, negatives, POLICY, Budgets(offtopic_reached=0.1))
     assert 0.88 < stricter.clarify_threshold <= 0.89
+
+
+def test_off_topic_messages_the_words_would_confirm_count_against_the_answer_budget() -> None:
+    policy = POLICY.model_copy(update={"confirmed_floor": 0.5})
+    right = [scored(0.97, 0.03, True) for _ in range(50)]
+    # a tenth of the off-topic messages score 0.92 with one entry lexically far ahead; the
+    # rest 0.88, so buttons may reach all (clarify threshold 0.8825)
+    confirmable = [
+        Scored(0.92, 0.05, False, None, "x", 0.5, lexical=1.0, runner_up_lexical=0.3)
+        for _ in range(10)
+    ]
+    negatives = confirmable + offtopic(*[0.88] * 90)
+    chosen = choose_thresholds(right, negatives, policy)
+    assert chosen.clarify_threshold == 0.8825
+    # an answer threshold of 0.9225 would have answered them all as confirmed (floor 0.9025):
+    # the floor halfway up from 0.8825 must stay above 0.92
+    assert chosen.answer_threshold > 0.9575
+    rates = Calibration(chosen, right, negatives).rates(chosen)
+    assert rates["offtopic_answered"] <= 0.02
+    assert rates["answered_correct"] == 1.0
