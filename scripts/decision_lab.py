@@ -1,0 +1,160 @@
+"""Compare answer / clarify decision settings on the dev set and leave-one-out, dense and sparse.
+
+    .venv/bin/python scripts/decision_lab.py [NAME=JSON ...]
+
+Each argument is a variant: a name and a JSON object with ``policy`` (settings of
+:class:`bot.faq.settings.PolicySettings` other than the derived thresholds) and ``budgets``
+(:class:`bot.faq.calibration.Budgets`), e.g. ``old='{"policy": {"confirmed_floor": 1},
+"budgets": {"errors_answered": 0.3}}'``. The baseline (faqbot.yml as it is) always runs first.
+For each variant and FAQ (the shipped one and ``faqbot faq sparse``'s copy) the thresholds are
+derived with the variant's settings, then per language it prints: on the dev set, answered right
+/ right entry answered or among the buttons / answered wrong / must-not-answer answered /
+must-not-answer offered buttons; over the FAQ's own questions, each with itself left out
+(leave-one-out), answered right / right or buttons / answered wrong; and the share of off-topic
+messages answered and reached (answered or buttons). Everything is ranked once per FAQ; only the
+decisions differ between variants. The eval set is never read here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import language  # noqa: E402
+from bot.encoder import Encoder, open_encoder  # noqa: E402
+from bot.faq.calibration import Budgets, calibrate, load_offtopic  # noqa: E402
+from bot.faq.evaluation import load_cases  # noqa: E402
+from bot.faq.index import Match  # noqa: E402
+from bot.faq.policy import decide  # noqa: E402
+from bot.faq.service import FaqService  # noqa: E402
+from bot.faq.settings import PolicySettings, Settings, load_settings  # noqa: E402
+from bot.faq.sparse import write_sparse_faq  # noqa: E402
+
+LANGS = ("fi", "sv", "en")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One question and its ranked entries."""
+
+    lang: str
+    expect: tuple[str, ...]  # () for must-not-answer and off-topic messages
+    topic_only: bool
+    matches: list[Match]
+
+
+@dataclass(frozen=True)
+class FaqRuns:
+    """Everything ranked once for one FAQ."""
+
+    dev: list[Ranked]
+    loo: list[Ranked]
+    offtopic: list[Ranked]
+    service: FaqService
+
+
+def rank(settings: Settings, encoder: Encoder) -> FaqRuns:
+    """Rank the dev set, the leave-one-out questions and the off-topic messages."""
+    service = FaqService(settings, encoder=encoder)
+    service.warm_up()
+    index = service.index
+    window = service.thresholds.policy.clarify_window
+    cases = load_cases(ROOT / "tests/data/faq_dev.yml", {e.id for e in index.faq.entries})
+    dev = []
+    for case in cases:
+        lang = language.choose_language(case.text, None, settings.default_language)
+        matches = index.search(case.text, lang, top_k=settings.retrieval.top_k, within=window)
+        words = len(language.WORD.findall(case.text))
+        dev.append(Ranked(case.lang, tuple(case.expect), words == 1, matches))
+    loo = []
+    for row in index.question_rows():
+        r = index.rows[row]
+        matches = index.search_vector(
+            index.row_vector(row), leave_out=row, text=r.text, lang=r.lang
+        )
+        expect = (index.faq.entries[r.entry].id,)
+        loo.append(Ranked(r.lang, expect, len(language.WORD.findall(r.text)) == 1, matches))
+    texts = load_offtopic(settings.offtopic_messages)
+    questions = [(text, language.detect(text).lang) for text in texts]
+    offtopic = [
+        Ranked(lang or "", (), len(language.WORD.findall(text)) == 1, matches)
+        for (text, lang), matches in zip(questions, index.search_many(questions), strict=True)
+    ]
+    return FaqRuns(dev, loo, offtopic, service)
+
+
+def figures(items: list[Ranked], policy: PolicySettings) -> dict[str, dict[str, float]]:
+    """Per language: right, right or buttons, wrong (answerable); answered, buttons (others)."""
+    out: dict[str, dict[str, float]] = {}
+    for lang in LANGS:
+        answerable = [i for i in items if i.lang == lang and i.expect]
+        others = [i for i in items if i.lang == lang and not i.expect]
+        counts = dict.fromkeys(("right", "r|btn", "wrong", "mna", "mna|b"), 0)
+        for item in answerable:
+            decision = decide(item.matches, policy, item.topic_only)
+            if decision.kind == "answer":
+                right = decision.offered[0] in item.expect
+                counts["right"] += right
+                counts["r|btn"] += right
+                counts["wrong"] += not right
+            elif decision.kind == "clarify":
+                counts["r|btn"] += any(o in item.expect for o in decision.offered)
+        for item in others:
+            decision = decide(item.matches, policy, item.topic_only)
+            counts["mna"] += decision.kind == "answer"
+            counts["mna|b"] += decision.kind == "clarify"
+        out[lang] = {
+            key: value / max(len(answerable if key in ("right", "r|btn", "wrong") else others), 1)
+            for key, value in counts.items()
+        }
+    return out
+
+
+def main(argv: list[str]) -> int:
+    base = load_settings(ROOT / "faqbot.yml")
+    variants: list[tuple[str, dict[str, dict[str, float]]]] = [("baseline", {})]
+    for arg in argv:
+        name, _, value = arg.partition("=")
+        variants.append((name, json.loads(value)))
+    encoder = open_encoder(base.model)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_sparse_faq(base.faq_dir, Path(tmp))
+        faqs = {"dense": base.faq_dir, "sparse": Path(tmp)}
+        runs = {
+            name: rank(base.model_copy(update={"faq_dir": path}), encoder)
+            for name, path in faqs.items()
+        }
+        offtopic = load_offtopic(base.offtopic_messages)
+        for name, variant in variants:
+            current = base.policy.model_copy(update=variant.get("policy", {}))
+            budgets = Budgets(**variant.get("budgets", {}))
+            for faq_name, run in runs.items():
+                policy = calibrate(run.service.index, offtopic, current, budgets).policy
+                dev, loo = figures(run.dev, policy), figures(run.loo, policy)
+                off = [decide(i.matches, policy, i.topic_only).kind for i in run.offtopic]
+                answered = off.count("answer") / len(off)
+                reached = answered + off.count("clarify") / len(off)
+                print(
+                    f"{name} {faq_name}: answer {policy.answer_threshold} margin "
+                    f"{policy.answer_margin} clarify {policy.clarify_threshold}; off-topic "
+                    f"answered {answered:.3f} reached {reached:.3f}"
+                )
+                for lang in LANGS:
+                    d, lo = dev[lang], loo[lang]
+                    print(
+                        f"  {lang} dev right {d['right']:.3f} r|btn {d['r|btn']:.3f} wrong "
+                        f"{d['wrong']:.3f} mna {d['mna']:.3f} mna|b {d['mna|b']:.3f} | LOO right "
+                        f"{lo['right']:.3f} r|btn {lo['r|btn']:.3f} wrong {lo['wrong']:.3f}",
+                        flush=True,
+                    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
