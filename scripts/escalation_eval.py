@@ -2,9 +2,10 @@
 
 Sends every message of tests/data/escalation_cases.yml (``--cases``: another file of that form,
 e.g. the development set tests/data/escalation_dev.yml) and every answerable question of
-tests/data/eval_cases.yml (``--faq-cases``: e.g. tests/data/faq_dev.yml) as the first message of a new conversation, then reads the tracker:
-escalated means the ``handoff`` slot is queued, active, offline or overflow. A measurement, not
-a test: exits 0 whatever the figures, 2 on usage errors (bad arguments, cases, unreachable server).
+tests/data/eval_cases.yml (``--faq-cases``: e.g. tests/data/faq_dev.yml) as the first message
+of a new conversation, then reads the tracker: escalated means the ``handoff`` slot is queued,
+active, offline or overflow. A measurement, not a test: exits 0 whatever the figures, 2 on
+usage errors (bad arguments, cases, unreachable server).
 """
 
 from __future__ import annotations
