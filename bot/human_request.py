@@ -22,23 +22,26 @@ _PATTERNS = [
     r"\b(real|live|actual)\s+(person|human|agent|people)\b",
     r"\b(human|person|agent|operator|representative|rep)[\s.,!]*+(please|pls|plz|now)?[\s.!?]*+$",
     r"\b(call|ring|phone)\s+me(\s+back)?\b",
-    r"^\s*(human|person|agent|operator|representative)\b",
+    r"^\s*(an?\s+)?(human|person|agent|operator|representative|rep)\b",
     r"\b(get|connect|transfer|put)\s+me\s++(to|through|with)?\s*+(someone|somebody|a human|a person|an agent|customer service|support)",
     r"\bcustomer\s+(service|support)\s+(agent|person|rep)\b",
     # "get someone on the phone", "find a person for me", "put somebody on the line"
     r"\b(get|find|fetch|put)\s+(some\s*one|somebody|a\s+human|a\s+person|an\s+agent)\s+(on\s+the\s+(phone|line)|for\s+me)\b",
     r"\b(any|some)\s*(one|body)\s+(i|we)\s+(can|could)\s+(talk|speak|chat)\b",
+    r"\b(want|like|need|get|request|have)\s+(a\s+)?call\s*-?back\b",
     r"\b(don'?t|do\s+not)\s+want\s+(to\s+)?(talk|speak|chat)\s+(to|with)\s+(a\s+)?(bot|robot|machine)",
     # Finnish
     r"\b(ihmise(lle|n|ll[aä])|ihminen|oikea(lle|n)?\s+ihmise|oikea\s+ihminen|oikeaa?\s+ihmist[aä])",
-    r"\basiakaspalvelija(?!\w*\s+(auttoi|vastasi|sanoi|lupasi|oli|on\s+ollut|selvitti|hoiti|ratkaisi|korjasi))",
+    r"\basiakaspalvelija(?!\w*\s+(auttoi|vastasi|sanoi|lupasi|oli|on\s+ollut|selvitti|hoiti|ratkaisi|korjasi)\b)",
     # "puhu ... jonkun" on one line: from a line's start to its first "puhu" (atomic, so later
     # ones are not tried again: they can only find what the first one finds)
     r"(?:\A|(?<=\n))(?>[^\n]*?\b(puhu(a|n)?|jutella|keskustella)\s+)[^\n]*?\b(jonkun|ihmisen|asiakaspalvelu|henkil[oö])",
     r"\byhdist[aä]\s+(minut\s+)?(asiakaspalveluun|ihmiselle|henkil[oö])",
     r"\bhaluu?n\s+(puhua|jutella)\b",
     r"\ben\s+(halua|jaksa)\s+(puhua|jutella|keskustella)\s+(botin|robotin|koneen)",
-    r"\bsoit(taa|taisi|tais|takaa|tatko|atteko)\s+(mulle|minulle|mulle\s+takaisin|takaisin)",
+    r"\bsoit(taa|taisi|tais|takaa|tatko|atteko|tamaan)\s+(mulle|minulle|mulle\s+takaisin|takaisin)",
+    # "tarviin ihmistä", "onko ketään ihmistä" (not "en tarvii ihmistä")
+    r"(?<!\be[int]\s)\b(tarvi\w*|haluu?n|haluaisin|ket[aä][aä]n|joku|jotain)\s+(oikea\w*\s+|oikee\w*\s+)?ihmis",
     # Swedish
     r"\b(prata?|tala|chatta)\s+med\s+(n[aå]gon|en\s+(m[aä]n+i?ska|person|handl[aä]ggare)|kundtj[aä]nst|personal)",
     r"\b(vill|orkar)\s+inte\s+(prata|chatta|tala)\s+med\s+(en\s+)?(bot|robot|maskin)",
@@ -47,6 +50,7 @@ _PATTERNS = [
     r"\bkoppla\s+(mig\s+)?(till|vidare)",
     r"\bhandl[aä]ggare\b",
     r"\bring(a|er)?\s+(upp\s+)?mig\b",
+    r"\bh[oö]ra\s+av\s+(sig|er)\s+till\s+mig\b",
 ]
 _REGEX = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
 
@@ -134,7 +138,7 @@ _ABOUT_PATTERNS = [
 # or a Finnish -ko/-kö word
 _QUESTION = re.compile(
     r"\?|(?:^|[,.;:!]\s*)(?:do|does|did|is|are|was|can|could|will|would|may|should|has|have"
-    r"|any|kan|har|finns|ar|talar|svarar|jobbar|gar|blir|kostar|far|onks)\b"
+    r"|any|kan|har|finns|ar|talar|svarar|jobbar|gar|blir|kostar|far|onks|koska)\b"
     r"|\b(?:what|which|how|when|where|who|vilka|vilket|vilken|nar|hur|vad|vem|mika|mita|mila"
     r"|milla|missa|mista|mihin|milloin|kuinka|montako|paljonko|miten|kuka)\b|\w(?:ko|ks|kos)\b"
 )

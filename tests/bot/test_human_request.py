@@ -46,6 +46,13 @@ from tests.deadline import finishes
         "prata med kundtjanst",
         "put a person on the line",
         "could you find somebody for me",
+        "en pääse eteenpäin, tarvitsen ihmistä",
+        "onko paikalla ketään ihmistä",
+        "voisitteko pyytää jotakuta soittamaan minulle",
+        "soitto asiakaspalvelijalta olisi kiva",
+        "kan någon höra av sig till mig",
+        "a rep please, quickly",
+        "we'd like a callback today",
     ],
 )
 def test_requests_for_a_person(text: str) -> None:
@@ -73,6 +80,7 @@ def test_requests_for_a_person(text: str) -> None:
         "is there someone on the phone at weekends",
         "where can i find someone to fix my tent",
         "teidän asiakaspalvelija selvitti asian jo eilen",
+        "en tarvitse ihmistä, kiitos",
     ],
 )
 def test_ordinary_questions(text: str) -> None:
