@@ -31,8 +31,11 @@ _PATTERNS = [
     r"\b(want|like|need|get|request|have)\s+(a\s+)?call\s*-?back\b",
     r"\b(don'?t|do\s+not)\s+want\s+(to\s+)?(talk|speak|chat)\s+(to|with)\s+(a\s+)?(bot|robot|machine)",
     # Finnish
+    # not someone else or a tent's capacity: "toisen ihmisen puolesta", "kolmen ihmisen teltta"
+    r"(?<!toisen\s)(?<!kahden\s)(?<!kolmen\s)(?<!nelj[aä]n\s)"
     r"\b(ihmise(lle|n|ll[aä])|ihminen|oikea(lle|n)?\s+ihmise|oikea\s+ihminen|oikeaa?\s+ihmist[aä])",
-    r"\basiakaspalvelija(?!\w*\s+(auttoi|vastasi|sanoi|lupasi|oli|on\s+ollut|selvitti|hoiti|ratkaisi|korjasi)\b)",
+    # not the staff as a whole ("tavoitan asiakaspalvelijat") or past help ("... auttoi")
+    r"\basiakaspalvelija(?!t\b)(?!\w*\s+(auttoi|vastasi|sanoi|lupasi|oli|on\s+ollut|selvitti|hoiti|ratkaisi|korjasi)\b)",
     # "puhu ... jonkun" on one line: from a line's start to its first "puhu" (atomic, so later
     # ones are not tried again: they can only find what the first one finds)
     r"(?:\A|(?<=\n))(?>[^\n]*?\b(puhu(a|n)?|jutella|keskustella)\s+)[^\n]*?\b(jonkun|ihmisen|asiakaspalvelu|henkil[oö])",

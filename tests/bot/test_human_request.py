@@ -81,6 +81,9 @@ def test_requests_for_a_person(text: str) -> None:
         "where can i find someone to fix my tent",
         "teidän asiakaspalvelija selvitti asian jo eilen",
         "en tarvitse ihmistä, kiitos",
+        "voiko lahjan tilata toisen ihmisen nimiin",
+        "onko tää kolmen ihmisen teltta",
+        "millä tavalla tavoitan asiakaspalvelijat",
     ],
 )
 def test_ordinary_questions(text: str) -> None:
@@ -165,13 +168,9 @@ def test_every_dev_request_for_a_person_reads_as_one() -> None:
     assert [text for text in texts if asks_for_no_one(text) is not None] == []
 
 
-# dev negatives whose words the lexical net takes for a request ("joku", "asiakaspalvelijat",
-# "toisen ihmisen"): they escalate, and are counted as false escalations in docs/quality.md
-_DEV_NEGATIVES_TAKEN_FOR_REQUESTS = {
-    "osaako teidän asiakaspalvelussa joku saksaa?",
-    "mistä numerosta tavoitan teidän asiakaspalvelijat",
-    "voinko maksaa tilauksen toisen ihmisen puolesta",
-}
+# dev negatives whose words the lexical net takes for a request (someone, "joku", who knows a
+# language): they escalate, and are counted as false escalations in docs/quality.md
+_DEV_NEGATIVES_TAKEN_FOR_REQUESTS = {"osaako teidän asiakaspalvelussa joku saksaa?"}
 
 
 @pytest.mark.parametrize(
