@@ -22,8 +22,10 @@ from actions.forms import leave_restock_form
 from actions.handoff import escalate
 from actions.language_first import LanguageFirstAction
 from actions.runtime import conversation_language, embedding, get_service, get_shop
+from actions.satisfaction import ActionAskSatisfaction
 from actions.shop_orders import leave_order_form
 from actions.shop_stock import reply_with_stock, shop_down
+from actions.texts import say
 from bot.conversation import (
     ORDER_ROUTE_ELSEWHERE,
     ORDER_ROUTE_FORM,
@@ -32,7 +34,7 @@ from bot.conversation import (
 )
 from bot.errors import ShopError, ShopUnavailable
 from bot.faq.service import Reply
-from bot.human_request import asks_for_human
+from bot.human_request import QUESTION, THANKS, asks_for_human, asks_for_no_one
 from bot.shop.order_words import mentions_an_order
 from bot.shop.service import find_order_number
 from bot.shop.stock_words import (
@@ -109,7 +111,9 @@ class ActionOrderQuestion(LanguageFirstAction):
 class ActionRequestHuman(LanguageFirstAction):
     """Rasa's guess "wants a person": escalate, unless the message itself asks for no one and
     names a product clearly ("makuualusta") or asks about stock ("any two person tents in
-    stock?"). The words of a request for a person
+    stock?"), or is a question about something (:func:`bot.human_request.asks_for_no_one`:
+    "talar er kundtjänst finska?") that the FAQ answers or whose product search finds, or is
+    thanks for a matter settled already. The words of a request for a person
     (:func:`bot.human_request.asks_for_human`) always escalate.
     """
 
@@ -121,12 +125,19 @@ class ActionRequestHuman(LanguageFirstAction):
     ) -> list[EventType]:
         message = tracker.latest_message.get("text") or ""
         lang = conversation_language(tracker)
-        # only a product found clearly: "kundtjänst tack" is a request the FAQ would answer
-        # a message naming someone ("do you have someone who knows tents") keeps Rasa's guess
-        person = asks_for_human(message) or mentions_someone(message)
-        route = None if person else await answerable_elsewhere(message, lang, faq=False)
-        if route is None and asks_about_stock(message) and not person:
-            route = "stock"  # "any sup boards in stock?": no such product is said, no ticket
+        reading = asks_for_no_one(message)
+        if reading == THANKS:  # "kiitos, myyjä auttoi jo puhelimessa"
+            say(dispatcher, domain, "utter_youre_welcome", lang)
+            return ActionAskSatisfaction().run(dispatcher, tracker, domain)
+        if reading == QUESTION:  # the usual answer still offers a person
+            route = await answerable_elsewhere(message, lang, asked=True)
+        else:
+            # only a product found clearly: "kundtjänst tack" is a request the FAQ would answer
+            # a message naming someone ("do you have someone who knows tents") keeps the guess
+            person = asks_for_human(message) or mentions_someone(message)
+            route = None if person else await answerable_elsewhere(message, lang, faq=False)
+            if route is None and asks_about_stock(message) and not person:
+                route = "stock"  # "any sup boards in stock?": no such product is said, no ticket
         if route is None:
             return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
         return await answer_shop_question(
@@ -166,12 +177,18 @@ def _live_order_close(reply: Reply) -> bool:
 
 
 async def answerable_elsewhere(
-    message: str, lang: str, faq: bool = True, product_alone: bool = True, unsold: bool = False
+    message: str,
+    lang: str,
+    faq: bool = True,
+    product_alone: bool = True,
+    unsold: bool = False,
+    asked: bool = False,
 ) -> str | None:
     """``"faq"`` when the FAQ answers ``message`` outright (with ``faq``; not when a
     ``live_order`` entry is the answer or close to it), ``"stock"`` when product search finds
     it clearly (one product, with ``product_alone``, or products and a size, colour or store,
-    a question whether we have it, or nothing but a product's name), or, with ``unsold``, when
+    a question whether we have it, nothing but a product's name, or a question about products
+    when ``asked``: "how many people fit in the tent?"), or, with ``unsold``, when
     it asks whether we have something that we do not sell ("do you sell surfboards?"), else
     None."""
     if faq:
@@ -183,7 +200,7 @@ async def answerable_elsewhere(
         found = await embedding(shop.search, message, lang)
         alone = product_alone and found.decision == "one"
         # "any two person tents in stock?", "erä 3 teltan saatavuus": a product asked for
-        asked = bool(shop.wish(message)) or asks_for_product(message) or found.named
+        asked = asked or bool(shop.wish(message)) or asks_for_product(message) or found.named
         if alone or (found.decision != "none" and asked):
             return "stock"
         if unsold and found.decision == "none" and asks_for_product(message):

@@ -31,7 +31,7 @@ def training() -> list[heldout.Text]:
     return texts
 
 
-@pytest.mark.parametrize("name", [*HELD_OUT, "dev set", "stock dev set"])
+@pytest.mark.parametrize("name", [*HELD_OUT, "dev set", "stock dev set", "escalation dev set"])
 def test_no_labelled_text_is_a_training_text(
     name: str, labelled: dict[str, list[heldout.Text]], training: list[heldout.Text]
 ) -> None:
@@ -40,7 +40,12 @@ def test_no_labelled_text_is_a_training_text(
 
 
 @pytest.mark.parametrize(
-    ("held_out", "tuning"), [("eval set", "dev set"), ("stock set", "stock dev set")]
+    ("held_out", "tuning"),
+    [
+        ("eval set", "dev set"),
+        ("stock set", "stock dev set"),
+        ("escalation set", "escalation dev set"),
+    ],
 )
 def test_settings_are_tuned_on_texts_unlike_the_held_out_ones(
     held_out: str, tuning: str, labelled: dict[str, list[heldout.Text]]
