@@ -379,7 +379,7 @@ def test_a_live_order_entry_in_the_window_counts_after_an_entry_outside_it(
 def test_a_problem_with_an_owned_product_gets_the_faq_not_its_stock(
     action: Any, intent: str
 ) -> None:
-    # before: Rasa's check_stock (or "I bought" with a tent found) gave the tents as buttons
+    # before: Rasa's check_stock gave the tents found as buttons
     messages, _ = run(action, tracker("the tent I bought leaks", intent, language="en"))
     assert [m["text"] for m in messages] == [variation(DOMAIN, "utter_fallback", "en")["text"]]
 
