@@ -430,3 +430,24 @@ def test_a_fault_after_thanks_gets_no_stock() -> None:
         ActionSmallTalk(), tracker("thanks, the stove leaks", "thanks", language="en")
     )
     assert [m["text"] for m in messages] == [variation(DOMAIN, "utter_fallback", "en")["text"]]
+
+
+def test_an_owned_product_s_damage_taken_for_a_request_for_a_person_gets_the_faq_answer(
+    desk: HandoffDesk,
+) -> None:
+    # before: a ticket, though the message asks for no one and the FAQ answers it
+    messages, _ = run(
+        ActionRequestHuman(), tracker("my tent arrived broken", "request_human", language="en")
+    )
+    assert messages[0]["text"] == "Send us a photo and we will replace it."
+    assert desk.store.list_tickets() == []
+
+
+def test_an_owned_product_s_damage_with_a_request_for_a_person_still_escalates(
+    desk: HandoffDesk,
+) -> None:
+    run(
+        ActionRequestHuman(),
+        tracker("my tent arrived broken, can someone help", "request_human", language="en"),
+    )
+    assert len(desk.store.list_tickets()) == 1
