@@ -4,7 +4,10 @@ Rasa's intent is a first guess. A question it files under ``ask_faq``, ``out_of_
 ``nlu_fallback`` that the FAQ does not answer but that names a product with a size, colour or
 store ("onks termospulloa punasena"), or one product clearly while the FAQ has nothing, gets
 the stock answer; a ``check_stock`` message that names no product but that the FAQ can answer
-("onko takuuta") gets the FAQ's answer. An explicit request for a person beats both; a shop
+("onko takuuta") gets the FAQ's answer. A problem with something the shopper already has
+("ostin kengät ja pohja irtosi", :mod:`bot.shop.problem_words`) gets the FAQ's answer or
+buttons first, whatever Rasa guessed; a product's stock only when the FAQ has nothing and the
+message asks whether we have something. An explicit request for a person beats both; a shop
 system that does not answer gets the shopper our contacts and the offer of a person.
 """
 
@@ -36,6 +39,7 @@ from bot.errors import ShopError, ShopUnavailable
 from bot.faq.service import Reply
 from bot.human_request import QUESTION, THANKS, asks_for_human, asks_for_no_one
 from bot.shop.order_words import mentions_an_order
+from bot.shop.problem_words import reports_a_problem
 from bot.shop.service import find_order_number
 from bot.shop.stock_words import (
     asks_about_stock,
@@ -155,6 +159,13 @@ def leave_forms(
     ]
 
 
+def _own_problem(message: str) -> bool:
+    """Whether ``message`` reports a problem with the shopper's own item ("ostin kengät ja
+    pohja irtosi") and does not ask about stock itself: the FAQ's warranty, damaged-item or
+    returns entries answer it, not the product's stock."""
+    return reports_a_problem(message) and not asks_about_stock(message)
+
+
 def _faq_knows_live_orders() -> bool:
     return any(entry.live_order for entry in get_service().faq.entries)
 
@@ -190,11 +201,18 @@ async def answerable_elsewhere(
     a question whether we have it, nothing but a product's name, or a question about products
     when ``asked``: "how many people fit in the tent?"), or, with ``unsold``, when
     it asks whether we have something that we do not sell ("do you sell surfboards?"), else
-    None."""
-    if faq:
+    None. A problem with the shopper's own item ("my headlamp stopped working") is ``"faq"``
+    when the FAQ answers it or offers entries, even without ``faq``, and ``"stock"`` only when
+    it also asks whether we have something."""
+    problem = _own_problem(message)
+    if faq or problem:
         reply: Reply = await embedding(get_service().answer, message, lang)
         if reply.decision.kind == "answer" and not _live_order_close(reply):
             return "faq"
+        if problem and reply.decision.kind == "clarify":
+            return "faq"  # "my headlamp stopped working": the warranty entries, not its stock
+    if problem and not asks_for_product(message):
+        return None
     try:
         shop = get_shop()
         found = await embedding(shop.search, message, lang)
@@ -227,6 +245,8 @@ async def answer_shop_question(
         return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
     reply = await embedding(get_service().answer, message, lang)
     kind = reply.decision.kind
+    problem = _own_problem(message)
+    stock_first = stock_first and not problem
     # the words of stock itself ("is the era 2 in stock?") let a product found beat the FAQ's
     # general answer about stock; "when is it back in stock" keeps the FAQ's restock answer
     if kind == "answer" and not stock_first and not asks_about_stock_now(message):
@@ -247,6 +267,8 @@ async def answer_shop_question(
         asked = stock_first or asks_for_product(message)
         one_alone = found.decision == "one" and kind == "fallback"
         stock_like = asked or bool(wish) or one_alone or found.named
+        if problem:  # the FAQ's answer or buttons first; a product only when asked for
+            asked = stock_like = kind == "fallback" and asks_for_product(message)
         if found.decision != "none" and stock_like:
             stock = True
             left = leave_forms(dispatcher, tracker, domain, lang)
