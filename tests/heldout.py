@@ -142,6 +142,7 @@ def labelled_sets() -> dict[str, list[Text]]:
         "escalation dev set": escalation_texts("escalation_dev.yml", "escalation dev set"),
         "stock set": case_texts("stock_cases.yml", "stock set"),
         "stock dev set": case_texts("stock_dev.yml", "stock dev set"),
+        "owned-item dev set": case_texts("owned_dev.yml", "owned-item dev set"),
     }
 
 
