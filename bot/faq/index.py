@@ -18,8 +18,9 @@ import numpy as np
 
 from bot.embeddings import EmbeddingCache, GroupedRows
 from bot.faq.approximate import ApproximateCandidates
+from bot.faq.colloquial import Colloquial, shipped_forms
 from bot.faq.diacritics import DiacriticRestorer
-from bot.faq.lexical import LexicalRow, LexicalScorer
+from bot.faq.lexical import LexicalRow, LexicalScorer, LexicalSignals
 from bot.faq.loader import Faq
 from bot.faq.settings import RetrievalSettings
 
@@ -61,11 +62,16 @@ class FaqIndex:
         self.settings = settings
         self._cache = cache
         self.rows = self._index_rows(faq)
-        self._restorer = DiacriticRestorer(_texts_by_language(faq))
+        texts = _texts_by_language(faq)
+        self._restorer = DiacriticRestorer(texts)
+        self._colloquial = (
+            Colloquial(shipped_forms(), texts) if settings.colloquial != "off" else None
+        )
         self._lexical = LexicalScorer(
             [LexicalRow(row.entry, row.lang, row.text) for row in self.rows],
             len(faq.entries),
             settings.lexical_terms,
+            expand=settings.lexical_expand,
         )
         if not self.rows:
             raise ValueError("the FAQ has no questions to index")
@@ -124,7 +130,18 @@ class FaqIndex:
         diacritics of ``lang`` put back ("hur lang tid" -> "hur lång tid") when configured."""
         if self.settings.restore_diacritics:
             text = self._restorer.restore(text, lang)
+        if self._colloquial is not None and self.settings.colloquial == "both":
+            text = self._colloquial.standard(text, lang)
         return self.normalise(text)
+
+    def _lexical_signals(
+        self, text: str, lang: str | None, leave_out: int | None
+    ) -> LexicalSignals:
+        """The lexical signals of ``text`` (spoken forms written out when ``colloquial`` is
+        ``lexical``; with ``both`` :meth:`query_text` already did)."""
+        if self._colloquial is not None and self.settings.colloquial == "lexical":
+            text = self._colloquial.standard(text, lang)
+        return self._lexical.signals(text, lang or "", leave_out)
 
     @property
     def model_name(self) -> str:
@@ -243,7 +260,7 @@ class FaqIndex:
         lexical: NDArray[np.floating[Any]] = coverage
         lexical_weight = self._lexical_weight(lang)
         if text is not None:
-            signals = self._lexical.signals(text, lang or "", None)
+            signals = self._lexical_signals(text, lang, None)
             coverage, lexical = signals.coverage, signals.bm25
             if lexical_weight > 0:
                 combined = combined - lexical_weight * (1.0 - signals.bm25[candidates])
@@ -309,7 +326,7 @@ class FaqIndex:
         coverage: NDArray[np.floating[Any]] = np.ones(len(self.faq.entries), dtype=np.float32)
         lexical: NDArray[np.floating[Any]] = coverage
         if text is not None:
-            signals = self._lexical.signals(text, lang or "", leave_out)
+            signals = self._lexical_signals(text, lang, leave_out)
             coverage, lexical = signals.coverage, signals.bm25
             if lexical_weight > 0:
                 # a penalty for entries with less lexical support than the best one: the

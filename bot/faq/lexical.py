@@ -23,13 +23,14 @@ import numpy as np
 import simplemma
 import snowballstemmer
 
-from bot.language import WORD
+from bot.language import WORD, within_one_edit
 
 _STEMMERS = {"fi": "finnish", "sv": "swedish", "en": "english"}
 _K1, _B = 1.2, 0.75  # the usual BM25 constants
 _SPLIT_LANGS = ("fi", "sv")  # compounding languages simplemma has lemmas for
 _PART = 3  # shortest compound part
 _LONGEST_COMPOUND = 40
+_EXPAND_FROM = 5  # shortest word expanded (shorter ones are one edit from too many)
 _NONE = np.zeros(0, dtype=np.int64)
 
 
@@ -63,8 +64,12 @@ class LexicalRow:
 class LexicalScorer:
     """Scores every entry against a question by BM25 over the entry's texts in its language."""
 
-    def __init__(self, rows: Sequence[LexicalRow], entries: int, mode: str = "stems") -> None:
+    def __init__(
+        self, rows: Sequence[LexicalRow], entries: int, mode: str = "stems", expand: bool = False
+    ) -> None:
         self._entries = entries
+        self._expand = expand
+        self._expansions: dict[tuple[str, str], list[str]] = {}
         self._lemmas = mode.startswith("lemmas")
         self._stemmers: dict[str, Any] = {
             lang: snowballstemmer.stemmer(name) for lang, name in _STEMMERS.items()
@@ -78,6 +83,24 @@ class LexicalScorer:
                     self._words.setdefault(row.lang, set()).update(words)
                     self._vocab.setdefault(row.lang, set()).update(self._base(words, row.lang))
         self._row_terms = [Counter(self.terms(row.text, row.lang)) for row in rows]
+        # expansion: the FAQ's words per language, by length, and each one's base term
+        self._faq_words: dict[str, dict[str, str]] = {}
+        self._by_length: dict[str, dict[int, list[str]]] = {}
+        self._by_lemma: dict[str, dict[str, set[str]]] = {}
+        if expand:
+            for row in rows:
+                known = self._faq_words.setdefault(row.lang, {})
+                for word in WORD.findall(row.text.lower()):
+                    if len(word) >= _PART and word not in known:
+                        known[word] = self._base([word], row.lang)[0]
+            for lang, known in self._faq_words.items():
+                by_length = self._by_length.setdefault(lang, {})
+                for word in known:
+                    by_length.setdefault(len(word), []).append(word)
+                if lang in _SPLIT_LANGS:
+                    by_lemma = self._by_lemma.setdefault(lang, {})
+                    for word, term in known.items():
+                        by_lemma.setdefault(_lemma(word, lang), set()).add(term)
         self._rows = list(rows)
         # an inverted index per language: term -> (entries that use it, how often), so a
         # question costs its terms' postings, not a pass over every entry per term
@@ -134,6 +157,53 @@ class LexicalScorer:
                 return base
         return []
 
+    def _expanded(
+        self, text: str, lang: str, query: set[str], postings: dict[str, Any]
+    ) -> set[str]:
+        """``query`` with each word the FAQ does not use replaced by the FAQ's terms it
+        stands for (:meth:`expansions`), when there are any."""
+        expanded = set(query)
+        for word in WORD.findall(text.lower()):
+            term = self._base([word], lang)[0]
+            if term in postings:
+                continue
+            found = self.expansions(word, lang)
+            if found:
+                expanded.discard(term)
+                expanded.update(found)
+        return expanded
+
+    def expansions(self, word: str, lang: str) -> list[str]:
+        """The FAQ's terms an unknown ``word`` stands for: the parts of a compound of the FAQ's
+        words ("palautusaika" -> palautus, aika), else the FAQ's words with its lemma or one
+        edit away ("palautusta", "palatus" -> palautus), else the longest FAQ word of five
+        letters or more that it begins with ("postitus" -> posti). Empty: none."""
+        key = (word, lang)
+        if key not in self._expansions:
+            self._expansions[key] = self._find_expansions(word, lang)
+        return self._expansions[key]
+
+    def _find_expansions(self, word: str, lang: str) -> list[str]:
+        known = self._faq_words.get(lang, {})
+        if len(word) < _EXPAND_FROM or len(word) > _LONGEST_COMPOUND or not known:
+            return []
+        if lang in _SPLIT_LANGS:
+            parts = _two_parts(word, lang, known)
+            if parts:
+                return [known[part] for part in parts]
+        found: set[str] = set(self._by_lemma.get(lang, {}).get(_lemma(word, lang), set()))
+        by_length = self._by_length.get(lang, {})
+        for length in (len(word) - 1, len(word), len(word) + 1):
+            for other in by_length.get(length, []):
+                if within_one_edit(word, other):
+                    found.add(known[other])
+        if found:
+            return sorted(found)
+        for cut in range(len(word) - 1, _EXPAND_FROM - 1, -1):
+            if word[:cut] in known:
+                return [known[word[:cut]]]
+        return []
+
     def scores(self, text: str, lang: str, leave_out: int | None = None) -> np.ndarray:
         """BM25 of ``text`` against every entry, divided by the best (0 … 1; all 0 when no
         word matches).
@@ -160,6 +230,8 @@ class LexicalScorer:
             lengths[left_entry] -= sum(left_out.values())
             norms = _norms(lengths, self._entries)
         query = set(self.terms(text, lang))
+        if self._expand:
+            query = self._expanded(text, lang, query, postings)
         total_idf = 0.0
         for term in query:
             users, counts = postings.get(term, (_NONE, _NONE))
@@ -177,6 +249,18 @@ class LexicalScorer:
         bm25 = result / best if best > 0 else result
         coverage = covered / total_idf if total_idf > 0 else covered
         return LexicalSignals(bm25, coverage)
+
+
+def _two_parts(word: str, lang: str, known: dict[str, str]) -> tuple[str, str] | None:
+    """``word`` as two of the FAQ's words ("palautus|aika"; Swedish may link them with an s),
+    the longest first part winning."""
+    for cut in range(len(word) - _PART, _PART - 1, -1):
+        head, tail = word[:cut], word[cut:]
+        if lang == "sv" and head.endswith("s") and head[:-1] in known:
+            head = head[:-1]
+        if head in known and tail in known:
+            return head, tail
+    return None
 
 
 def _norms(lengths: np.ndarray, entries: int) -> np.ndarray:
