@@ -3,16 +3,18 @@
     .venv/bin/python scripts/decision_lab.py [NAME=JSON ...]
 
 Each argument is a variant: a name and a JSON object with ``policy`` (settings of
-:class:`bot.faq.settings.PolicySettings` other than the derived thresholds) and ``budgets``
-(:class:`bot.faq.calibration.Budgets`), e.g. ``old='{"policy": {"confirmed_floor": 1},
+:class:`bot.faq.settings.PolicySettings` other than the derived thresholds), ``budgets``
+(:class:`bot.faq.calibration.Budgets`) and ``retrieval`` (settings of
+:class:`bot.faq.settings.RetrievalSettings`), e.g. ``old='{"policy": {"confirmed_floor": 1},
 "budgets": {"errors_answered": 0.3}}'``. The baseline (faqbot.yml as it is) always runs first.
 For each variant and FAQ (the shipped one and ``faqbot faq sparse``'s copy) the thresholds are
 derived with the variant's settings, then per language it prints: on the dev set, answered right
 / right entry answered or among the buttons / answered wrong / must-not-answer answered /
 must-not-answer offered buttons; over the FAQ's own questions, each with itself left out
 (leave-one-out), answered right / right or buttons / answered wrong; and the share of off-topic
-messages answered and reached (answered or buttons). Everything is ranked once per FAQ; only the
-decisions differ between variants. The eval set is never read here.
+messages answered and reached (answered or buttons). Everything is ranked once per FAQ and
+retrieval settings; variants that differ only in policy or budgets differ only in decisions. The
+eval set is never read here.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -118,7 +121,7 @@ def figures(items: list[Ranked], policy: PolicySettings) -> dict[str, dict[str, 
 
 def main(argv: list[str]) -> int:
     base = load_settings(ROOT / "faqbot.yml")
-    variants: list[tuple[str, dict[str, dict[str, float]]]] = [("baseline", {})]
+    variants: list[tuple[str, dict[str, dict[str, Any]]]] = [("baseline", {})]
     for arg in argv:
         name, _, value = arg.partition("=")
         variants.append((name, json.loads(value)))
@@ -126,14 +129,21 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         write_sparse_faq(base.faq_dir, Path(tmp))
         faqs = {"dense": base.faq_dir, "sparse": Path(tmp)}
-        runs = {
-            name: rank(base.model_copy(update={"faq_dir": path}), encoder)
-            for name, path in faqs.items()
-        }
+        ranked: dict[str, dict[str, FaqRuns]] = {}
         offtopic = load_offtopic(base.offtopic_messages)
         for name, variant in variants:
             current = base.policy.model_copy(update=variant.get("policy", {}))
             budgets = Budgets(**variant.get("budgets", {}))
+            retrieval = base.retrieval.model_copy(update=variant.get("retrieval", {}))
+            key = retrieval.model_dump_json()
+            if key not in ranked:  # rank once per retrieval setting
+                ranked[key] = {
+                    faq: rank(
+                        base.model_copy(update={"faq_dir": path, "retrieval": retrieval}), encoder
+                    )
+                    for faq, path in faqs.items()
+                }
+            runs = ranked[key]
             for faq_name, run in runs.items():
                 policy = calibrate(run.service.index, offtopic, current, budgets).policy
                 dev, loo = figures(run.dev, policy), figures(run.loo, policy)

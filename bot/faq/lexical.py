@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +65,7 @@ class LexicalScorer:
     """Scores every entry against a question by BM25 over the entry's texts in its language."""
 
     def __init__(
-        self, rows: Sequence[LexicalRow], entries: int, mode: str = "stems", expand: bool = False
+        self, rows: Sequence[LexicalRow], entries: int, mode: str = "stems", expand: float = 0.0
     ) -> None:
         self._entries = entries
         self._expand = expand
@@ -158,19 +158,20 @@ class LexicalScorer:
         return []
 
     def _expanded(
-        self, text: str, lang: str, query: set[str], postings: dict[str, Any]
-    ) -> set[str]:
+        self, text: str, lang: str, query: dict[str, float], used: Callable[[str], bool]
+    ) -> dict[str, float]:
         """``query`` with each word the FAQ does not use replaced by the FAQ's terms it
-        stands for (:meth:`expansions`), when there are any."""
-        expanded = set(query)
+        stands for (:meth:`expansions`), when there are any, each weighing ``expand``."""
+        expanded = dict(query)
         for word in WORD.findall(text.lower()):
             term = self._base([word], lang)[0]
-            if term in postings:
+            if used(term):
                 continue
-            found = self.expansions(word, lang)
+            found = [other for other in self.expansions(word, lang) if used(other)]
             if found:
-                expanded.discard(term)
-                expanded.update(found)
+                expanded.pop(term, None)
+                for other in found:
+                    expanded[other] = max(expanded.get(other, 0.0), self._expand)
         return expanded
 
     def expansions(self, word: str, lang: str) -> list[str]:
@@ -195,8 +196,9 @@ class LexicalScorer:
         by_length = self._by_length.get(lang, {})
         for length in (len(word) - 1, len(word), len(word) + 1):
             for other in by_length.get(length, []):
-                if within_one_edit(word, other):
+                if other != word and within_one_edit(word, other):
                     found.add(known[other])
+        found.discard(self._base([word], lang)[0])  # the word itself, as leave-one-out sees it
         if found:
             return sorted(found)
         for cut in range(len(word) - 1, _EXPAND_FROM - 1, -1):
@@ -229,16 +231,24 @@ class LexicalScorer:
             lengths = lengths.copy()
             lengths[left_entry] -= sum(left_out.values())
             norms = _norms(lengths, self._entries)
-        query = set(self.terms(text, lang))
-        if self._expand:
-            query = self._expanded(text, lang, query, postings)
+        # term -> its weight (from a set: the order the scores were always summed in)
+        query = dict.fromkeys(set(self.terms(text, lang)), 1.0)
+        if self._expand > 0:
+
+            def used(term: str) -> bool:  # by an entry, the left-out question aside
+                users, counts = postings.get(term, (_NONE, _NONE))
+                if left_out.get(term, 0):
+                    counts = counts - np.where(users == left_entry, left_out[term], 0)
+                return bool((counts > 0).any())
+
+            query = self._expanded(text, lang, query, used)
         total_idf = 0.0
-        for term in query:
+        for term, weight in query.items():
             users, counts = postings.get(term, (_NONE, _NONE))
             if left_out.get(term, 0):
                 counts = counts - np.where(users == left_entry, left_out[term], 0)
                 users, counts = users[counts > 0], counts[counts > 0]
-            idf = math.log(1 + (self._entries - len(users) + 0.5) / (len(users) + 0.5))
+            idf = weight * math.log(1 + (self._entries - len(users) + 0.5) / (len(users) + 0.5))
             total_idf += idf  # a word no entry uses counts too: it is what the FAQ lacks
             if len(users):
                 # float64 per entry, then added in float32 as the accumulators always were

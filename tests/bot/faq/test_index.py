@@ -235,3 +235,29 @@ def test_answers_are_embedded_as_passages_and_questions_as_queries(faq_dir: Path
     index = FaqIndex(load_faq(faq_dir), EmbeddingCache(encoder), RetrievalSettings())
     assert encoder.passages == []
     assert np.allclose(index.row_vector(number), encoder.encode([index.rows[number].text])[0])
+
+
+def test_spoken_forms_are_written_out_where_configured(faq_dir: Path) -> None:
+    both, _ = build(faq_dir, colloquial="both")
+    assert both.query_text("kauanko mul on aikaa palauttaa", "fi") == (
+        "kauanko minulla on aikaa palauttaa"
+    )
+    assert both.query_text("hur länge har ja returrätt", "sv") == "hur länge har jag returrätt"
+    off, _ = build(faq_dir)  # the default
+    assert off.query_text("hur länge har ja returrätt", "sv") == "hur länge har ja returrätt"
+    lexical, _ = build(faq_dir, colloquial="lexical")  # embedded as typed, matched as written
+    assert lexical.query_text("hur länge har ja returrätt", "sv") == "hur länge har ja returrätt"
+    # "ja" matched as "jag", a word of the return entry's Swedish question only
+    written = {m.id: m.lexical for m in lexical.search("ja", "sv")}
+    assert (written["return_period"], written["delivery_time"]) == (1.0, 0.0)
+    assert {m.lexical for m in off.search("ja", "sv")} == {0.0}
+
+
+def test_expansion_reaches_the_lexical_signal(faq_dir: Path) -> None:
+    weights = {"fi": 0.02, "sv": 0.02, "en": 0.0}
+    plain, _ = build(faq_dir, lexical_weight=weights)
+    expanded, _ = build(faq_dir, lexical_weight=weights, lexical_expand=1.0)
+    # a letter left out of the FAQ's "returrätt"
+    assert {m.lexical for m in plain.search("returrättn", "sv")} == {0.0}
+    best = expanded.search("returrättn", "sv")[0]
+    assert (best.id, best.lexical) == ("return_period", 1.0)

@@ -94,3 +94,42 @@ def test_coverage_leaves_out_the_left_out_row_s_words() -> None:
 
 def test_a_language_without_texts_gives_no_evidence_against_any_entry() -> None:
     assert SCORER.signals("rabattkod", "de").coverage.tolist() == [1.0, 1.0, 1.0]
+
+
+EXPAND_ROWS = [
+    LexicalRow(0, "fi", "mikä on palautus aika"),
+    LexicalRow(1, "fi", "milloin posti tuo paketin"),
+    LexicalRow(2, "fi", "miten vaihdan salasanan"),
+    LexicalRow(0, "sv", "hur lång är ångerrätten"),
+    LexicalRow(1, "sv", "vad kostar frakten"),
+]
+
+
+def test_expansion_matches_compounds_typos_and_derivations_to_the_faqs_words() -> None:
+    plain = LexicalScorer(EXPAND_ROWS, entries=3)
+    expanded = LexicalScorer(EXPAND_ROWS, entries=3, expand=1.0)
+    # a compound of two FAQ words, a typo, a derivation of a FAQ word
+    for question, entry in (("palautusaika", 0), ("salsanan", 2), ("postitus", 1)):
+        assert plain.scores(question, "fi").tolist() == [0.0, 0.0, 0.0]
+        assert expanded.scores(question, "fi").argmax() == entry
+        assert expanded.scores(question, "fi").max() == 1.0
+    assert plain.scores("frakterna", "sv").max() == 1.0  # Snowball already matches it
+    assert expanded.scores("fraktn", "sv").tolist() == [0.0, 1.0, 0.0]  # one letter left out
+
+
+def test_expansion_leaves_known_and_unrelated_words_alone() -> None:
+    plain = LexicalScorer(EXPAND_ROWS, entries=3)
+    expanded = LexicalScorer(EXPAND_ROWS, entries=3, expand=1.0)
+    for question in ("milloin posti tuo paketin", "kissa koira", "miten"):
+        assert expanded.signals(question, "fi").bm25.tolist() == (
+            plain.signals(question, "fi").bm25.tolist()
+        )
+    assert expanded.expansions("kissa", "fi") == []
+
+
+def test_expansion_with_a_question_left_out_uses_only_the_other_entries() -> None:
+    rows = [LexicalRow(0, "fi", "palautusaika"), LexicalRow(1, "fi", "palautus aika")]
+    expanded = LexicalScorer(rows, entries=2, expand=1.0)
+    # the left-out question's own word is unknown then, and expands to entry 1's words
+    assert expanded.scores("palautusaika", "fi", leave_out=0).tolist() == [0.0, 1.0]
+    assert LexicalScorer(rows, entries=2).scores("palautusaika", "fi", leave_out=0).max() == 0.0
