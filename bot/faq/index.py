@@ -71,7 +71,7 @@ class FaqIndex:
             [LexicalRow(row.entry, row.lang, row.text) for row in self.rows],
             len(faq.entries),
             settings.lexical_terms,
-            expand=settings.lexical_expand,
+            expand=dict(settings.lexical_expand),
         )
         if not self.rows:
             raise ValueError("the FAQ has no questions to index")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,10 +65,14 @@ class LexicalScorer:
     """Scores every entry against a question by BM25 over the entry's texts in its language."""
 
     def __init__(
-        self, rows: Sequence[LexicalRow], entries: int, mode: str = "stems", expand: float = 0.0
+        self,
+        rows: Sequence[LexicalRow],
+        entries: int,
+        mode: str = "stems",
+        expand: Mapping[str, float] | None = None,
     ) -> None:
         self._entries = entries
-        self._expand = expand
+        self._expand = {lang: weight for lang, weight in (expand or {}).items() if weight > 0}
         self._expansions: dict[tuple[str, str], list[str]] = {}
         self._lemmas = mode.startswith("lemmas")
         self._stemmers: dict[str, Any] = {
@@ -87,8 +91,8 @@ class LexicalScorer:
         self._faq_words: dict[str, dict[str, str]] = {}
         self._by_length: dict[str, dict[int, list[str]]] = {}
         self._by_lemma: dict[str, dict[str, set[str]]] = {}
-        if expand:
-            for row in rows:
+        if self._expand:
+            for row in (row for row in rows if row.lang in self._expand):
                 known = self._faq_words.setdefault(row.lang, {})
                 for word in WORD.findall(row.text.lower()):
                     if len(word) >= _PART and word not in known:
@@ -161,7 +165,7 @@ class LexicalScorer:
         self, text: str, lang: str, query: dict[str, float], used: Callable[[str], bool]
     ) -> dict[str, float]:
         """``query`` with each word the FAQ does not use replaced by the FAQ's terms it
-        stands for (:meth:`expansions`), when there are any, each weighing ``expand``."""
+        stands for (:meth:`expansions`), when there are any, each weighing ``expand[lang]``."""
         expanded = dict(query)
         for word in WORD.findall(text.lower()):
             term = self._base([word], lang)[0]
@@ -171,7 +175,7 @@ class LexicalScorer:
             if found:
                 expanded.pop(term, None)
                 for other in found:
-                    expanded[other] = max(expanded.get(other, 0.0), self._expand)
+                    expanded[other] = max(expanded.get(other, 0.0), self._expand[lang])
         return expanded
 
     def expansions(self, word: str, lang: str) -> list[str]:
@@ -233,7 +237,7 @@ class LexicalScorer:
             norms = _norms(lengths, self._entries)
         # term -> its weight (from a set: the order the scores were always summed in)
         query = dict.fromkeys(set(self.terms(text, lang)), 1.0)
-        if self._expand > 0:
+        if lang in self._expand:
 
             def used(term: str) -> bool:  # by an entry, the left-out question aside
                 users, counts = postings.get(term, (_NONE, _NONE))

@@ -42,8 +42,8 @@ class RetrievalSettings(BaseModel):
     colloquial: Literal["off", "lexical", "both"] = "off"
     # a question's word the FAQ does not use matches the FAQ's words one edit away, with its
     # lemma, or the parts of a compound ("palautusaika" -> palautus, aika; bot/faq/lexical.py),
-    # each counting this much of a word the FAQ uses (0: off)
-    lexical_expand: Unit = 0.0
+    # each counting this much of a word the FAQ uses, per question language (0: off)
+    lexical_expand: dict[Language, Unit] = {"fi": 0.0, "sv": 0.0, "en": 0.0}
     # entries a shopper's question is answered from: the best ones (and any further within the
     # clarify window of the best). The policy reads the best two and up to clarify_max, the
     # evaluation and `faqbot faq ask` the first 5; calibration still scores every entry.

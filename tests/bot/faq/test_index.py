@@ -256,7 +256,9 @@ def test_spoken_forms_are_written_out_where_configured(faq_dir: Path) -> None:
 def test_expansion_reaches_the_lexical_signal(faq_dir: Path) -> None:
     weights = {"fi": 0.02, "sv": 0.02, "en": 0.0}
     plain, _ = build(faq_dir, lexical_weight=weights)
-    expanded, _ = build(faq_dir, lexical_weight=weights, lexical_expand=1.0)
+    expanded, _ = build(
+        faq_dir, lexical_weight=weights, lexical_expand={"fi": 1.0, "sv": 1.0, "en": 0.0}
+    )
     # a letter left out of the FAQ's "returrätt"
     assert {m.lexical for m in plain.search("returrättn", "sv")} == {0.0}
     best = expanded.search("returrättn", "sv")[0]

@@ -107,7 +107,7 @@ EXPAND_ROWS = [
 
 def test_expansion_matches_compounds_typos_and_derivations_to_the_faqs_words() -> None:
     plain = LexicalScorer(EXPAND_ROWS, entries=3)
-    expanded = LexicalScorer(EXPAND_ROWS, entries=3, expand=1.0)
+    expanded = LexicalScorer(EXPAND_ROWS, entries=3, expand={"fi": 1.0, "sv": 1.0})
     # a compound of two FAQ words, a typo, a derivation of a FAQ word
     for question, entry in (("palautusaika", 0), ("salsanan", 2), ("postitus", 1)):
         assert plain.scores(question, "fi").tolist() == [0.0, 0.0, 0.0]
@@ -119,7 +119,7 @@ def test_expansion_matches_compounds_typos_and_derivations_to_the_faqs_words() -
 
 def test_expansion_leaves_known_and_unrelated_words_alone() -> None:
     plain = LexicalScorer(EXPAND_ROWS, entries=3)
-    expanded = LexicalScorer(EXPAND_ROWS, entries=3, expand=1.0)
+    expanded = LexicalScorer(EXPAND_ROWS, entries=3, expand={"fi": 1.0, "sv": 1.0})
     for question in ("milloin posti tuo paketin", "kissa koira", "miten"):
         assert expanded.signals(question, "fi").bm25.tolist() == (
             plain.signals(question, "fi").bm25.tolist()
@@ -129,7 +129,7 @@ def test_expansion_leaves_known_and_unrelated_words_alone() -> None:
 
 def test_expansion_with_a_question_left_out_uses_only_the_other_entries() -> None:
     rows = [LexicalRow(0, "fi", "palautusaika"), LexicalRow(1, "fi", "palautus aika")]
-    expanded = LexicalScorer(rows, entries=2, expand=1.0)
+    expanded = LexicalScorer(rows, entries=2, expand={"fi": 1.0, "sv": 1.0})
     # the left-out question's own word is unknown then, and expands to entry 1's words
     assert expanded.scores("palautusaika", "fi", leave_out=0).tolist() == [0.0, 1.0]
     assert LexicalScorer(rows, entries=2).scores("palautusaika", "fi", leave_out=0).max() == 0.0
