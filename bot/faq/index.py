@@ -71,7 +71,7 @@ class FaqIndex:
             [LexicalRow(row.entry, row.lang, row.text) for row in self.rows],
             len(faq.entries),
             settings.lexical_terms,
-            expand=dict(settings.lexical_expand),
+            expand={str(lang): weight for lang, weight in settings.lexical_expand.items()},
         )
         if not self.rows:
             raise ValueError("the FAQ has no questions to index")
