@@ -11,6 +11,7 @@ is on. Figures: docs/quality.md, "What was tried".
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +25,7 @@ from bot.yamlfile import read_yaml, validate
 FORMS_PATH = Path(__file__).with_name("colloquial.yml")
 _BACK_VOWELS = frozenset("aou")
 _SHORTEST_STEM = 2  # "on" + "ks"
+_SPACES = re.compile(r" {2,}")  # left by a dropped word
 
 
 def _one_word(text: str) -> str:
@@ -33,8 +35,8 @@ def _one_word(text: str) -> str:
 
 
 def _words(text: str) -> str:
-    if not WORD.findall(text) or text != text.lower():
-        raise ValueError(f"{text!r} must be lower-case words")
+    if (text and not WORD.findall(text)) or text != text.lower():
+        raise ValueError(f"{text!r} must be lower-case words (or empty, to drop the word)")
     return text
 
 
@@ -117,7 +119,8 @@ class Colloquial:
         words = self._words.get(lang or "")
         if not words and not self._endings.get(lang or ""):
             return text
-        return WORD.sub(lambda match: self._word(match.group(0), lang or ""), text)
+        written = WORD.sub(lambda match: self._word(match.group(0), lang or ""), text)
+        return _SPACES.sub(" ", written).strip() if written != text else text
 
     def _word(self, word: str, lang: str) -> str:
         lowered = word.lower()

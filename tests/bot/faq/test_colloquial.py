@@ -19,9 +19,11 @@ def test_spoken_finnish_words_are_written_out() -> None:
         colloquial.standard("onks teil puhelinnumeroa mihin vois soittaa", "fi")
         == "onko teillä puhelinnumeroa mihin voisi soittaa"
     )
+    # a subject pronoun is dropped, as written Finnish does
     assert colloquial.standard("mä tilasin, pitäs palauttaa takas", "fi") == (
-        "minä tilasin, pitäisi palauttaa takaisin"
+        "tilasin, pitäisi palauttaa takaisin"
     )
+    assert colloquial.standard("voiks sä  kertoa", "fi") == "voiko kertoa"
 
 
 def test_spoken_swedish_words_are_written_out_also_without_diacritics() -> None:
