@@ -16,6 +16,7 @@ from hypothesis import example, given
 
 from bot.errors import ConfigError, EvalCasesError, FaqValidationError, ShopError
 from bot.faq.calibration import load_offtopic
+from bot.faq.colloquial import FORMS_PATH, ColloquialForms, load_forms
 from bot.faq.evaluation import load_cases
 from bot.faq.settings import Settings, load_settings
 from bot.responses import load_responses
@@ -99,6 +100,15 @@ def _load_faq(folder: Path):
 def test_offtopic_messages(content: bytes) -> None:
     messages = check_loader(lambda: load_offtopic(_file(content)), ConfigError)
     assert messages is None or all(isinstance(text, str) and text for text in messages)
+
+
+@FUZZ
+@given(documents(FORMS_PATH))
+@example("fi:\n  words: {mä: 2001-02-30}\n".encode())
+@example("fi:\n  endings: {ks: [ko, kö, x]}\n".encode())
+def test_colloquial_forms(content: bytes) -> None:
+    forms = check_loader(lambda: load_forms(_file(content)), ConfigError)
+    assert forms is None or isinstance(forms, ColloquialForms)
 
 
 @FUZZ
