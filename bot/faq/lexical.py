@@ -30,6 +30,7 @@ _K1, _B = 1.2, 0.75  # the usual BM25 constants
 _SPLIT_LANGS = ("fi", "sv")  # compounding languages simplemma has lemmas for
 _PART = 3  # shortest compound part
 _LONGEST_COMPOUND = 40
+_EXPANSIONS_KEPT = 65536
 _EXPAND_FROM = 5  # shortest word expanded (shorter ones are one edit from too many)
 _NONE = np.zeros(0, dtype=np.int64)
 
@@ -185,6 +186,8 @@ class LexicalScorer:
         letters or more that it begins with ("postitus" -> posti). Empty: none."""
         key = (word, lang)
         if key not in self._expansions:
+            if len(self._expansions) >= _EXPANSIONS_KEPT:  # shoppers' words are unbounded
+                self._expansions.clear()
             self._expansions[key] = self._find_expansions(word, lang)
         return self._expansions[key]
 
