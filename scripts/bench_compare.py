@@ -8,6 +8,12 @@ what runs. Both trees need their venvs (``.venv``, ``.venv-rasa``, links will do
 Rasa model named in ``models/current``. The load generator is this checkout's
 scripts/bench_load.py with this checkout's questions for both trees.
 
+``--restart-actions`` restarts the action server before every level and warms it with questions
+that are not in the bench's set: the levels reuse the same questions (shopper n asks the same
+ones at every level, and at 20 and 50 shoppers the shoppers' questions overlap), and one that
+remembers recent query embeddings (main's ``bot.encoder.RecentQueries``) would otherwise answer
+most of a level from that memory, which real traffic with fewer repeated texts would not.
+
 Rounds alternate the order (old, new, then new, old, ...) so that a drift of the machine's load
 does not favour one tree. For each tree and level it prints msg/s, p50/p95/p99, turns without a
 reply, CPU ms per turn and RSS per process, and the load average before and after each tree.
@@ -35,6 +41,8 @@ from types import ModuleType
 from typing import Any
 
 SERVICES = ("rasa", "actions", "handoff")
+# warm-up questions after a restart, none of them in tests/data/eval_cases.yml (the bench's set)
+WARM_UP = ("voinko maksaa laskulla", "kan jag betala med faktura", "can I pay by invoice")
 
 
 @dataclass
@@ -154,10 +162,19 @@ def tree_stack(root: Path) -> Iterator[Any]:
             os.environ["PYTHONPATH"] = saved
 
 
+def restart_actions(stack: Any) -> None:
+    """A fresh action server (empty in-memory caches), warmed with questions not in the set."""
+    stack.stop_service("actions")
+    stack.start_actions(wait=True)
+    for number, text in enumerate(WARM_UP):
+        stack.send(f"warm-{uuid.uuid4().hex[:8]}-{number}", text, timeout=120)
+
+
 def measure(
-    tree: Tree, round_number: int, levels: Sequence[int], turns: int, warm_up: bool = True
+    tree: Tree, round_number: int, levels: Sequence[int], turns: int, restart: bool = False
 ) -> list[Result]:
-    """Start the tree's stack, warm it up, run every level, stop it."""
+    """Start the tree's stack, warm it up, run every level (each on a fresh action server with
+    ``restart``), stop it."""
     import bench_load
     import psutil
 
@@ -167,9 +184,11 @@ def measure(
     with tree_stack(tree.root) as stack:
         for service in stack.services:
             print(f"  {service.name}: {' '.join(service.command)}", flush=True)
-        if warm_up:
+        if not restart:
             bench_load.run_level(stack, 3, 3, questions)  # first-call costs
         for shoppers in levels:
+            if restart:
+                restart_actions(stack)
             load_before = psutil.getloadavg()
             level = bench_load.run_level(stack, shoppers, turns, questions)
             load_after = psutil.getloadavg()
@@ -255,6 +274,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=10, help="messages per shopper")
     parser.add_argument("--rounds", type=int, default=1, help="old+new pairs, order alternating")
     parser.add_argument("--json", type=Path, help="write the raw figures here (after each tree)")
+    parser.add_argument(
+        "--restart-actions",
+        action="store_true",
+        help="a fresh action server before every level (no query embeddings remembered)",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_load, stack
     import psutil
@@ -262,9 +286,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     trees = [Tree("old", args.old), Tree("new", args.new)]
     results: list[Result] = []
     started = time.monotonic()
+    print(
+        f"levels {args.shoppers} × {args.turns} messages, {args.rounds} round(s), "
+        f"restart actions per level: {args.restart_actions}"
+    )
     print(f"load average at the start {' / '.join(f'{n:.2f}' for n in psutil.getloadavg())}")
     for number, tree in schedule(trees, args.rounds):
-        results.extend(measure(tree, number, args.shoppers, args.turns))
+        results.extend(measure(tree, number, args.shoppers, args.turns, args.restart_actions))
         if args.json:
             args.json.write_text(
                 json.dumps([dataclasses.asdict(r) for r in results], indent=2), encoding="utf-8"

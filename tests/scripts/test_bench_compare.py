@@ -6,8 +6,10 @@ import argparse
 from pathlib import Path
 
 import pytest
+import yaml
 
-from scripts.bench_compare import Tree, code_tree, schedule, shopper_levels
+from scripts.bench_compare import WARM_UP, Tree, code_tree, schedule, shopper_levels
+from tests.conftest import ROOT
 
 
 def test_shopper_levels_parse_and_reject_clearly() -> None:
@@ -44,3 +46,9 @@ def test_a_tree_without_a_trained_model_is_refused_with_what_is_missing(tmp_path
         code_tree(str(tmp_path))
     (tmp_path / "models" / "faqbot-x.tar.gz").write_text("")
     assert code_tree(str(tmp_path)) == tmp_path.resolve()
+
+
+def test_the_warm_up_questions_are_not_among_the_measured_ones() -> None:
+    cases = yaml.safe_load((ROOT / "tests/data/eval_cases.yml").read_text(encoding="utf-8"))
+    measured = {case["text"].casefold() for case in cases["cases"]}
+    assert not {text.casefold() for text in WARM_UP} & measured
