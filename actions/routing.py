@@ -4,7 +4,10 @@ Rasa's intent is a first guess. A question it files under ``ask_faq``, ``out_of_
 ``nlu_fallback`` that the FAQ does not answer but that names a product with a size, colour or
 store ("onks termospulloa punasena"), or one product clearly while the FAQ has nothing, gets
 the stock answer; a ``check_stock`` message that names no product but that the FAQ can answer
-("onko takuuta") gets the FAQ's answer. An explicit request for a person beats both; a shop
+("onko takuuta") gets the FAQ's answer. A problem with something the shopper already has
+("ostin kengät ja pohja irtosi", :mod:`bot.shop.problem_words`) gets the FAQ's answer or
+buttons first, whatever Rasa guessed; a product's stock only when the FAQ has nothing and the
+message asks whether we have something. An explicit request for a person beats both; a shop
 system that does not answer gets the shopper our contacts and the offer of a person.
 """
 
@@ -22,8 +25,10 @@ from actions.forms import leave_restock_form
 from actions.handoff import escalate
 from actions.language_first import LanguageFirstAction
 from actions.runtime import conversation_language, embedding, get_service, get_shop
+from actions.satisfaction import ActionAskSatisfaction
 from actions.shop_orders import leave_order_form
 from actions.shop_stock import reply_with_stock, shop_down
+from actions.texts import say
 from bot.conversation import (
     ORDER_ROUTE_ELSEWHERE,
     ORDER_ROUTE_FORM,
@@ -32,8 +37,9 @@ from bot.conversation import (
 )
 from bot.errors import ShopError, ShopUnavailable
 from bot.faq.service import Reply
-from bot.human_request import asks_for_human
+from bot.human_request import QUESTION, THANKS, asks_for_human, asks_for_no_one
 from bot.shop.order_words import mentions_an_order
+from bot.shop.problem_words import reports_a_problem
 from bot.shop.service import find_order_number
 from bot.shop.stock_words import (
     asks_about_stock,
@@ -109,7 +115,9 @@ class ActionOrderQuestion(LanguageFirstAction):
 class ActionRequestHuman(LanguageFirstAction):
     """Rasa's guess "wants a person": escalate, unless the message itself asks for no one and
     names a product clearly ("makuualusta") or asks about stock ("any two person tents in
-    stock?"). The words of a request for a person
+    stock?"), or is a question about something (:func:`bot.human_request.asks_for_no_one`:
+    "talar er kundtjänst finska?") that the FAQ answers or whose product search finds, or is
+    thanks for a matter settled already. The words of a request for a person
     (:func:`bot.human_request.asks_for_human`) always escalate.
     """
 
@@ -121,12 +129,19 @@ class ActionRequestHuman(LanguageFirstAction):
     ) -> list[EventType]:
         message = tracker.latest_message.get("text") or ""
         lang = conversation_language(tracker)
-        # only a product found clearly: "kundtjänst tack" is a request the FAQ would answer
-        # a message naming someone ("do you have someone who knows tents") keeps Rasa's guess
-        person = asks_for_human(message) or mentions_someone(message)
-        route = None if person else await answerable_elsewhere(message, lang, faq=False)
-        if route is None and asks_about_stock(message) and not person:
-            route = "stock"  # "any sup boards in stock?": no such product is said, no ticket
+        reading = asks_for_no_one(message)
+        if reading == THANKS:  # "kiitos, myyjä auttoi jo puhelimessa"
+            say(dispatcher, domain, "utter_youre_welcome", lang)
+            return ActionAskSatisfaction().run(dispatcher, tracker, domain)
+        if reading == QUESTION:  # the usual answer still offers a person
+            route = await answerable_elsewhere(message, lang, asked=True)
+        else:
+            # only a product found clearly: "kundtjänst tack" is a request the FAQ would answer
+            # a message naming someone ("do you have someone who knows tents") keeps the guess
+            person = asks_for_human(message) or mentions_someone(message)
+            route = None if person else await answerable_elsewhere(message, lang, faq=False)
+            if route is None and asks_about_stock(message) and not person:
+                route = "stock"  # "any sup boards in stock?": no such product is said, no ticket
         if route is None:
             return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
         return await answer_shop_question(
@@ -142,6 +157,13 @@ def leave_forms(
         *leave_order_form(dispatcher, tracker, domain, lang),
         *leave_restock_form(dispatcher, tracker, domain, lang),
     ]
+
+
+def _own_problem(message: str) -> bool:
+    """Whether ``message`` reports a problem with the shopper's own item ("ostin kengät ja
+    pohja irtosi") and does not ask about stock itself: the FAQ's warranty, damaged-item or
+    returns entries answer it, not the product's stock."""
+    return reports_a_problem(message) and not asks_about_stock(message)
 
 
 def _faq_knows_live_orders() -> bool:
@@ -166,24 +188,37 @@ def _live_order_close(reply: Reply) -> bool:
 
 
 async def answerable_elsewhere(
-    message: str, lang: str, faq: bool = True, product_alone: bool = True, unsold: bool = False
+    message: str,
+    lang: str,
+    faq: bool = True,
+    product_alone: bool = True,
+    unsold: bool = False,
+    asked: bool = False,
 ) -> str | None:
     """``"faq"`` when the FAQ answers ``message`` outright (with ``faq``; not when a
     ``live_order`` entry is the answer or close to it), ``"stock"`` when product search finds
     it clearly (one product, with ``product_alone``, or products and a size, colour or store,
-    a question whether we have it, or nothing but a product's name), or, with ``unsold``, when
+    a question whether we have it, nothing but a product's name, or a question about products
+    when ``asked``: "how many people fit in the tent?"), or, with ``unsold``, when
     it asks whether we have something that we do not sell ("do you sell surfboards?"), else
-    None."""
-    if faq:
+    None. A problem with the shopper's own item ("my headlamp stopped working") is ``"faq"``
+    when the FAQ answers it or offers entries, even without ``faq``, and ``"stock"`` only when
+    it also asks whether we have something."""
+    problem = _own_problem(message)
+    if faq or problem:
         reply: Reply = await embedding(get_service().answer, message, lang)
         if reply.decision.kind == "answer" and not _live_order_close(reply):
             return "faq"
+        if problem and reply.decision.kind == "clarify":
+            return "faq"  # "my headlamp stopped working": the warranty entries, not its stock
+    if problem and not asks_for_product(message):
+        return None
     try:
         shop = get_shop()
         found = await embedding(shop.search, message, lang)
         alone = product_alone and found.decision == "one"
         # "any two person tents in stock?", "erä 3 teltan saatavuus": a product asked for
-        asked = bool(shop.wish(message)) or asks_for_product(message) or found.named
+        asked = asked or bool(shop.wish(message)) or asks_for_product(message) or found.named
         if alone or (found.decision != "none" and asked):
             return "stock"
         if unsold and found.decision == "none" and asks_for_product(message):
@@ -210,6 +245,8 @@ async def answer_shop_question(
         return await escalate(dispatcher, tracker, domain, lang, REASON_EXPLICIT_REQUEST)
     reply = await embedding(get_service().answer, message, lang)
     kind = reply.decision.kind
+    problem = _own_problem(message)
+    stock_first = stock_first and not problem
     # the words of stock itself ("is the era 2 in stock?") let a product found beat the FAQ's
     # general answer about stock; "when is it back in stock" keeps the FAQ's restock answer
     if kind == "answer" and not stock_first and not asks_about_stock_now(message):
@@ -230,6 +267,8 @@ async def answer_shop_question(
         asked = stock_first or asks_for_product(message)
         one_alone = found.decision == "one" and kind == "fallback"
         stock_like = asked or bool(wish) or one_alone or found.named
+        if problem:  # the FAQ's answer or buttons first; a product only when asked for
+            asked = stock_like = kind == "fallback" and asks_for_product(message)
         if found.decision != "none" and stock_like:
             stock = True
             left = leave_forms(dispatcher, tracker, domain, lang)

@@ -2,9 +2,9 @@
 opinion from the FAQ: Rasa sometimes files a real shop question under one of these intents
 ("och hur länge är ångerrätten" as a goodbye), and a shopper must never get "Bye!" for it.
 
-Small talk without a word of its kind (``bot.small_talk``) is
-answered as a shop question outright: the FAQ's answer or buttons, a product's stock, or the
-fallback that offers a person.
+Small talk without a word of its kind (``bot.small_talk``), or reporting a problem with the
+shopper's own item (``bot.shop.problem_words``), is answered as a shop question outright: the
+FAQ's answer or buttons, a product's stock, or the fallback that offers a person.
 
 When the FAQ is sure of an entry (its policy would answer directly), the question is answered
 from the FAQ; when product search finds a product clearly ("kiilo 900" filed as thanks), its
@@ -29,6 +29,7 @@ from actions.texts import say
 from actions.yes_no import ActionReplyYesNo
 from bot.conversation import SLOT_AWAITING_ANSWER
 from bot.declines import beyond_yes_or_no
+from bot.shop.problem_words import reports_a_problem
 from bot.small_talk import reads_as
 
 # intent -> the bot's own reply, and whether the satisfaction question follows it
@@ -71,7 +72,8 @@ class ActionSmallTalk(LanguageFirstAction):
             if await _asks_something_new(text, lang):  # "no, and how much is delivery?"
                 return await answer_shop_question(dispatcher, tracker, domain, lang)
             return await ActionReplyYesNo().run(dispatcher, tracker, domain)
-        if not reads_as(intent, text):  # a "goodbye" with no farewell is a shop question
+        # a "goodbye" with no farewell is a shop question, and so is "thanks, but the zip broke"
+        if not reads_as(intent, text) or reports_a_problem(text):
             return await answer_shop_question(dispatcher, tracker, domain, lang)
         reply = await embedding(get_service().answer, text, lang)
         kind = reply.decision.kind

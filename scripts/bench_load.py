@@ -26,6 +26,8 @@ import yaml
 from stack import ROOT, Stack
 
 GREETINGS = {"fi": "hei", "sv": "hej", "en": "hello"}
+# the bot stays quiet while a person has the conversation: a silent turn then is no error
+WITH_A_PERSON = frozenset({"queued", "active", "offline", "overflow"})
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Level:
     rss_mb: dict[str, float]
     errors: int
     failed: list[str]
+    to_a_person: int = 0  # turns sent while the conversation waited for or had a person
 
     @property
     def throughput(self) -> float:
@@ -98,12 +101,13 @@ def run_level(stack: Stack, shoppers: int, turns: int, questions: dict[str, list
     """``shoppers`` conversations at once, each sending its messages one after another."""
     latencies: list[float] = []
     errors = 0
+    to_a_person = 0
     failed: list[str] = []
     lock = threading.Lock()
     run_id = uuid.uuid4().hex[:6]
 
     def shopper(number: int) -> None:
-        nonlocal errors
+        nonlocal errors, to_a_person
         sender = f"load-{run_id}-{number}"
         for text in conversation(number, turns, questions):
             t0 = time.perf_counter()
@@ -114,9 +118,12 @@ def run_level(stack: Stack, shoppers: int, turns: int, questions: dict[str, list
             except OSError as exc:
                 why = f"{type(exc).__name__}: {exc}"
             elapsed = time.perf_counter() - t0
+            handed_off = why == "no reply" and with_a_person(stack, sender)
             with lock:
                 latencies.append(elapsed)
-                if why:
+                if handed_off:
+                    to_a_person += 1
+                elif why:
                     errors += 1
                     failed.append(f"{sender} {text!r}: {why}")
 
@@ -134,7 +141,13 @@ def run_level(stack: Stack, shoppers: int, turns: int, questions: dict[str, list
         for s in stack.services
     }
     rss = {s.name: rss_mb(s.process.pid) for s in stack.services}
-    return Level(shoppers, messages, seconds, latencies, cpu, rss, errors, failed)
+    return Level(shoppers, messages, seconds, latencies, cpu, rss, errors, failed, to_a_person)
+
+
+def with_a_person(stack: Stack, sender: str) -> bool:
+    """Whether the conversation is handed to a person (the bot then answers nothing itself)."""
+    slots = cast(dict[str, Any], stack.tracker(sender).get("slots") or {})
+    return slots.get("handoff") in WITH_A_PERSON
 
 
 def long_conversation(stack: Stack, questions: dict[str, list[str]], length: int = 50) -> str:
@@ -169,13 +182,13 @@ def report(levels: Sequence[Level]) -> str:
     head = "| shoppers | msg/s | p50 ms | p95 ms | p99 ms | errors | " + " | ".join(
         f"CPU ms/turn {n}" for n in names
     )
-    lines = [head + " |", "|" + "---|" * (6 + len(names))]
+    lines = [head + " | turns to a person |", "|" + "---|" * (7 + len(names))]
     for level in levels:
         cpu = " | ".join(f"{level.cpu_ms_per_turn[n]:.1f}" for n in names)
         lines.append(
             f"| {level.shoppers} | {level.throughput:.1f} | {level.percentile(0.5):.0f} | "
             f"{level.percentile(0.95):.0f} | {level.percentile(0.99):.0f} | {level.errors} | "
-            f"{cpu} |"
+            f"{cpu} | {level.to_a_person} |"
         )
     last = levels[-1]
     rss = ", ".join(f"{n} {last.rss_mb[n]:.0f} MB" for n in names)
@@ -214,6 +227,7 @@ def write_json(levels: Sequence[Level], path: Path) -> None:
                     "p95_ms": level.percentile(0.95),
                     "p99_ms": level.percentile(0.99),
                     "errors": level.errors,
+                    "to_a_person": level.to_a_person,
                     "cpu_ms_per_turn": level.cpu_ms_per_turn,
                     "rss_mb": level.rss_mb,
                 }

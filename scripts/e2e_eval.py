@@ -8,6 +8,9 @@
 With ``--dev`` it runs the development sets instead (``faq_dev.yml``, ``stock_dev.yml``): choose
 settings on those, and measure the eval sets only to report.
 
+``--faq-cases`` runs another FAQ case file in place of the FAQ set (``owned_dev.yml``: problems
+with the shopper's own item, which must reach the FAQ and not the stock answer).
+
 With ``--sparse`` all of it runs on ``faqbot faq sparse``'s copy of the FAQ (two phrasings per
 language per entry, as a shop writes its own) instead of ``data/faq``.
 
@@ -71,8 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dev", action="store_true", help="the development sets (for choosing settings)"
     )
+    parser.add_argument(
+        "--faq-cases", type=Path, help="this FAQ case file instead (e.g. tests/data/owned_dev.yml)"
+    )
     args = parser.parse_args(argv)
     cases, stock_cases = (DEV_CASES, STOCK_DEV_CASES) if args.dev else (EVAL_CASES, STOCK_CASES)
+    if args.faq_cases is not None:
+        cases = args.faq_cases.resolve()
     with tempfile.TemporaryDirectory(prefix="faqbot-e2e-") as state:
         faq_dir: Path | None = None
         if args.sparse:

@@ -1,9 +1,11 @@
 """Escalation recall of the real bot: do requests for a person reach the human handoff?
 
-Sends every message of tests/data/escalation_cases.yml and every answerable question of
-tests/data/eval_cases.yml as the first message of a new conversation, then reads the tracker:
-escalated means the ``handoff`` slot is queued, active, offline or overflow. A measurement, not
-a test: exits 0 whatever the figures, 2 on usage errors (bad arguments, cases, unreachable server).
+Sends every message of tests/data/escalation_cases.yml (``--cases``: another file of that form,
+e.g. the development set tests/data/escalation_dev.yml) and every answerable question of
+tests/data/eval_cases.yml (``--faq-cases``: e.g. tests/data/faq_dev.yml) as the first message
+of a new conversation, then reads the tracker: escalated means the ``handoff`` slot is queued,
+active, offline or overflow. A measurement, not a test: exits 0 whatever the figures, 2 on
+usage errors (bad arguments, cases, unreachable server).
 """
 
 from __future__ import annotations
@@ -54,11 +56,13 @@ class Outcome:
     paused: bool
 
 
-def load_messages() -> list[tuple[str, str, str]]:
+def load_messages(
+    escalation_cases: Path = ESCALATION_CASES, faq_cases: Path = EVAL_CASES
+) -> list[tuple[str, str, str]]:
     """``(group, lang, text)`` of every message to send; raises EvalCasesError if malformed."""
-    doc = read_yaml(ESCALATION_CASES)
+    doc = read_yaml(escalation_cases)
     if doc.problems or not isinstance(doc.data, dict):
-        raise EvalCasesError("\n".join(doc.problems) or f"{ESCALATION_CASES}: not a mapping")
+        raise EvalCasesError("\n".join(doc.problems) or f"{escalation_cases}: not a mapping")
     messages = [
         (group, lang, str(text))
         for group in GROUPS[:2]
@@ -66,7 +70,7 @@ def load_messages() -> list[tuple[str, str, str]]:
         for text in texts
     ]
     known_ids = {entry.id for entry in load_faq(ROOT / "data" / "faq").entries}
-    cases = load_cases(EVAL_CASES, known_ids)
+    cases = load_cases(faq_cases, known_ids)
     return messages + [("faq", case.lang, case.text) for case in cases if case.expect]
 
 
@@ -133,12 +137,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="an already-running Rasa server, e.g. http://127.0.0.1:5005")
     parser.add_argument("--token", help="its auth token (default: RASA_AUTH_TOKEN or .faqbot)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--cases",
+        type=Path,
+        default=ESCALATION_CASES,
+        help="escalation cases (groups escalate, negatives; default: the held-out set)",
+    )
+    parser.add_argument(
+        "--faq-cases",
+        type=Path,
+        default=EVAL_CASES,
+        help="FAQ questions that must not escalate (default: the held-out eval set)",
+    )
     args = parser.parse_args(argv)
     if args.token and not args.url:
         parser.error("--token needs --url")  # exits 2
     try:
-        messages = load_messages()
-    except (EvalCasesError, FaqValidationError) as exc:
+        messages = load_messages(args.cases, args.faq_cases)
+    except (EvalCasesError, FaqValidationError, OSError) as exc:
         print(exc, file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as state:

@@ -118,12 +118,14 @@ def case_texts(name: str, label: str) -> list[Text]:
     return list(_texts(label, path, [case["text"] for case in _load(path)["cases"]]))
 
 
-def escalation_texts() -> list[Text]:
-    """Both halves (escalate, negatives) of the held-out escalation set."""
-    path = ROOT / "tests" / "data" / "escalation_cases.yml"
+def escalation_texts(
+    name: str = "escalation_cases.yml", label: str = "escalation set"
+) -> list[Text]:
+    """Both halves (escalate, negatives) of an escalation set (the held-out one by default)."""
+    path = ROOT / "tests" / "data" / name
     data = _load(path)
     texts = [t for part in ("escalate", "negatives") for ts in data[part].values() for t in ts]
-    return list(_texts("escalation set", path, texts))
+    return list(_texts(label, path, texts))
 
 
 def training_side() -> list[Text]:
@@ -137,8 +139,10 @@ def labelled_sets() -> dict[str, list[Text]]:
         "eval set": case_texts("eval_cases.yml", "eval set"),
         "dev set": case_texts("faq_dev.yml", "dev set"),
         "escalation set": escalation_texts(),
+        "escalation dev set": escalation_texts("escalation_dev.yml", "escalation dev set"),
         "stock set": case_texts("stock_cases.yml", "stock set"),
         "stock dev set": case_texts("stock_dev.yml", "stock dev set"),
+        "owned-item dev set": case_texts("owned_dev.yml", "owned-item dev set"),
     }
 
 

@@ -279,6 +279,30 @@ def test_asking_for_something_we_do_not_sell_says_so(
     assert not stack.tracker(sender)["slots"]["handoff"], reply  # type: ignore[index]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # written for these tests (not from the dev sets): a fault in something the shopper has
+        "my kiilo 900 headlamp won't charge anymore",
+        "the erä 2 tent I bought has a broken pole",
+        "ostin vaellus 45 rinkan ja sen solki katkesi",
+        "tunturi mid kengät vuotaa jo kuukauden käytön jälkeen",
+        "min revontuli dunjacka har gått sönder i sömmen",
+        "kuksa termosen jag köpte läcker",
+    ],
+)
+def test_a_problem_with_an_owned_product_gets_no_product(stack: Stack, question: str) -> None:
+    sender = f"shop-{uuid.uuid4().hex[:8]}"
+    replies = stack.send(sender, question)
+    texts = " ".join(str(r.get("text", "")) for r in replies)
+    payloads = [b["payload"] for r in replies for b in r.get("buttons", [])]  # type: ignore[attr-defined]
+    names = [name for names in PRODUCT_NAMES.values() for name in names]
+    assert not [p for p in payloads if p.startswith("/choose_product")], (texts, payloads)
+    assert not [name for name in names if name in texts], texts
+    said_no_product = ("couldn't find a product", "En löytänyt", "hittade ingen produkt")
+    assert not any(no in texts for no in said_no_product), texts
+
+
 def test_a_delivery_question_is_no_stock_question(stack: Stack) -> None:
     sender, _ = chat(stack, "how much does delivery cost to Lapland")
     assert stack.tracker(sender)["slots"]["last_faq_id"] is not None  # type: ignore[index]
