@@ -11,12 +11,13 @@ scripts/bench_load.py with this checkout's questions for both trees.
 ``--restart-actions`` restarts the action server before every level and warms it with questions
 that are not in the bench's set: the levels reuse the same questions (shopper n asks the same
 ones at every level, and at 20 and 50 shoppers the shoppers' questions overlap), and one that
-remembers recent query embeddings (main's ``bot.encoder.RecentQueries``) would otherwise answer
-most of a level from that memory, which real traffic with fewer repeated texts would not.
+remembers recent query embeddings (main's ``bot.encoder.RecentQueries``) would otherwise take
+most of a level's embeddings from that memory, which real traffic repeats far less.
 
 Rounds alternate the order (old, new, then new, old, ...) so that a drift of the machine's load
 does not favour one tree. For each tree and level it prints msg/s, p50/p95/p99, turns without a
-reply, CPU ms per turn and RSS per process, and the load average before and after each tree.
+reply (and silent turns of a conversation handed to a person, which are no error), CPU ms
+per turn and RSS per process, and the load average before and after each tree.
 
     .venv/bin/python scripts/bench_compare.py /work/wt-old /work/main --shoppers 1,10,20,50 \\
         --rounds 2 --json compare.json
@@ -41,8 +42,13 @@ from types import ModuleType
 from typing import Any
 
 SERVICES = ("rasa", "actions", "handoff")
-# warm-up questions after a restart, none of them in tests/data/eval_cases.yml (the bench's set)
-WARM_UP = ("voinko maksaa laskulla", "kan jag betala med faktura", "can I pay by invoice")
+# warm-up conversations after a restart (after the greeting), none of these questions in
+# tests/data/eval_cases.yml (the bench's set)
+WARM_UP = {
+    "fi": ("voinko maksaa laskulla", "onko teillä lahjakortteja", "miten vaihdan kokoa"),
+    "sv": ("kan jag betala med faktura", "har ni presentkort", "hur byter jag storlek"),
+    "en": ("can I pay by invoice", "do you sell gift cards", "how do I swap a size"),
+}
 
 
 @dataclass
@@ -66,6 +72,7 @@ class Result:
     p95_ms: float
     p99_ms: float
     no_reply: int
+    to_a_person: int  # silent turns while the conversation waited for a person (not errors)
     cpu_ms_per_turn: dict[str, float]
     rss_mb: dict[str, float]
     load_before: tuple[float, float, float]
@@ -162,12 +169,24 @@ def tree_stack(root: Path) -> Iterator[Any]:
             os.environ["PYTHONPATH"] = saved
 
 
-def restart_actions(stack: Any) -> None:
-    """A fresh action server (empty in-memory caches), warmed with questions not in the set."""
+def restart_actions(stack: Any, greetings: dict[str, str]) -> None:
+    """A fresh action server (empty in-memory caches), warmed by one conversation per language
+    at once (a greeting, then questions not in the set), as the first-call costs are paid."""
+    import threading
+
     stack.stop_service("actions")
     stack.start_actions(wait=True)
-    for number, text in enumerate(WARM_UP):
-        stack.send(f"warm-{uuid.uuid4().hex[:8]}-{number}", text, timeout=120)
+
+    def chat(lang: str) -> None:
+        sender = f"warm-{uuid.uuid4().hex[:8]}"
+        for text in (greetings[lang], *WARM_UP[lang]):
+            stack.send(sender, text, timeout=120)
+
+    threads = [threading.Thread(target=chat, args=(lang,)) for lang in WARM_UP]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def measure(
@@ -188,7 +207,7 @@ def measure(
             bench_load.run_level(stack, 3, 3, questions)  # first-call costs
         for shoppers in levels:
             if restart:
-                restart_actions(stack)
+                restart_actions(stack, bench_load.GREETINGS)
             load_before = psutil.getloadavg()
             level = bench_load.run_level(stack, shoppers, turns, questions)
             load_after = psutil.getloadavg()
@@ -203,6 +222,7 @@ def measure(
                     p95_ms=level.percentile(0.95),
                     p99_ms=level.percentile(0.99),
                     no_reply=level.errors,
+                    to_a_person=level.to_a_person,
                     cpu_ms_per_turn=level.cpu_ms_per_turn,
                     rss_mb=level.rss_mb,
                     load_before=load_before,
@@ -223,7 +243,7 @@ def row(result: Result) -> str:
     return (
         f"| {result.round} | {result.label} | {result.shoppers} | {result.throughput:.2f} | "
         f"{result.p50_ms:.0f} | {result.p95_ms:.0f} | {result.p99_ms:.0f} | "
-        f"{result.no_reply}/{result.messages} | {cpu} | {rss} | {load} |"
+        f"{result.no_reply}/{result.messages} | {result.to_a_person} | {cpu} | {rss} | {load} |"
     )
 
 
@@ -232,10 +252,10 @@ def table(results: Sequence[Result]) -> str:
     names = " | ".join(f"CPU ms/turn {n}" for n in SERVICES)
     rss = " | ".join(f"RSS MB {n}" for n in SERVICES)
     head = (
-        f"| round | tree | shoppers | msg/s | p50 ms | p95 ms | p99 ms | no reply | {names} | "
-        f"{rss} | load 1 min |"
+        "| round | tree | shoppers | msg/s | p50 ms | p95 ms | p99 ms | no reply | to a person | "
+        f"{names} | {rss} | load 1 min |"
     )
-    lines = [head, "|" + "---|" * (9 + 2 * len(SERVICES))]
+    lines = [head, "|" + "---|" * (10 + 2 * len(SERVICES))]
     order = {id(r): i for i, r in enumerate(results)}
     lines.extend(row(r) for r in sorted(results, key=lambda r: (r.shoppers, order[id(r)])))
     return "\n".join(lines)
