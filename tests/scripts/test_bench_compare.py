@@ -51,4 +51,6 @@ def test_a_tree_without_a_trained_model_is_refused_with_what_is_missing(tmp_path
 def test_the_warm_up_questions_are_not_among_the_measured_ones() -> None:
     cases = yaml.safe_load((ROOT / "tests/data/eval_cases.yml").read_text(encoding="utf-8"))
     measured = {case["text"].casefold() for case in cases["cases"]}
-    assert not {text.casefold() for text in WARM_UP} & measured
+    warm_up = {text.casefold() for texts in WARM_UP.values() for text in texts}
+    assert len(warm_up) == 9
+    assert not warm_up & measured
