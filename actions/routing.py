@@ -247,9 +247,12 @@ async def answer_shop_question(
     kind = reply.decision.kind
     problem = _own_problem(message)
     stock_first = stock_first and not problem
+    # an answer only the question's words confirm ("kuorihousut koko M, onko?" sharing "koko"
+    # with the size guide) yields to a product named with its size, colour or store
+    firm = kind == "answer" and reply.decision.firm
     # the words of stock itself ("is the era 2 in stock?") let a product found beat the FAQ's
     # general answer about stock; "when is it back in stock" keeps the FAQ's restock answer
-    if kind == "answer" and not stock_first and not asks_about_stock_now(message):
+    if firm and not stock_first and not asks_about_stock_now(message):
         return [
             *leave_forms(dispatcher, tracker, domain, lang),
             *await answer_faq(dispatcher, tracker, domain, lang, reply),
@@ -273,12 +276,13 @@ async def answer_shop_question(
             stock = True
             left = leave_forms(dispatcher, tracker, domain, lang)
             return [*left, *await reply_with_stock(dispatcher, domain, lang, found, wish)]
-        if found.decision == "none" and asked and kind != "answer":
+        if found.decision == "none" and asked and not firm:
             # "har ni kanoter": say we have no such product, and still offer the FAQ's buttons
+            # (or its answer, when only the question's words confirm it)
             stock = True
             left = leave_order_form(dispatcher, tracker, domain, lang)
             said = await reply_with_stock(dispatcher, domain, lang, found, wish)
-            if kind == "clarify":
+            if kind != "fallback":
                 said += await answer_faq(dispatcher, tracker, domain, lang, reply)
             return [*left, *said]
     except (ShopError, ShopUnavailable):

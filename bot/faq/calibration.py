@@ -194,14 +194,14 @@ class Budgets:
             at most one sibling, so the ranking errs far more often than on shoppers' questions
             (docs/quality.md, "What was tried"); an absolute budget would then refuse to answer
             almost anything. The policy's job is to catch the ranking's errors, whatever their
-            number. 0.35 rather than 0.3 since confirmed answers (:func:`bot.faq.policy.confirmed`)
-            count against it too: 0.33–0.45 give the same thresholds on the shipped FAQ and
-            its sparse copy, 0.5 answers with no margin at all (docs/quality.md).
+            number. 0.35 (with confirmed answers, :func:`bot.faq.policy.confirmed`, counted
+            against it) answered more on the dev set's sparse FAQ, but on the held-out set it
+            answered 2 of 30 must-not-answer questions in Swedish and English (docs/quality.md).
     """
 
     offtopic_answered: float = 0.02
     offtopic_reached: float = 0.2
-    errors_answered: float = 0.35
+    errors_answered: float = 0.3
 
 
 def calibrate(

@@ -17,6 +17,9 @@ class Decision:
 
     kind: DecisionKind
     offered: tuple[str, ...]
+    # an answer above ``answer_threshold``; False for one only :func:`confirmed` by the
+    # question's words, which a product named with its size or store should beat
+    firm: bool = True
 
 
 def decide(matches: list[Match], policy: PolicySettings, topic_only: bool = False) -> Decision:
@@ -41,11 +44,12 @@ def decide(matches: list[Match], policy: PolicySettings, topic_only: bool = Fals
         top.score >= policy.answer_threshold
         and lead >= margin
         and top.coverage >= policy.min_coverage
-    ) or (
-        not topic_only
-        and confirmed(top.score, lead, top.lexical, top.coverage, second.lexical, policy)
     ):
         return Decision("answer", (top.id,))
+    if not topic_only and confirmed(
+        top.score, lead, top.lexical, top.coverage, second.lexical, policy
+    ):
+        return Decision("answer", (top.id,), firm=False)
     if top.score >= policy.clarify_threshold and len(matches) > 1:
         close = [m.id for m in matches[1:] if top.score - m.score <= policy.clarify_window]
         offered = [top.id, *close][: policy.clarify_max]

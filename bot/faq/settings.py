@@ -80,8 +80,10 @@ class PolicySettings(BaseModel):
     # way up from clarify_threshold (1: off), the first entry is still answered when the words
     # confirm it: it is the lexically best entry, the runner-up's BM25 is at most
     # confirmed_runner_up of its, and it covers at least confirmed_coverage of the question's
-    # words. Chosen on the dev set and leave-one-out, both FAQs (docs/quality.md).
-    confirmed_floor: Unit = 0.5
+    # words. 0.5 was chosen on the dev set and leave-one-out, both FAQs, but the held-out guard
+    # (tests/bot/faq/test_accuracy.py) failed it: 2 of 30 English must-not-answer questions
+    # answered on the sparse FAQ (docs/quality.md), so it is off by default.
+    confirmed_floor: Unit = 1.0
     confirmed_coverage: Unit = 0.4
     confirmed_runner_up: Unit = 0.6
 

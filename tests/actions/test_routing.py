@@ -497,3 +497,38 @@ def test_an_owned_product_s_damage_with_a_request_for_a_person_still_escalates(
         tracker("my tent arrived broken, can someone help", "request_human", language="en"),
     )
     assert len(desk.store.list_tickets()) == 1
+
+
+# an answer only the question's words confirm (below the answer threshold) is not firm
+def _confirmed_answer(entry: str) -> Reply:
+    return Reply("en", Decision("answer", (entry,), firm=False), [Match(entry, 0.88)])
+
+
+def test_a_product_named_with_its_colour_beats_an_answer_only_its_words_confirm(
+    service: FaqService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "kuorihousut koko M, onko?": "koko" confirms the size guide; the product and its size win
+    monkeypatch.setattr(service, "answer", lambda text, lang: _confirmed_answer("delivery_time"))
+    messages, _ = run(ActionAnswerFaq(), tracker("green tent", "ask_faq", language="en"))
+    assert messages[0]["text"] == variation(DOMAIN, "utter_stock_which_product", "en")["text"]
+
+
+def test_something_we_do_not_sell_says_so_before_an_answer_only_its_words_confirm(
+    service: FaqService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "onko kalastusvapoja varastossa": no such product, then the FAQ's answer
+    monkeypatch.setattr(service, "answer", lambda text, lang: _confirmed_answer("delivery_time"))
+    messages, _ = run(
+        ActionCheckStock(), tracker("do you have canoes in stock", "check_stock", language="en")
+    )
+    texts = [m["text"] for m in messages]
+    assert texts[0] == variation(DOMAIN, "utter_stock_no_product", "en")["text"]
+    assert texts[1] == service.faq.get("delivery_time").answer["en"]
+
+
+def test_an_answer_only_its_words_confirm_is_given_when_nothing_reads_like_stock(
+    service: FaqService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "answer", lambda text, lang: _confirmed_answer("delivery_time"))
+    messages, _ = run(ActionAnswerFaq(), tracker("how soon will it come", "ask_faq", language="en"))
+    assert messages[0]["text"] == service.faq.get("delivery_time").answer["en"]

@@ -77,7 +77,12 @@ def below_the_answer_threshold(
 def test_a_first_entry_the_question_s_words_confirm_is_answered_below_the_answer_threshold() -> (
     None
 ):
-    assert decide(below_the_answer_threshold(), CONFIRMING) == Decision("answer", ("e0",))
+    assert decide(below_the_answer_threshold(), CONFIRMING) == Decision(
+        "answer", ("e0",), firm=False
+    )
+    # above the answer threshold an answer is firm: a product named with its size beats only
+    # the confirmed one (actions/routing.py)
+    assert decide(below_the_answer_threshold(score=0.85), CONFIRMING).firm
     # the same question without the confirmation (the old policy) gets buttons
     off = CONFIRMING.model_copy(update={"confirmed_floor": 1.0})
     assert decide(below_the_answer_threshold(), off).kind == "clarify"
