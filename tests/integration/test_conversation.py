@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.faq.loader import Faq, load_faq
-from scripts.stack import Stack, free_port
+from scripts.stack import Stack
 from tests.conftest import ROOT
+from tests.integration.bot_stack import bot_stack
 
 pytestmark = pytest.mark.integration
 
@@ -30,18 +31,8 @@ def faq_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def stack(tmp_path_factory: pytest.TempPathFactory, faq_copy: Path) -> Iterator[Stack]:
     """Rasa + action server on free ports with a fresh SQLite tracker store."""
     state = tmp_path_factory.mktemp("stack")
-    running = Stack(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        token="test-token",
-        log_dir=state / "logs",
-        tracker_db=state / "tracker.db",
-        faq_dir=faq_copy,
-        database_url=f"sqlite:///{state / 'handoff.db'}",
-    )
-    running.start()
-    yield running
-    running.stop()
+    with bot_stack(state, faq_dir=faq_copy) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from faqbot import main
-from scripts.stack import Stack, free_port
+from scripts.stack import Stack
 from tests.conftest import ROOT
+from tests.integration.bot_stack import bot_stack
 
 pytestmark = pytest.mark.integration
 
@@ -30,18 +31,8 @@ cases:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Rasa + action server on free ports with fresh trackers and tickets."""
-    state = tmp_path_factory.mktemp("stack")
-    running = Stack(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        token="test-token",
-        log_dir=state / "logs",
-        tracker_db=state / "tracker.db",
-        database_url=f"sqlite:///{state / 'handoff.db'}",
-    )
-    running.start()
-    yield running
-    running.stop()
+    with bot_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 def evaluate(

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from channels.shopper_text import MAX_MESSAGE_CHARS
-from scripts.stack import Stack, free_port
+from scripts.stack import Stack
+from tests.integration.bot_stack import bot_stack
 
 pytestmark = pytest.mark.integration
 
@@ -30,18 +31,8 @@ ODD_MESSAGES = [
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Rasa + action server on free ports with a fresh SQLite tracker store."""
-    state = tmp_path_factory.mktemp("stack")
-    running = Stack(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        token="test-token",
-        log_dir=state / "logs",
-        tracker_db=state / "tracker.db",
-        database_url=f"sqlite:///{state / 'handoff.db'}",
-    )
-    running.start()
-    yield running
-    running.stop()
+    with bot_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 def _shown(replies: list[dict[str, object]]) -> bool:

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from bot.faq.loader import load_faq
-from scripts.stack import Stack, free_port, measurement_config
+from scripts.stack import Stack, measurement_config
 from tests.conftest import ROOT
+from tests.integration.bot_stack import bot_stack
 
 pytestmark = pytest.mark.integration
 
@@ -25,18 +26,8 @@ ESCALATED = frozenset({"queued", "active", "offline", "overflow"})
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Rasa + action server + handoff desk on free ports, fresh SQLite stores."""
     state = tmp_path_factory.mktemp("stack")
-    running = Stack(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        token="test-token",
-        log_dir=state / "logs",
-        tracker_db=state / "tracker.db",
-        database_url=f"sqlite:///{state / 'handoff.db'}",
-        handoff_config=measurement_config(state),
-    )
-    running.start()
-    yield running
-    running.stop()
+    with bot_stack(state, handoff_config=measurement_config(state)) as running:
+        yield running
 
 
 def first_message(stack: Stack, text: str) -> tuple[list[str], dict[str, Any]]:
