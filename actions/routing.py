@@ -291,7 +291,5 @@ async def answer_shop_question(
     # an answer or the entries to choose from; a message the FAQ does not know ("10023", a
     # typo'd number) keeps the order form, which asks for the number again
     if kind != "fallback":
-        left = [
-            *leave_forms(dispatcher, tracker, domain, lang),
-        ]
+        left = leave_forms(dispatcher, tracker, domain, lang)
     return [*left, *await answer_faq(dispatcher, tracker, domain, lang, reply)]

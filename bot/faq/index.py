@@ -221,18 +221,7 @@ class FaqIndex:
             order: NDArray[np.intp] = np.argsort(-rank, kind="stable")
         else:
             order = _best_first(rank, max(top_k, 1), within, combined)
-        ids = self._ids
-        # tolist() gives the same Python floats as float() of each numpy scalar, in one call
-        return [
-            Match(ids[i], score, cover, lex)
-            for i, score, cover, lex in zip(
-                order.tolist(),
-                combined[order].tolist(),
-                coverage[order].tolist(),
-                lexical[order].tolist(),
-                strict=True,
-            )
-        ]
+        return self._matches(order, combined[order], coverage, lexical)
 
     def _search_candidates(
         self,
@@ -288,12 +277,23 @@ class FaqIndex:
         # candidates ascend, so ties still go in FAQ order
         order = candidates[_best_first(combined, top_k, within)]
         position = np.searchsorted(candidates, order)
+        return self._matches(order, combined[position], coverage, lexical)
+
+    def _matches(
+        self,
+        order: NDArray[np.intp],
+        scores: NDArray[np.floating[Any]],
+        coverage: NDArray[np.floating[Any]],
+        lexical: NDArray[np.floating[Any]],
+    ) -> list[Match]:
+        """The entries of ``order`` as matches; ``scores`` are already in that order."""
         ids = self._ids
+        # tolist() gives the same Python floats as float() of each numpy scalar, in one call
         return [
             Match(ids[i], score, cover, lex)
             for i, score, cover, lex in zip(
                 order.tolist(),
-                combined[position].tolist(),
+                scores.tolist(),
                 coverage[order].tolist(),
                 lexical[order].tolist(),
                 strict=True,
