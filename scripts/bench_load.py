@@ -43,6 +43,8 @@ class Level:
     errors: int
     failed: list[str]
     to_a_person: int = 0  # turns sent while the conversation waited for or had a person
+    # the shoppers' own CPU (this process): it shares the machine's cores with the servers
+    client_cpu_ms_per_turn: float = 0.0
 
     @property
     def throughput(self) -> float:
@@ -128,6 +130,7 @@ def run_level(stack: Stack, shoppers: int, turns: int, questions: dict[str, list
                     failed.append(f"{sender} {text!r}: {why}")
 
     cpu_before = {s.name: cpu_seconds(s.process.pid) for s in stack.services}
+    client_before = time.process_time()
     threads = [threading.Thread(target=shopper, args=(n,)) for n in range(shoppers)]
     started = time.perf_counter()
     for thread in threads:
@@ -140,8 +143,11 @@ def run_level(stack: Stack, shoppers: int, turns: int, questions: dict[str, list
         s.name: 1000 * (cpu_seconds(s.process.pid) - cpu_before[s.name]) / messages
         for s in stack.services
     }
+    client = 1000 * (time.process_time() - client_before) / messages
     rss = {s.name: rss_mb(s.process.pid) for s in stack.services}
-    return Level(shoppers, messages, seconds, latencies, cpu, rss, errors, failed, to_a_person)
+    return Level(
+        shoppers, messages, seconds, latencies, cpu, rss, errors, failed, to_a_person, client
+    )
 
 
 def with_a_person(stack: Stack, sender: str) -> bool:
@@ -182,13 +188,16 @@ def report(levels: Sequence[Level]) -> str:
     head = "| shoppers | msg/s | p50 ms | p95 ms | p99 ms | errors | " + " | ".join(
         f"CPU ms/turn {n}" for n in names
     )
-    lines = [head + " | turns to a person |", "|" + "---|" * (7 + len(names))]
+    lines = [
+        head + " | CPU ms/turn load generator | turns to a person |",
+        "|" + "---|" * (8 + len(names)),
+    ]
     for level in levels:
         cpu = " | ".join(f"{level.cpu_ms_per_turn[n]:.1f}" for n in names)
         lines.append(
             f"| {level.shoppers} | {level.throughput:.1f} | {level.percentile(0.5):.0f} | "
             f"{level.percentile(0.95):.0f} | {level.percentile(0.99):.0f} | {level.errors} | "
-            f"{cpu} | {level.to_a_person} |"
+            f"{cpu} | {level.client_cpu_ms_per_turn:.1f} | {level.to_a_person} |"
         )
     last = levels[-1]
     rss = ", ".join(f"{n} {last.rss_mb[n]:.0f} MB" for n in names)
@@ -229,6 +238,7 @@ def write_json(levels: Sequence[Level], path: Path) -> None:
                     "errors": level.errors,
                     "to_a_person": level.to_a_person,
                     "cpu_ms_per_turn": level.cpu_ms_per_turn,
+                    "client_cpu_ms_per_turn": level.client_cpu_ms_per_turn,
                     "rss_mb": level.rss_mb,
                 }
                 for level in levels
