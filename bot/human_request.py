@@ -13,6 +13,7 @@ start; tests/bot/test_human_request.py holds the rewritten patterns to the origi
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from bot.language import fold_diacritics
 
@@ -58,10 +59,78 @@ _PATTERNS = [
 _REGEX = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
 
 
+# Words of the patterns above that a hurried shopper mistypes ("is there someoen i could talk to", "kan ni
+# rnga mig"). A word one typo away from one of them is read as that word before the patterns run
+# again. Detection vocabulary, not shopper texts.
+_REQUEST_WORDS = """
+talk speak chat human person people agent operator representative someone somebody anyone real
+live actual call ring phone back customer service support connect transfer through please with
+need want ihminen ihmisen ihmiselle ihmisellä ihmistä ihmiseen oikea oikean oikealle oikeaa
+puhua puhun jutella keskustella kanssa asiakaspalvelija asiakaspalvelijalle asiakaspalvelijan
+asiakaspalveluun asiakaspalvelu yhdistä minut haluan haluun haluaisin tarvitsen soittaa
+soittakaa soittamaan minulle mulle jonkun henkilö henkilön siirrä siirtäkää prata tala chatta
+snacka någon människa handläggare kundtjänst koppla ringa riktig levande vidare till
+""".split()  # noqa: SIM905 (a word list reads better as text)
+_LETTERS = "abcdefghijklmnopqrstuvwxyzåäö"
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _one_typo_away(word: str) -> set[str]:
+    """Spellings one typo away from ``word`` that are not inflections of it.
+
+    Two neighbours swapped (words of 4+ letters), a letter left out or added (5+), a letter
+    changed (6+); never only at the last letter, where inflections differ ("persons", "ihmiset").
+    """
+    size = len(word)
+    spellings: set[str] = set()
+    if size >= 4:
+        spellings |= {
+            word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            for i in range(size - 1)
+            if word[i] != word[i + 1]
+        }
+    if size >= 5:
+        spellings |= {word[:i] + word[i + 1 :] for i in range(size - 1)}
+        spellings |= {word[:i] + c + word[i:] for i in range(size) for c in _LETTERS}
+    if size >= 6:
+        spellings |= {word[:i] + c + word[i + 1 :] for i in range(size - 1) for c in _LETTERS}
+    spellings.discard(word)
+    return spellings
+
+
+@cache
+def _typos() -> dict[str, str]:
+    """Each mistyped spelling of a request word -> the word (built on first use, ~0.1 s)."""
+    words = sorted(set(_REQUEST_WORDS) | {fold_diacritics(w) for w in _REQUEST_WORDS})
+    known = set(words)
+    typos: dict[str, str] = {}
+    for word in words:
+        for spelling in _one_typo_away(word):
+            if spelling not in known:
+                typos.setdefault(spelling, word)
+    return typos
+
+
+def _untyped(text: str) -> str:
+    """``text`` (lower case) with each mistyped request word spelled right."""
+    typos = _typos()
+    return _WORD.sub(lambda m: typos.get(m.group(0), m.group(0)), text)
+
+
 def asks_for_human(text: str) -> bool:
-    """True when ``text`` explicitly asks for a person / customer-service agent."""
+    """True when ``text`` explicitly asks for a person / customer-service agent.
+
+    Typos in the words of a request are forgiven ("connect me to an agnet"); inflections are not
+    taken for typos.
+    """
     lowered = text.lower()
-    return bool(_REGEX.search(lowered) or _REGEX.search(fold_diacritics(lowered)))
+    folded = fold_diacritics(lowered)
+    if _REGEX.search(lowered) or _REGEX.search(folded):
+        return True
+    return any(
+        fixed != typed and _REGEX.search(fixed)
+        for typed, fixed in ((lowered, _untyped(lowered)), (folded, _untyped(folded)))
+    )
 
 
 # -- a second opinion on Rasa's "wants a person" ------------------------------------------------

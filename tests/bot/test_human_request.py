@@ -8,7 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import human_request
-from bot.human_request import QUESTION, THANKS, asks_for_human, asks_for_no_one
+from bot.faq.loader import load_faq
+from bot.human_request import (
+    _REGEX,
+    QUESTION,
+    THANKS,
+    _one_typo_away,
+    asks_for_human,
+    asks_for_no_one,
+)
 from bot.language import fold_diacritics
 from tests.conftest import ROOT
 from tests.deadline import finishes
@@ -232,3 +240,51 @@ def test_any_text_gets_a_reading(text: str) -> None:
 )
 def test_a_huge_message_gets_its_reading_in_linear_time(text: str) -> None:
     assert finishes(asks_for_no_one, text)
+
+
+# -- typos in a request ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to tlak to someone",
+        "I wnat a real preson",
+        "haluan puhua ihmiselel",
+        "yhdistä minut ihmsielle",
+        "jag vill prtaa med någon",
+        "får jag chatta med en hanläggare",
+    ],
+)
+def test_a_mistyped_request_still_reads_as_one(text: str) -> None:
+    assert not _REGEX.search(text.lower())  # the patterns alone miss it
+    assert asks_for_human(text)
+
+
+def test_an_inflection_is_not_taken_for_a_typo() -> None:
+    assert "preson" in _one_typo_away("person")
+    assert "persons" not in _one_typo_away("person")  # only the last letter differs
+    assert "ihmiset" not in _one_typo_away("ihmisen")
+    assert not asks_for_human("is this tent for two persons")
+
+
+def _examples_of_other_intents() -> list[str]:
+    texts: list[str] = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if item.get("intent") not in (None, "request_human"):
+                texts += [
+                    line.strip()[2:]
+                    for line in item["examples"].splitlines()
+                    if line.strip().startswith("- ")
+                ]
+    return texts
+
+
+def test_forgiving_typos_reads_no_shop_question_as_a_request() -> None:
+    faq = load_faq(ROOT / "data" / "faq")
+    questions = [q for entry in faq.entries for texts in entry.questions.values() for q in texts]
+    texts = questions + _examples_of_other_intents()
+    assert len(texts) > 1000
+    exact = {
+        t for t in texts if _REGEX.search(t.lower()) or _REGEX.search(fold_diacritics(t.lower()))
+    }
+    assert [t for t in texts if asks_for_human(t) and t not in exact] == []
