@@ -11,19 +11,25 @@ from typing import Any
 from scripts.stack import Stack, free_port
 
 
+def new_stack(state: Path, **options: Any) -> Stack:
+    """A stack on free ports (not started) whose trackers and tickets are fresh SQLite files in
+    ``state``; ``options`` go to :class:`scripts.stack.Stack` (``faq_dir``, ``handoff_port``,
+    ``database_url`` ...) and win over these defaults."""
+    defaults: dict[str, Any] = {
+        "rasa_port": free_port(),
+        "actions_port": free_port(),
+        "token": "test-token",
+        "log_dir": state / "logs",
+        "tracker_db": state / "tracker.db",
+        "database_url": f"sqlite:///{state / 'handoff.db'}",
+    }
+    return Stack(**{**defaults, **options})
+
+
 @contextmanager
 def bot_stack(state: Path, **options: Any) -> Iterator[Stack]:
-    """A started stack whose trackers and tickets are fresh SQLite files in ``state``; ``options``
-    go to :class:`scripts.stack.Stack` (``faq_dir``, ``handoff_config`` ...). Stopped on exit."""
-    stack = Stack(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        token="test-token",
-        log_dir=state / "logs",
-        tracker_db=state / "tracker.db",
-        database_url=f"sqlite:///{state / 'handoff.db'}",
-        **options,
-    )
+    """:func:`new_stack`, started; stopped on exit."""
+    stack = new_stack(state, **options)
     stack.start()
     try:
         yield stack

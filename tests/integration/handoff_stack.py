@@ -13,6 +13,7 @@ import yaml
 
 from scripts.stack import Stack, free_port
 from tests.conftest import ROOT
+from tests.integration.bot_stack import new_stack
 
 __all__ = ["AGENT", "ALWAYS", "PASSWORD", "AgentApi", "Stack", "start_handoff_stack"]
 
@@ -56,16 +57,9 @@ def start_handoff_stack(
     if config is None:
         config = state / "handoff.yml"
         write_handoff_config(config)
-    stack = Stack(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        token="test-token",
-        log_dir=state / "logs",
-        tracker_db=state / "tracker.db",
-        handoff_port=free_port(),
-        database_url=database_url or f"sqlite:///{state / 'handoff.db'}",
-        handoff_config=config,
-        model=model,
+    tickets = {"database_url": database_url} if database_url else {}
+    stack = new_stack(
+        state, handoff_port=free_port(), handoff_config=config, model=model, **tickets
     )
     subprocess.run(
         [str(ROOT / ".venv/bin/faqbot"), "agent", "add", agent, "--password-stdin"],
