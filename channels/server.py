@@ -3,7 +3,7 @@
 ``scripts/stack.py`` starts Rasa this way (from the project root, in .venv-rasa) instead of
 ``rasa run``, so that faqbot's patches are in place before Rasa loads anything:
 :mod:`channels.actions_down`, :mod:`channels.fast_validation`, :mod:`channels.long_conversations`,
-:mod:`channels.tracker_store`, :mod:`channels.event_types`, :mod:`channels.domain_digest` (before
+:mod:`channels.tracker_store`, :mod:`channels.sqlite_files`, :mod:`channels.event_types`, :mod:`channels.domain_digest` (before
 ``actions_down``, which wraps what it returns).
 """
 
@@ -20,6 +20,7 @@ def main() -> None:
         event_types,
         fast_validation,
         long_conversations,
+        sqlite_files,
         tracker_store,
     )
 
@@ -28,6 +29,7 @@ def main() -> None:
     fast_validation.install()
     long_conversations.install()
     tracker_store.install()
+    sqlite_files.install()
     event_types.install()
     from rasa.__main__ import main as rasa_main
 
