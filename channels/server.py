@@ -3,8 +3,9 @@
 ``scripts/stack.py`` starts Rasa this way (from the project root, in .venv-rasa) instead of
 ``rasa run``, so that faqbot's patches are in place before Rasa loads anything:
 :mod:`channels.actions_down`, :mod:`channels.fast_validation`, :mod:`channels.long_conversations`,
-:mod:`channels.tracker_store`, :mod:`channels.sqlite_files`, :mod:`channels.event_types`, :mod:`channels.domain_digest` (before
-``actions_down``, which wraps what it returns).
+:mod:`channels.tracker_store`, :mod:`channels.sqlite_files`, :mod:`channels.event_types`,
+:mod:`channels.frozen_heap`, :mod:`channels.domain_digest` (before ``actions_down``, which wraps
+what it returns).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ def main() -> None:
         domain_digest,
         event_types,
         fast_validation,
+        frozen_heap,
         long_conversations,
         sqlite_files,
         tracker_store,
@@ -31,6 +33,7 @@ def main() -> None:
     tracker_store.install()
     sqlite_files.install()
     event_types.install()
+    frozen_heap.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

@@ -1,0 +1,54 @@
+"""channels.frozen_heap: once Rasa's agent is loaded, its objects are frozen out of collections."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.channels.test_python310 import RASA_PYTHON, ROOT
+
+pytestmark = pytest.mark.integration
+
+# Runs in .venv-rasa: Rasa's load_agent_on_start replaced by a stand-in agent, then patched
+# (twice: idempotent); what the wrapper returns and parses, and the freeze before and after.
+_RUN = """
+import asyncio, gc, json
+from rasa.core import run
+
+parsed = []
+class Agent:
+    def is_ready(self):
+        return True
+    async def parse_message(self, text):
+        parsed.append(text)
+        return {}
+
+agent = Agent()
+async def load_agent_on_start(*args, **kwargs):
+    return agent
+run.load_agent_on_start = load_agent_on_start
+
+from channels import frozen_heap
+frozen_heap.install()
+frozen_heap.install()
+before = gc.get_freeze_count()
+loaded = asyncio.run(run.load_agent_on_start("model.tar.gz", None, None, None, None))
+print(json.dumps({
+    "same_agent": loaded is agent, "parsed": parsed,
+    "before": before, "after": gc.get_freeze_count(),
+}))
+"""
+
+
+def test_the_loaded_agent_is_warmed_and_the_heap_frozen() -> None:
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", _RUN], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["same_agent"] is True
+    assert found["parsed"] == ["hei"]  # one parse, so TensorFlow builds its graph before shoppers
+    assert found["before"] == 0
+    assert found["after"] > 10_000  # Rasa's imported modules alone are far more objects
