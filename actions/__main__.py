@@ -13,7 +13,7 @@ import os
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 
-from actions.runtime import warm_up
+from actions.runtime import freeze_heap, warm_up
 
 
 def main() -> None:
@@ -29,6 +29,7 @@ def main() -> None:
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins="*")
+    freeze_heap()
     app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 import uuid
@@ -214,3 +215,14 @@ def test_small_talk_without_its_words_is_answered_as_a_shop_question(stack: Stac
     assert "Hei hei!" in " ".join(texts(bye))
     _, (bot,) = talk(stack, "are you a bot?")
     assert "I'm a bot" in " ".join(texts(bot)), texts(bot)
+
+
+@pytest.mark.parametrize(("service", "at_least"), [("rasa", 500_000), ("actions", 20_000)])
+def test_servers_freeze_their_loaded_heap(stack: Stack, service: str, at_least: int) -> None:
+    """Rasa (channels.frozen_heap) and the action server (actions.runtime.freeze_heap) freeze
+    what they loaded, so old-generation collections no longer walk the model under load."""
+    stack.send(f"test-{uuid.uuid4().hex[:8]}", "hei")
+    (running,) = [s for s in stack.services if s.name == service]
+    found = re.findall(r"Objects frozen out of garbage collection: (\d+)", running.log_tail(10_000))
+    assert found, running.log_tail()
+    assert int(found[-1]) >= at_least
