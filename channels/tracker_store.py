@@ -205,6 +205,7 @@ def _read_from(store: Any, tracker: Any) -> CachedSession | None:
 
 async def save(self: Any, tracker: Any) -> None:
     """``SQLTrackerStore.save``: stream and store the events the database does not have yet."""
+    from rasa.core.brokers.sql import SQLEventBroker
     from rasa.shared.core.events import SessionStarted
     from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -221,28 +222,26 @@ async def save(self: Any, tracker: Any) -> None:
                 else self._event_query(db, sender_id, fetch_events_from_all_sessions=False).count()
             )
     new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
-    if self.event_broker is not None:
+    serialised = [event.as_dict() for event in new_events]
+    if isinstance(self.event_broker, SQLEventBroker):
+        _publish(self.event_broker, sender_id, serialised)
+    elif self.event_broker is not None:
         await self._stream_new_events(self.event_broker, new_events, sender_id)
     if not new_events:
         return
-    rows = []
-    with self.session_scope() as db:
-        for event in new_events:
-            data = event.as_dict()
-            rows.append(
-                self.SQLEvent(
-                    sender_id=sender_id,
-                    type_name=event.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                    action_name=data.get("name"),
-                    data=json.dumps(data),
-                )
-            )
-        db.add_all(rows)
-        db.flush()  # assigns the ids
-        last_id, last_timestamp = rows[-1].id, rows[-1].timestamp
-        db.commit()
+    rows = [
+        {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
+        for event, data in zip(new_events, serialised, strict=True)
+    ]
+    last_id = _insert(self.engine, self.SQLEvent.__table__, rows)
+    last_timestamp = rows[-1]["timestamp"]
     if cached is None:
         return
     if any(isinstance(event, SessionStarted) for event in new_events):
@@ -265,14 +264,29 @@ async def _stream_new_events(
     if not isinstance(event_broker, SQLEventBroker):
         await _original_stream(self, event_broker, new_events, sender_id)
         return
-    if not new_events:
-        return
-    with event_broker.session_scope() as db:
-        for event in new_events:
-            body = {"sender_id": sender_id}
-            body.update(event.as_dict())
-            db.add(event_broker.SQLBrokerEvent(sender_id=sender_id, data=json.dumps(body)))
-        db.commit()
+    _publish(event_broker, sender_id, [event.as_dict() for event in new_events])
+
+
+def _publish(event_broker: Any, sender_id: str, serialised: list[dict[str, Any]]) -> None:
+    """Write a turn's serialised events to Rasa's SQL event broker in one transaction."""
+    if serialised:
+        rows = [
+            {"sender_id": sender_id, "data": json.dumps({"sender_id": sender_id, **data})}
+            for data in serialised
+        ]
+        _insert(event_broker.engine, event_broker.SQLBrokerEvent.__table__, rows)
+
+
+def _insert(engine: Any, table: Any, rows: list[dict[str, Any]]) -> Any:
+    """Insert ``rows`` in one transaction; returns the last one's primary key.
+
+    SQLAlchemy Core statements instead of ORM objects: the ORM's unit of work was most of a
+    turn's saving (docs/performance.md "SQLite in WAL mode").
+    """
+    with engine.begin() as connection:
+        if len(rows) > 1:
+            connection.execute(table.insert(), rows[:-1])
+        return connection.execute(table.insert(), rows[-1]).inserted_primary_key[0]
 
 
 _original_stream: Any = None
