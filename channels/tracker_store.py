@@ -115,14 +115,16 @@ def _fresh(store: Any, db: Any, sender_id: str) -> CachedSession | None:
     cached = cache.get(sender_id)
     if cached is None:
         return None
-    event = store.SQLEvent
-    count = db.query(sa.func.count(event.id)).filter(event.sender_id == sender_id).scalar()
-    rows = (
-        db.query(event)
-        .filter(event.sender_id == sender_id, event.id >= cached.last_id)
-        .order_by(event.id)
-        .all()
-    )
+    # Core statements, not ORM queries: a turn's read is two small indexed queries
+    table = store.SQLEvent.__table__
+    count = db.execute(
+        sa.select(sa.func.count(table.c.id)).where(table.c.sender_id == sender_id)
+    ).scalar()
+    rows = db.execute(
+        sa.select(table.c.id, table.c.timestamp, table.c.type_name, table.c.data)
+        .where(table.c.sender_id == sender_id, table.c.id >= cached.last_id)
+        .order_by(table.c.id)
+    ).all()
     if (
         not rows
         or rows[0].id != cached.last_id
