@@ -121,7 +121,7 @@ def freeze_heap() -> int:
 
     After the warm-up the process holds the model, the FAQ and the shop, and none of it becomes
     garbage; without this, Python's oldest-generation collections walk all of it under load
-    (pauses of 80-100 ms, docs/performance.md "Garbage collection pauses"). What a reload
+    (pauses of 80-100 ms, docs/performance.md "Event-loop stalls"). What a reload
     replaces is still freed when nothing refers to it any more: an FAQ reload leaves no
     unreachable cycles behind (measured).
     """

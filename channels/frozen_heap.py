@@ -3,7 +3,7 @@
 Rasa's process holds millions of objects once TensorFlow and the model are loaded. Python's
 oldest-generation collection walks all of them whenever enough new objects have survived, and
 under load that stopped Rasa's event loop, with every conversation in it, for 50–340 ms at a time
-(docs/performance.md "Garbage collection pauses"). None of those objects ever becomes garbage.
+(docs/performance.md "Event-loop stalls"). None of those objects ever becomes garbage.
 
 :func:`install` (fits Rasa 3.6.21; ``channels.server`` calls it) wraps
 ``rasa.core.run.load_agent_on_start``: once the agent is loaded, it parses one message (so that

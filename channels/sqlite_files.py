@@ -6,7 +6,7 @@ for a SQLite file: a new connection for every session (``NullPool``), so every r
 file's schema again, and the rollback journal with ``synchronous=FULL``, so every commit (two per
 turn: the tracker and its events for the broker) waits for the disk twice. Those commits ran in
 Rasa's event loop, where every other conversation waited for them: about 14% of the time Rasa
-spent handling messages under load (docs/performance.md "SQLite in WAL mode").
+spent handling messages under load (docs/performance.md "Event-loop stalls").
 
 :func:`install` (fits Rasa 3.6.21; ``channels.server`` calls it) re-creates the engine of a
 ``SQLTrackerStore`` or ``SQLEventBroker`` that points at a SQLite file, after Rasa's own

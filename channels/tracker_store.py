@@ -283,7 +283,7 @@ def _insert(engine: Any, table: Any, rows: list[dict[str, Any]]) -> Any:
     """Insert ``rows`` in one transaction; returns the last one's primary key.
 
     SQLAlchemy Core statements instead of ORM objects: the ORM's unit of work was most of a
-    turn's saving (docs/performance.md "SQLite in WAL mode").
+    turn's saving (docs/performance.md "Event-loop stalls").
     """
     with engine.begin() as connection:
         if len(rows) > 1:
