@@ -10,6 +10,11 @@ under load that stopped Rasa's event loop, with every conversation in it, for 50
 TensorFlow builds its graph for predictions now rather than at the first shopper's message),
 collects, and calls :func:`gc.freeze`, which moves every object alive at that moment into a
 permanent generation that collections skip. Objects created afterwards are collected as before.
+
+A model swapped through Rasa's HTTP API (``PUT /model``, ``DELETE /model``) would leave the old
+model's reference cycles frozen, never collected. :func:`install` therefore also wraps
+``rasa.server.create_app`` with a response middleware: after a successful swap it unfreezes,
+collects (the old model goes) and freezes again.
 """
 
 from __future__ import annotations
@@ -31,13 +36,33 @@ def freeze() -> int:
     return gc.get_freeze_count()
 
 
+def refreeze() -> int:
+    """Unfreeze, collect what is garbage now, and freeze again; returns how many are frozen."""
+    gc.unfreeze()
+    return freeze()
+
+
+async def _after_model_swap(request: Any, response: Any) -> None:
+    if request.path == "/model" and request.method in ("PUT", "DELETE") and response.status < 300:
+        logger.info("Model swapped; objects frozen out of garbage collection: %d", refreeze())
+
+
 def install() -> None:
-    """Patch ``rasa.core.run.load_agent_on_start`` (idempotent)."""
+    """Patch ``rasa.core.run.load_agent_on_start`` and ``rasa.server.create_app`` (idempotent)."""
+    from rasa import server
     from rasa.core import run
 
     original = run.load_agent_on_start
     if getattr(original, _INSTALLED, False):
         return
+    create_app = server.create_app
+
+    def create_app_watching_swaps(*args: Any, **kwargs: Any) -> Any:
+        app = create_app(*args, **kwargs)
+        app.register_middleware(_after_model_swap, "response")
+        return app
+
+    server.create_app = create_app_watching_swaps
 
     async def load_agent_on_start(*args: Any, **kwargs: Any) -> Any:
         agent = await original(*args, **kwargs)

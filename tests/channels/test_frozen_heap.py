@@ -35,14 +35,27 @@ frozen_heap.install()
 frozen_heap.install()
 before = gc.get_freeze_count()
 loaded = asyncio.run(run.load_agent_on_start("model.tar.gz", None, None, None, None))
+after = gc.get_freeze_count()
+
+# a swapped model's reference cycles, frozen with the rest, go at the refreeze
+import weakref
+class Node:
+    pass
+old_model = Node(); old_model.me = old_model
+gone = weakref.ref(old_model)
+frozen_heap.freeze()
+del old_model
+kept_frozen = gone() is not None
+frozen_heap.refreeze()
 print(json.dumps({
-    "same_agent": loaded is agent, "parsed": parsed,
-    "before": before, "after": gc.get_freeze_count(),
+    "same_agent": loaded is agent, "parsed": parsed, "before": before, "after": after,
+    "kept_while_frozen": kept_frozen, "collected_at_refreeze": gone() is None,
+    "frozen_again": gc.get_freeze_count(),
 }))
 """
 
 
-def test_the_loaded_agent_is_warmed_and_the_heap_frozen() -> None:
+def test_the_loaded_agent_is_warmed_the_heap_frozen_and_refrozen_after_a_swap() -> None:
     result = subprocess.run(
         [str(RASA_PYTHON), "-c", _RUN], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
@@ -52,3 +65,6 @@ def test_the_loaded_agent_is_warmed_and_the_heap_frozen() -> None:
     assert found["parsed"] == ["hei"]  # one parse, so TensorFlow builds its graph before shoppers
     assert found["before"] == 0
     assert found["after"] > 10_000  # Rasa's imported modules alone are far more objects
+    assert found["kept_while_frozen"] is True  # a freeze keeps cyclic garbage...
+    assert found["collected_at_refreeze"] is True  # ...until the refreeze after a model swap
+    assert found["frozen_again"] > 10_000

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from bot.faq.loader import Faq, load_faq
-from scripts.stack import Stack
+from scripts.stack import Stack, rasa_model
 from tests.conftest import ROOT
 from tests.integration.bot_stack import bot_stack
 
@@ -226,3 +227,22 @@ def test_servers_freeze_their_loaded_heap(stack: Stack, service: str, at_least: 
     found = re.findall(r"Objects frozen out of garbage collection: (\d+)", running.log_tail(10_000))
     assert found, running.log_tail()
     assert int(found[-1]) >= at_least
+
+
+def test_a_model_swapped_through_the_api_is_refrozen_and_answers(stack: Stack) -> None:
+    """PUT /model (Rasa's HTTP API) replaces the agent: the old model's objects are unfrozen and
+    collected, the new heap frozen, and the bot still greets. Last in this module: it reloads."""
+    reply = requests.put(
+        f"{stack.rasa_url}/model",
+        params={"token": stack.token},
+        json={"model_file": str(rasa_model())},
+        timeout=300,
+    )
+    assert reply.status_code == 204, reply.text
+    (rasa,) = [s for s in stack.services if s.name == "rasa"]
+    found = re.findall(
+        r"Model swapped; objects frozen out of garbage collection: (\d+)", rasa.log_tail(10_000)
+    )
+    assert found and int(found[-1]) >= 500_000, rasa.log_tail()
+    _, replies = talk(stack, "hei")
+    assert texts(replies[0])[0].startswith("Hei! 👋")
