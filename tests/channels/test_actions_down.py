@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import http.server
 import json
-import subprocess
 import threading
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 
 from scripts.stack import free_port
-from tests.channels.test_python310 import RASA_PYTHON, ROOT
+from tests.channels.test_python310 import ROOT, run_in_rasa
 
 pytestmark = pytest.mark.integration
 
@@ -87,21 +87,12 @@ def rejecting_server() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def turns(rejecting_server: str) -> dict[str, list[object]]:
     """What each scenario's turn said, from one Rasa process (importing Rasa takes a while)."""
-    if not RASA_PYTHON.exists():
-        pytest.fail(f"{RASA_PYTHON} is missing: run `make setup`")
     down = f"http://127.0.0.1:{free_port()}/webhook"  # nothing listens there
     plain = {"plain": [down, "en"]}
     patched = {"sv": [down, "sv"], "unknown": [down, None], "rejected": [rejecting_server, "en"]}
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", _RUN, json.dumps([list(plain.values()), list(patched.values())])],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
+    said = cast(
+        list[object], run_in_rasa(_RUN, json.dumps([list(plain.values()), list(patched.values())]))
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    said = json.loads(result.stdout.strip().splitlines()[-1])
     return dict(zip([*plain, *patched], said, strict=True))
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
+from typing import Any, cast
 
 import pytest
 
-from tests.channels.test_python310 import RASA_PYTHON, ROOT
+from tests.channels.test_python310 import run_in_rasa
 
 pytestmark = pytest.mark.integration
 
@@ -56,11 +55,7 @@ print(json.dumps({
 
 
 def test_the_loaded_agent_is_warmed_the_heap_frozen_and_refrozen_after_a_swap() -> None:
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", _RUN], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found = cast(dict[str, Any], run_in_rasa(_RUN))
     assert found["same_agent"] is True
     assert found["parsed"] == ["hei"]  # one parse, so TensorFlow builds its graph before shoppers
     assert found["before"] == 0

@@ -9,12 +9,11 @@ Rasa's own ``RedisLockStore`` is run through the same scenarios: it fails them, 
 
 from __future__ import annotations
 
-import json
-import subprocess
+from typing import Any, cast
 
 import pytest
 
-from tests.channels.test_python310 import RASA_PYTHON, ROOT
+from tests.channels.test_python310 import run_in_rasa
 
 pytestmark = pytest.mark.integration
 
@@ -76,16 +75,8 @@ print(json.dumps(results))
 
 
 def test_two_servers_never_hold_the_same_ticket_nor_lose_a_waiting_one(redis_port: int) -> None:
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", _RUN, str(redis_port)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    stock, atomic = (json.loads(result.stdout)[kind] for kind in ("stock", "atomic"))
+    found = cast(dict[str, Any], run_in_rasa(_RUN, str(redis_port), timeout=120))
+    stock, atomic = (found[kind] for kind in ("stock", "atomic"))
 
     # two tickets, both stored; the ticket taken meanwhile waits for the lock
     assert atomic["tickets"] == [0, 1] and atomic["stored"] == [0, 1]

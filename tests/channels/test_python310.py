@@ -14,6 +14,24 @@ ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 PACKAGES = ("bot", "channels", "handoff", "actions")
 
+
+def run_in_rasa(script: str, *args: str, timeout: float = 300) -> object:
+    """Run ``script`` in Rasa's Python (.venv-rasa) from the project root; the JSON its last
+    line of output prints. Fails the test with its stderr when it exits with an error."""
+    if not RASA_PYTHON.exists():
+        pytest.fail(f"{RASA_PYTHON} is missing: run `make setup`")
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", script, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 _LOADED = """
 import json, sys
 import channels.actions_down, channels.messenger, channels.rest, channels.server

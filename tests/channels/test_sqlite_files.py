@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
-from tests.channels.test_python310 import RASA_PYTHON, ROOT
+from tests.channels.test_python310 import run_in_rasa
 
 pytestmark = pytest.mark.integration
 
@@ -55,15 +55,7 @@ print(json.dumps({
 
 
 def test_tracker_store_and_broker_files_use_wal_on_a_pool_and_keep_working(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", _RUN, str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found = cast(dict[str, Any], run_in_rasa(_RUN, str(tmp_path)))
     # journal_mode, synchronous (1 = NORMAL), busy_timeout in ms
     assert found["store"] == ["wal", 1, 15000]
     assert found["broker"] == ["wal", 1, 15000]
