@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -10,6 +9,7 @@ from typing import ParamSpec, TypeVar
 
 from rasa_sdk import Tracker
 
+from bot import heap
 from bot.conversation import SLOT_LANGUAGE
 from bot.encoder import RecentQueries, open_encoder
 from bot.errors import FaqbotError
@@ -125,8 +125,6 @@ def freeze_heap() -> int:
     replaces is still freed when nothing refers to it any more: an FAQ reload leaves no
     unreachable cycles behind (measured).
     """
-    gc.collect()
-    gc.freeze()
-    frozen = gc.get_freeze_count()
+    frozen = heap.freeze()
     log.info("Objects frozen out of garbage collection: %d", frozen)
     return frozen

@@ -10,7 +10,8 @@
   ``reloading`` (rebuild on change, keep the last good version), ``cache``, ``http``,
   ``yamlfile``, ``responses``, ``conversation`` (slot names and states shared with
   ``actions/``, ``handoff/`` and ``channels/``), and the lexical readers ``contact``,
-  ``declines`` and ``human_request``.
+  ``declines`` and ``human_request``; ``heap`` (freezing a warm server's objects out of garbage
+  collection).
 
 This package never imports rasa, rasa_sdk or ``handoff``; the action server (``actions/``), the
 handoff service (``handoff/``) and the ``faqbot`` command (``faqbot.py``) build on it.

@@ -19,27 +19,15 @@ collects (the old model goes) and freezes again.
 
 from __future__ import annotations
 
-import gc
 import logging
 from typing import Any
+
+from bot.heap import freeze, refreeze
 
 logger = logging.getLogger(__name__)
 
 _INSTALLED = "_faqbot_frozen_heap"
 WARM_UP_TEXT = "hei"
-
-
-def freeze() -> int:
-    """Collect, then freeze every object alive now; returns how many are frozen."""
-    gc.collect()
-    gc.freeze()
-    return gc.get_freeze_count()
-
-
-def refreeze() -> int:
-    """Unfreeze, collect what is garbage now, and freeze again; returns how many are frozen."""
-    gc.unfreeze()
-    return freeze()
 
 
 async def _after_model_swap(request: Any, response: Any) -> None:
