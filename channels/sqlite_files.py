@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.sqldb import sqlite_file
+
 _INSTALLED = "_faqbot_sqlite_files"
 BUSY_TIMEOUT_S = 15
 
@@ -55,17 +57,11 @@ def file_engine(url: Any) -> Any:
     return engine
 
 
-def is_sqlite_file(engine: Any) -> bool:
-    """True for an engine on a SQLite file (not ``:memory:``)."""
-    database = engine.url.database
-    return engine.dialect.name == "sqlite" and bool(database) and database != ":memory:"
-
-
 def _rebuild(store: Any) -> None:
     import sqlalchemy.orm
 
     old = store.engine
-    if not is_sqlite_file(old):
+    if sqlite_file(str(old.url)) is None:  # PostgreSQL, or SQLite in memory
         return
     store.engine = file_engine(old.url)
     old.dispose()
