@@ -1,6 +1,6 @@
 """Compare answer / clarify decision settings on the dev set and leave-one-out, dense and sparse.
 
-    .venv/bin/python scripts/decision_lab.py [NAME=JSON ...]
+    .venv/bin/python scripts/decision_lab.py [--dev=CASES.yml] [NAME=JSON ...]
 
 Each argument is a variant: a name and a JSON object with ``policy`` (settings of
 :class:`bot.faq.settings.PolicySettings` other than the derived thresholds), ``budgets``
@@ -14,7 +14,8 @@ must-not-answer offered buttons; over the FAQ's own questions, each with itself 
 (leave-one-out), answered right / right or buttons / answered wrong; and the share of off-topic
 messages answered and reached (answered or buttons). Everything is ranked once per FAQ and
 retrieval settings; variants that differ only in policy or budgets differ only in decisions. The
-eval set is never read here.
+eval set is never read here. ``--dev`` picks another development set (default
+``tests/data/faq_dev.yml``).
 """
 
 from __future__ import annotations
@@ -62,13 +63,16 @@ class FaqRuns:
     service: FaqService
 
 
-def rank(settings: Settings, encoder: Encoder) -> FaqRuns:
+DEV = ROOT / "tests/data/faq_dev.yml"
+
+
+def rank(settings: Settings, encoder: Encoder, dev_path: Path = DEV) -> FaqRuns:
     """Rank the dev set, the leave-one-out questions and the off-topic messages."""
     service = FaqService(settings, encoder=encoder)
     service.warm_up()
     index = service.index
     window = service.thresholds.policy.clarify_window
-    cases = load_cases(ROOT / "tests/data/faq_dev.yml", {e.id for e in index.faq.entries})
+    cases = load_cases(dev_path, {e.id for e in index.faq.entries})
     dev = []
     for case in cases:
         lang = language.choose_language(case.text, None, settings.default_language)
@@ -122,7 +126,11 @@ def figures(items: list[Ranked], policy: PolicySettings) -> dict[str, dict[str, 
 def main(argv: list[str]) -> int:
     base = load_settings(ROOT / "faqbot.yml")
     variants: list[tuple[str, dict[str, dict[str, Any]]]] = [("baseline", {})]
+    dev = DEV
     for arg in argv:
+        if arg.startswith("--dev="):
+            dev = Path(arg.removeprefix("--dev="))
+            continue
         name, _, value = arg.partition("=")
         variants.append((name, json.loads(value)))
     encoder = open_encoder(base.model)
@@ -139,7 +147,9 @@ def main(argv: list[str]) -> int:
             if key not in ranked:  # rank once per retrieval setting
                 ranked[key] = {
                     faq: rank(
-                        base.model_copy(update={"faq_dir": path, "retrieval": retrieval}), encoder
+                        base.model_copy(update={"faq_dir": path, "retrieval": retrieval}),
+                        encoder,
+                        dev,
                     )
                     for faq, path in faqs.items()
                 }

@@ -1,6 +1,6 @@
 """Compare retrieval settings on the development set and leave-one-question-out, dense and sparse.
 
-    .venv/bin/python scripts/ranking_lab.py [NAME=JSON ...]
+    .venv/bin/python scripts/ranking_lab.py [--dev=CASES.yml] [NAME=JSON ...]
 
 Each argument is a variant: a name and a JSON object of ``retrieval`` settings to override, e.g.
 ``bw02='{"best_row_weight": 0.2}'``. The baseline (faqbot.yml as it is) always runs first. For
@@ -8,7 +8,9 @@ each variant and each FAQ (the shipped one and ``faqbot faq sparse``'s copy) it 
 language: dev-set top-1 / top-3, answered right / right or buttons / answered wrong /
 must-not-answer answered / must-not-answer offered buttons with the thresholds derived for that
 FAQ, and leave-one-question-out top-1 over the FAQ's own questions. The eval set is never read
-here: choose settings with this, then measure the eval set once.
+here: choose settings with this, then measure the eval set once. ``--dev`` picks another
+development set (default ``tests/data/faq_dev.yml``; ``tests/data/faq_dev2.yml`` was written
+later, independently of it).
 """
 
 from __future__ import annotations
@@ -44,11 +46,11 @@ def loo_top1(service: FaqService) -> dict[str, float]:
     return {lang: sum(h) / len(h) for lang, h in hits.items() if h}
 
 
-def measure(settings: Settings, encoder: Encoder) -> dict[str, dict[str, float]]:
-    """The figures of one settings variant on one FAQ."""
+def measure(settings: Settings, encoder: Encoder, dev: Path = DEV) -> dict[str, dict[str, float]]:
+    """The figures of one settings variant on one FAQ, with the development set ``dev``."""
     service = FaqService(settings, encoder=encoder)
     service.warm_up()
-    cases = load_cases(DEV, {e.id for e in service.faq.entries})
+    cases = load_cases(dev, {e.id for e in service.faq.entries})
     summary = summarise(run_cases(service, cases))
     loo = loo_top1(service)
     out: dict[str, dict[str, float]] = {}
@@ -70,7 +72,11 @@ def measure(settings: Settings, encoder: Encoder) -> dict[str, dict[str, float]]
 def main(argv: list[str]) -> int:
     base = load_settings()
     variants: list[tuple[str, dict[str, object]]] = [("baseline", {})]
+    dev = DEV
     for arg in argv:
+        if arg.startswith("--dev="):
+            dev = Path(arg.removeprefix("--dev="))
+            continue
         name, _, value = arg.partition("=")
         variants.append((name, json.loads(value)))
     encoder = open_encoder(base.model)
@@ -84,7 +90,7 @@ def main(argv: list[str]) -> int:
             retrieval = base.retrieval.model_copy(update=update)
             for faq_name, faq_dir in faqs.items():
                 settings = base.model_copy(update={"retrieval": retrieval, "faq_dir": faq_dir})
-                figures = measure(settings, encoder)
+                figures = measure(settings, encoder, dev)
                 for lang in LANGS:
                     row = figures[lang]
                     print(

@@ -138,6 +138,7 @@ def labelled_sets() -> dict[str, list[Text]]:
     return {
         "eval set": case_texts("eval_cases.yml", "eval set"),
         "dev set": case_texts("faq_dev.yml", "dev set"),
+        "dev set 2": case_texts("faq_dev2.yml", "dev set 2"),
         "escalation set": escalation_texts(),
         "escalation dev set": escalation_texts("escalation_dev.yml", "escalation dev set"),
         "stock set": case_texts("stock_cases.yml", "stock set"),

@@ -31,7 +31,7 @@ def training() -> list[heldout.Text]:
     return texts
 
 
-DEV = ("dev set", "stock dev set", "escalation dev set", "owned-item dev set")
+DEV = ("dev set", "dev set 2", "stock dev set", "escalation dev set", "owned-item dev set")
 
 
 @pytest.mark.parametrize("name", [*HELD_OUT, *DEV])
@@ -50,6 +50,7 @@ def test_no_labelled_text_is_a_training_text(
         ("escalation set", "escalation dev set"),
         *(("eval set", name) for name in DEV if name != "dev set"),
         ("stock set", "owned-item dev set"),
+        ("dev set", "dev set 2"),
     ],
 )
 def test_settings_are_tuned_on_texts_unlike_the_held_out_ones(
