@@ -38,7 +38,7 @@ from bot.conversation import (
 from bot.errors import ShopError, ShopUnavailable
 from bot.faq.service import Reply
 from bot.human_request import QUESTION, THANKS, asks_for_human, asks_for_no_one
-from bot.shop.order_words import mentions_an_order
+from bot.shop.order_words import asks_to_change_an_order, mentions_an_order
 from bot.shop.problem_words import reports_a_problem
 from bot.shop.service import find_order_number
 from bot.shop.stock_words import (
@@ -84,7 +84,9 @@ class ActionOrderQuestion(LanguageFirstAction):
     ("gore-tex juoksukengät 42") or a FAQ entry that is not about the shopper's own order
     ("where do i enter a promo code"). Entries marked ``live_order`` ("how can I track my
     order?") never take the question from the live status; a FAQ without any such mark keeps
-    every order question on the form. The ``order_route`` slot tells the rules which way it went
+    every order question on the form. A request to cancel or change an order ("please cancel
+    my order, I changed my mind") gets the FAQ's answer or buttons whenever it has either: the
+    form can only say where the order is. The ``order_route`` slot tells the rules which way it went
     (a rule starts the form, so leaving it works as for any form)."""
 
     def name(self) -> str:
@@ -104,6 +106,9 @@ class ActionOrderQuestion(LanguageFirstAction):
             route = await answerable_elsewhere(
                 message, lang, faq=_faq_knows_live_orders(), product_alone=False
             )
+            if route is None and asks_to_change_an_order(message):
+                reply: Reply = await embedding(get_service().answer, message, lang)
+                route = None if reply.decision.kind == "fallback" else "faq"
         if route is None:
             return [SlotSet(SLOT_ORDER_ROUTE, ORDER_ROUTE_FORM)]
         events = await answer_shop_question(

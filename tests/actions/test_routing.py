@@ -171,6 +171,37 @@ def test_faq_questions_leave_the_order_form_only_when_the_faq_marks_its_live_ord
     assert _route(events) == "form"  # the live status answers that one
 
 
+CANCEL_ANSWER = "You can cancel an order within an hour of placing it."
+CANCEL_ENTRY = """\
+  - id: order_cancel
+    questions:
+      en: ["Can I cancel my order?"]
+    answer:
+      en: "You can cancel an order within an hour of placing it."
+"""
+
+
+def test_a_request_to_cancel_an_order_gets_the_faq_not_the_order_form(
+    service: FaqService, faq_dir: Path
+) -> None:
+    (faq_dir / "orders.yml").write_text(LIVE_ORDER_ENTRY + CANCEL_ENTRY, encoding="utf-8")
+    assert service.reload_if_changed()
+    question = tracker("please cancel my order, I changed my mind", "order_status", language="en")
+    assert service.answer("please cancel my order, I changed my mind", "en").matches[0].id == (
+        "order_cancel"
+    )
+    messages, events = run(ActionOrderQuestion(), question)
+    assert _route(events) == "elsewhere"
+    # its answer, or its button among the FAQ's
+    shown = [m.get("text") for m in messages] + [p for m in messages for p in _payloads(m)]
+    assert CANCEL_ANSWER in shown or any("order_cancel" in str(p) for p in shown), messages
+    # without words of a change the live status keeps the question
+    _, events = run(
+        ActionOrderQuestion(), tracker("my order has not come", "order_status", language="en")
+    )
+    assert _route(events) == "form"
+
+
 def test_a_product_taken_for_a_request_for_a_person_gets_its_stock(desk: HandoffDesk) -> None:
     messages, _ = run(ActionRequestHuman(), tracker("stove", "request_human", language="en"))
     assert messages[0]["text"] == variation(DOMAIN, "utter_shop_unavailable", "en")["text"]
