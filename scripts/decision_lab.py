@@ -1,6 +1,6 @@
 """Compare answer / clarify decision settings on the dev set and leave-one-out, dense and sparse.
 
-    .venv/bin/python scripts/decision_lab.py [--dev=CASES.yml] [NAME=JSON ...]
+    .venv/bin/python scripts/decision_lab.py [--dev=CASES.yml] [--bound] [NAME=JSON ...]
 
 Each argument is a variant: a name and a JSON object with ``policy`` (settings of
 :class:`bot.faq.settings.PolicySettings` other than the derived thresholds), ``budgets``
@@ -15,11 +15,15 @@ must-not-answer offered buttons; over the FAQ's own questions, each with itself 
 messages answered and reached (answered or buttons). Everything is ranked once per FAQ and
 retrieval settings; variants that differ only in policy or budgets differ only in decisions. The
 eval set is never read here. ``--dev`` picks another development set (default
-``tests/data/faq_dev.yml``).
+``tests/data/faq_dev.yml``). ``--bound`` also prints, per FAQ and language, the most right
+answers any answer threshold, margin and coverage gate chosen *on the dev set itself* gives with
+at most 3% answered wrong and no must-not-answer question answered: an upper bound on what
+tuning those three can do for that ranking, not a setting.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import tempfile
@@ -123,11 +127,55 @@ def figures(items: list[Ranked], policy: PolicySettings) -> dict[str, dict[str, 
     return out
 
 
+def bound(items: list[Ranked], policy: PolicySettings) -> dict[str, tuple[float, str]]:
+    """Per language: the most right answers, and the rule giving them, over a grid of answer
+    thresholds, margins and coverage gates chosen on ``items`` themselves, with at most 3% of
+    the answerable questions answered wrongly and no must-not-answer question answered."""
+    grid = itertools.product(
+        [round(0.85 + 0.0025 * i, 4) for i in range(41)],
+        (0.0, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03),
+        (0.0, 0.1, 0.15, 0.2, 0.3),
+    )
+    rules = [
+        policy.model_copy(update={"answer_threshold": t, "answer_margin": m, "min_coverage": c})
+        for t, m, c in grid
+    ]
+    out: dict[str, tuple[float, str]] = {}
+    for lang in LANGS:
+        answerable = [i for i in items if i.lang == lang and i.expect]
+        others = [i for i in items if i.lang == lang and not i.expect]
+        best = (0.0, "none")
+        for rule in rules:
+            answers = [decide(i.matches, rule, i.topic_only) for i in answerable]
+            taken = [d.offered[0] for d in answers if d.kind == "answer"]
+            right = sum(
+                d.kind == "answer" and d.offered[0] in i.expect
+                for d, i in zip(answers, answerable, strict=True)
+            )
+            wrong = len(taken) - right
+            if wrong > 0.03 * len(answerable):
+                continue
+            if any(decide(i.matches, rule, i.topic_only).kind == "answer" for i in others):
+                continue
+            share = right / max(len(answerable), 1)
+            if share > best[0]:
+                best = (
+                    share,
+                    f"answer {rule.answer_threshold} margin {rule.answer_margin} "
+                    f"coverage {rule.min_coverage}",
+                )
+        out[lang] = best
+    return out
+
+
 def main(argv: list[str]) -> int:
     base = load_settings(ROOT / "faqbot.yml")
     variants: list[tuple[str, dict[str, dict[str, Any]]]] = [("baseline", {})]
     dev = DEV
+    show_bound = "--bound" in argv
     for arg in argv:
+        if arg == "--bound":
+            continue
         if arg.startswith("--dev="):
             dev = Path(arg.removeprefix("--dev="))
             continue
@@ -173,6 +221,9 @@ def main(argv: list[str]) -> int:
                         f"{lo['right']:.3f} r|btn {lo['r|btn']:.3f} wrong {lo['wrong']:.3f}",
                         flush=True,
                     )
+                if show_bound:
+                    for lang, (share, rule) in bound(run.dev, policy).items():
+                        print(f"  {lang} bound: answered right {share:.3f} with {rule}")
     return 0
 
 
