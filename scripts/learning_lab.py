@@ -6,8 +6,10 @@ A shop's FAQ has one to three phrasings per language; a shopper who gets buttons
 right entry has written one more. For each pair of development sets (traffic, measured), the
 questions of the traffic set whose buttons held a right entry are added to that entry as
 phrasings in their language (as an editor would accept them), and the other set is measured
-three ways: the sparse FAQ as it is; with the picked questions and the sparse FAQ's thresholds;
-with the picked questions and the thresholds derived anew for the enlarged FAQ. Per language:
+four ways: the sparse FAQ as it is; with the picked questions as ``questions`` and the sparse
+FAQ's thresholds; the same with the thresholds derived anew for the enlarged FAQ; with the
+picked questions as ``shopper_questions`` (the thresholds derived, as main does, on the
+editors' questions only). Per language:
 answered right / right entry answered or among the buttons / must-not-answer answered. The
 eval set is never read here (docs/quality.md, "What was tried").
 """
@@ -67,12 +69,14 @@ def picked(service: FaqService, cases_file: str) -> dict[str, dict[str, list[str
     return out
 
 
-def add_phrasings(faq_dir: Path, learned: dict[str, dict[str, list[str]]]) -> None:
+def add_phrasings(
+    faq_dir: Path, learned: dict[str, dict[str, list[str]]], key: str = "questions"
+) -> None:
     for path in faq_files(faq_dir):
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         for entry in document["entries"]:
             for lang, questions in learned.get(entry["id"], {}).items():
-                entry["questions"].setdefault(lang, []).extend(questions)
+                entry.setdefault(key, {}).setdefault(lang, []).extend(questions)
         text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
         path.write_text(text, encoding="utf-8")
 
@@ -88,8 +92,9 @@ def main() -> int:
     encoder = open_encoder(base.model)
     for traffic, measured in PAIRS:
         with tempfile.TemporaryDirectory() as tmp:
-            sparse = Path(tmp) / "sparse"
+            sparse, shoppers = Path(tmp) / "sparse", Path(tmp) / "shoppers"
             write_sparse_faq(base.faq_dir, sparse)
+            write_sparse_faq(base.faq_dir, shoppers)
             before = service_for(base.model_copy(update={"faq_dir": sparse}), encoder)
             policy = before.thresholds.policy
             learned = picked(before, traffic)
@@ -118,6 +123,9 @@ def main() -> int:
                 f"{thresholds.clarify_threshold})",
                 flush=True,
             )
+            add_phrasings(shoppers, learned, "shopper_questions")
+            accepted = service_for(base.model_copy(update={"faq_dir": shoppers}), encoder)
+            print(f"  + picked, shopper_questions {measure(accepted, measured)}", flush=True)
     return 0
 
 

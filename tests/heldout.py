@@ -74,13 +74,14 @@ def _load(path: Path) -> Any:
 
 
 def faq_questions() -> list[Text]:
-    """Every question of every FAQ entry."""
+    """Every question of every FAQ entry, the shoppers' accepted ones too."""
     found: list[Text] = []
     for path in sorted((ROOT / "data" / "faq").glob("*.yml")):
         texts = [
             q
             for entry in _load(path).get("entries") or []
-            for questions in (entry.get("questions") or {}).values()
+            for key in ("questions", "shopper_questions")
+            for questions in (entry.get(key) or {}).values()
             for q in questions
         ]
         found += _texts("FAQ question", path, texts)

@@ -62,11 +62,17 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     for warning in faq.warnings:
         print(f"warning: {warning}")
     for entry in faq.entries:
-        few = [lang for lang in LANGUAGES if len(entry.questions.get(lang, ())) < MIN_PHRASINGS]
+        few = [
+            lang
+            for lang in LANGUAGES
+            if len(entry.questions.get(lang, ())) + len(entry.shopper_questions.get(lang, ()))
+            < MIN_PHRASINGS
+        ]
         if few:
             print(
                 f"warning: {entry.source}: {entry.id} has fewer than {MIN_PHRASINGS} questions "
-                f"in {', '.join(few)}; add the ways shoppers ask it"
+                f"in {', '.join(few)}; add the ways shoppers ask it (`faqbot report picks` "
+                "lists the questions shoppers picked it for)"
             )
     print(_coverage(faq))
     print(f"OK: {len(faq.entries)} entries in {settings.faq_dir}")
@@ -82,7 +88,9 @@ def _expected(args: argparse.Namespace, settings: Settings) -> str:
     service = _service(args, settings)
     thresholds = service.thresholds
     policy = thresholds.policy
-    result = calibrate(service.index, load_offtopic(settings.offtopic_messages), policy)
+    result = calibrate(
+        service.index.editors_only(), load_offtopic(settings.offtopic_messages), policy
+    )
     rates = result.rates(policy)
     lines = [
         f"thresholds ({thresholds.source}): answer {policy.answer_threshold} "
@@ -171,7 +179,9 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.faq.calibration import calibrate, load_offtopic, write_thresholds
 
     service = _service(args, settings)
-    result = calibrate(service.index, load_offtopic(args.offtopic), service.settings.policy)
+    result = calibrate(
+        service.index.editors_only(), load_offtopic(args.offtopic), service.settings.policy
+    )
     print(result.report())
     if args.write:
         path = args.config or Path("faqbot.yml")

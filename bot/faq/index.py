@@ -50,7 +50,7 @@ class Row:
 
     entry: int
     lang: str
-    kind: str  # "question" or "answer"
+    kind: str  # "question", "shopper" (an accepted shopper question) or "answer"
     text: str
 
 
@@ -120,6 +120,8 @@ class FaqIndex:
         for number, entry in enumerate(faq.entries):
             for lang, questions in entry.questions.items():
                 rows.extend(Row(number, lang, "question", self.normalise(q)) for q in questions)
+            for lang, questions in entry.shopper_questions.items():
+                rows.extend(Row(number, lang, "shopper", self.normalise(q)) for q in questions)
             if self.settings.include_answers:
                 for lang, answer in entry.answer.items():
                     rows.append(Row(number, lang, "answer", self.normalise(answer)))
@@ -334,6 +336,15 @@ class FaqIndex:
                 penalty = lexical_weight * (1.0 - signals.bm25)
                 combined, rank = combined - penalty, rank - penalty
         return combined, coverage, lexical, rank
+
+    def editors_only(self) -> FaqIndex:
+        """This index without the shoppers' accepted questions (itself when it has none): the
+        thresholds are derived on it. Shoppers' questions are the ones the bot was unsure about
+        (they were picked from its buttons), so as calibration questions they would move the
+        thresholds away from the editors' FAQ (docs/quality.md, "phrasings from shoppers")."""
+        if not self.faq.has_shopper_questions:
+            return self
+        return FaqIndex(self.faq.editors_only(), self._cache, self.settings)
 
     def question_rows(self) -> list[int]:
         """Row numbers of all question rows (for leave-one-question-out)."""

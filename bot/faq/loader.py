@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.errors import FaqValidationError
@@ -22,6 +22,8 @@ class FaqEntry:
     handoff: bool
     source: str  # "file:line:col" of the entry
     live_order: bool = False  # answered by the live order status (see schema)
+    # accepted questions of shoppers who picked this entry from the buttons (see schema)
+    shopper_questions: dict[Language, tuple[str, ...]] = field(default_factory=dict)
 
     def first_question(self, lang: str) -> str:
         """The entry's first question in ``lang``, else in any language (for button titles)."""
@@ -45,6 +47,16 @@ class Faq:
         """The entry with ``entry_id``, or None."""
         by_id: dict[str, FaqEntry] = self._by_id  # type: ignore[attr-defined]
         return by_id.get(entry_id)
+
+    @property
+    def has_shopper_questions(self) -> bool:
+        """Whether any entry has accepted shopper questions."""
+        return any(any(qs for qs in e.shopper_questions.values()) for e in self.entries)
+
+    def editors_only(self) -> Faq:
+        """This FAQ without the shoppers' questions: what the thresholds are derived on."""
+        entries = tuple(replace(e, shopper_questions={}) for e in self.entries)
+        return Faq(entries=entries, warnings=self.warnings)
 
 
 def faq_files(faq_dir: Path) -> list[Path]:
@@ -85,6 +97,9 @@ def load_faq(faq_dir: Path) -> Faq:
                     handoff=raw.handoff,
                     live_order=raw.live_order,
                     source=where,
+                    shopper_questions={
+                        lang: tuple(qs) for lang, qs in raw.shopper_questions.items() if qs
+                    },
                 )
             )
     if problems:

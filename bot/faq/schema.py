@@ -23,6 +23,10 @@ class FaqEntryModel(BaseModel):
     # the entry answers a question about the shopper's own order ("where is my order?"): with
     # the shop connected, such a question gets the live order status (asks for the order number)
     live_order: bool = False
+    # questions shoppers asked before picking this entry from the buttons, accepted by an
+    # editor (`faqbot report picks`): matched like questions, but the thresholds are derived
+    # from the editors' own questions only (docs/quality.md, "phrasings from shoppers")
+    shopper_questions: dict[Language, list[Text]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _not_empty(self) -> FaqEntryModel:

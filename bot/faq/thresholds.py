@@ -4,7 +4,8 @@ A shop's FAQ is not the shipped one: thresholds calibrated for twelve phrasings 
 a working ranking into "I'm not sure I understood" on a FAQ with two. Unless ``faqbot.yml`` sets
 a threshold (then all three are taken from it), every load and hot reload derives them with
 :func:`bot.faq.calibration.calibrate` (leave-one-question-out on the FAQ's own phrasings plus the
-off-topic messages of ``settings.offtopic_messages``). The result is cached under
+off-topic messages of ``settings.offtopic_messages``; the shoppers' accepted questions are
+left out, see :meth:`bot.faq.index.FaqIndex.editors_only`). The result is cached under
 ``<cache>/calibration`` by everything it depends on, so a restart costs nothing.
 """
 
@@ -38,9 +39,11 @@ class Thresholds:
 
 
 def thresholds_for(index: FaqIndex, settings: Settings) -> Thresholds:
-    """The thresholds to serve ``index`` with (see the module docstring)."""
+    """The thresholds to serve ``index`` with (see the module docstring), derived on its
+    editors' questions only (:meth:`FaqIndex.editors_only`)."""
     if settings.policy.model_fields_set & set(THRESHOLDS):
         return Thresholds(settings.policy, "faqbot.yml")
+    index = index.editors_only()
     try:
         offtopic = load_offtopic(settings.offtopic_messages)
     except (FaqbotError, OSError) as exc:

@@ -263,3 +263,27 @@ def test_expansion_reaches_the_lexical_signal(faq_dir: Path) -> None:
     assert {m.lexical for m in plain.search("returrättn", "sv")} == {0.0}
     best = expanded.search("returrättn", "sv")[0]
     assert (best.id, best.lexical) == ("return_period", 1.0)
+
+
+def test_shopper_questions_are_rows_but_not_calibration_questions(tmp_path: Path) -> None:
+    faq = tmp_path / "faq"
+    faq.mkdir()
+    (faq / "a.yml").write_text(
+        "entries:\n"
+        "  - id: delivery_time\n"
+        "    questions: {en: [\"How long does delivery take?\"]}\n"
+        "    shopper_questions: {en: [my stuff still not here]}\n"
+        "    answer: {en: Two days.}\n"
+        "  - id: returns\n"
+        "    questions: {en: [\"How do I return a product?\"]}\n"
+        "    answer: {en: Send it back.}\n",
+        encoding="utf-8",
+    )
+    index, _ = build(faq)
+    kinds = [row.kind for row in index.rows]
+    assert kinds.count("shopper") == 1
+    assert [index.rows[r].kind for r in index.question_rows()] == ["question", "question"]
+    assert index.search("my stuff still not here")[0].id == "delivery_time"
+    editors = index.editors_only()
+    assert [row.kind for row in editors.rows].count("shopper") == 0
+    assert index.editors_only() is not index and editors.editors_only() is editors

@@ -128,3 +128,26 @@ def test_entry_without_questions(tmp_path: Path) -> None:
         """,
     )
     assert "entries[0]: needs at least one question" in problems_of(tmp_path)[0]
+
+
+def test_shopper_questions_are_checked_like_questions(tmp_path: Path) -> None:
+    write(
+        tmp_path / "a.yml",
+        """\
+        entries:
+          - id: delivery_time
+            questions: {en: ["How long does delivery take?"]}
+            shopper_questions:
+              en: ["when does my stuff come", ""]
+              de: ["wann kommt es"]
+            answer: {en: "Two days."}
+        """,
+    )
+    problems = problems_of(tmp_path)
+    expected = [
+        "a.yml:5:39: entries[0].shopper_questions.en[1]: must not be empty",
+        "a.yml:6:7: entries[0].shopper_questions.de: unknown value 'de'",
+    ]
+    for fragment in expected:
+        assert any(fragment in p for p in problems), (fragment, problems)
+    assert len(problems) == len(expected)

@@ -119,3 +119,32 @@ def test_an_edit_of_the_faq_derives_its_own_thresholds(
     assert service.faq.get("gift_cards") is not None
     assert service.thresholds.source == "derived"
     assert len(list((tmp_path / "cache" / "calibration").glob("*.json"))) == 2
+
+
+SHOPPER_QUESTIONS = """\
+    shopper_questions:
+      en: ["parcel not here yet, ordered monday", "how many days till my stuff comes"]
+"""
+
+
+def test_shopper_questions_are_matched_but_leave_the_thresholds_as_the_editors_faq_has_them(
+    faq_dir: Path, offtopic: Path
+) -> None:
+    editors = service_for(faq_dir, offtopic)
+    text = (faq_dir / "demo.yml").read_text(encoding="utf-8")
+    marker = '      sv: ["Hur lång är leveranstiden?"]\n'
+    (faq_dir / "demo.yml").write_text(
+        text.replace(marker, marker + SHOPPER_QUESTIONS, 1), encoding="utf-8"
+    )
+    with_shoppers = service_for(faq_dir, offtopic)
+    entry = with_shoppers.faq.get("delivery_time")
+    assert entry is not None and len(entry.shopper_questions["en"]) == 2
+    assert with_shoppers.thresholds.policy == editors.thresholds.policy
+    assert len(with_shoppers.index.rows) == len(editors.index.rows) + 2
+    # a shopper question is matched like the editors' own
+    matches = with_shoppers.index.search("parcel not here yet, ordered monday", "en")
+    assert matches[0].id == "delivery_time"
+    assert (
+        matches[0].score
+        > editors.index.search("parcel not here yet, ordered monday", "en")[0].score
+    )
