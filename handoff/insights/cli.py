@@ -1,4 +1,5 @@
-"""``faqbot report`` and ``faqbot demo history``: registered into the ``faqbot`` command."""
+"""``faqbot report``, ``faqbot picks`` and ``faqbot demo history``: registered into the
+``faqbot`` command."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.errors import FaqValidationError
 from bot.faq.loader import load_faq
 from bot.faq.settings import Settings
 from handoff.cli import guarded
 from handoff.config import load_handoff_settings
-from handoff.insights import demo, figures
+from handoff.insights import demo, figures, picks
 from handoff.insights.conversations import ConversationReader, tracker_url
 from handoff.insights.service import Insights
 from handoff.store import Store
@@ -45,6 +47,24 @@ def register(groups: Any) -> None:
         help=f"read the demo history (default {demo.DEMO_DIR}) instead of the real databases",
     )
     report.set_defaults(handler=_report)
+
+    picks = groups.add_parser(
+        "picks",
+        help="questions shoppers picked an FAQ entry for from the buttons, to accept as phrasings",
+    )
+    picks.add_argument("--since", default="30d", help="the period up to now: 24h, 7d, 8w (30d)")
+    picks.add_argument(
+        "--min-times", type=int, default=1, help="only questions picked at least this often (1)"
+    )
+    picks.add_argument(
+        "--demo",
+        nargs="?",
+        const=demo.DEMO_DIR,
+        type=Path,
+        default=None,
+        help=f"read the demo history (default {demo.DEMO_DIR}) instead of the real databases",
+    )
+    picks.set_defaults(handler=_picks)
 
     group = groups.add_parser("demo", help="demo data").add_subparsers(
         dest="command", required=True
@@ -98,6 +118,31 @@ def _print(args: argparse.Namespace, settings: Settings, since: datetime, until:
     else:
         _text(found)
     return 0
+
+
+def _picks(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        since, until = figures.period(figures.parse_since(args.since), None)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.min_times < 1:
+        print("error: --min-times must be at least 1", file=sys.stderr)
+        return 2
+
+    def show(args: argparse.Namespace) -> int:
+        tracker = demo.demo_paths(args.demo)[0] if args.demo is not None else tracker_url()
+        conversations = ConversationReader(tracker).conversations(since, until)
+        try:
+            faq = load_faq(settings.faq_dir)
+        except FaqValidationError as exc:
+            print("\n".join(f"error: {problem}" for problem in exc.problems), file=sys.stderr)
+            return 1
+        found = picks.suggestions(conversations, faq, args.min_times)
+        print(picks.as_yaml(found, faq, since, until), end="")
+        return 0
+
+    return int(guarded(show)(args, settings))
 
 
 def _seconds(value: float | None) -> str:

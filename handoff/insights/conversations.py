@@ -14,7 +14,9 @@ What the bot leaves in the events (actions/):
 - "none of these" is the user message ``/choose_faq{"faq_id":"none"}``;
 - "not really" is a ``deny`` intent while ``awaiting_answer`` is ``feedback``;
 - an escalation sets the slot ``handoff`` to queued, active, offline or overflow;
-- the effort question's answer is the slot ``satisfaction`` (up/down).
+- the effort question's answer is the slot ``satisfaction`` (up/down);
+- a button picked from a clarification is the user message ``/choose_faq{"faq_id":"..."}``,
+  after the question that got the buttons (a pick, unless "not really" follows its answer).
 """
 
 from __future__ import annotations
@@ -67,6 +69,16 @@ class Unanswered:
     rejected: str | None = None  # "not really": the FAQ entry whose answer did not help
 
 
+@dataclass(frozen=True)
+class Pick:
+    """A shopper's question and the FAQ entry they picked for it from the buttons."""
+
+    text: str
+    language: str
+    entry: str
+    at: datetime
+
+
 @dataclass
 class Conversation:
     """One conversation (a Rasa session) as the insights count it."""
@@ -84,6 +96,7 @@ class Conversation:
     not_really: int = 0
     unanswered: list[Unanswered] = field(default_factory=list)
     last_question: str | None = None
+    picks: list[Pick] = field(default_factory=list)
 
 
 class ConversationReader:
@@ -207,17 +220,36 @@ class _Builder:
             self.turn_kind = NONE_OF_THESE_KIND
             conv.none_of_these += 1
             self._unanswered(NONE_OF_THESE_KIND, event)
+        elif intent == "choose_faq":
+            self._pick(parse, event)
         elif intent == "deny" and self.slots.get(SLOT_AWAITING_ANSWER) == AWAITING_FEEDBACK:
             self.turn_kind = NOT_REALLY
             conv.not_really += 1
             if conv.last_question:
                 rejected = conv.faq_answers[-1] if conv.faq_answers else None
+                if conv.picks and (conv.picks[-1].text, conv.picks[-1].entry) == (
+                    conv.last_question,
+                    rejected,
+                ):
+                    conv.picks.pop()  # the picked entry's answer did not help
                 conv.unanswered.append(
                     Unanswered(conv.last_question, conv.language, NOT_REALLY, _at(event), rejected)
                 )
         elif intent in QUESTION_INTENTS and text and not text.startswith("/"):
             conv.last_question = text
         self.turn = event
+
+    def _pick(self, parse: dict[str, Any], event: dict[str, Any]) -> None:
+        conv = self.conversation
+        chosen = next(
+            (e.get("value") for e in parse.get("entities") or [] if e.get("entity") == "faq_id"),
+            None,
+        )
+        if not chosen or not conv.last_question:
+            return
+        if any((p.text, p.entry) == (conv.last_question, chosen) for p in conv.picks):
+            return  # the same button twice
+        conv.picks.append(Pick(conv.last_question, conv.language, str(chosen), _at(event)))
 
     def _not_helped(self, event: dict[str, Any]) -> None:
         if self.turn_kind is not None:  # "none of these" also counts a miss: not a fallback

@@ -8,12 +8,15 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 
 from bot.faq.loader import Faq, load_faq
+from handoff.insights import picks
+from handoff.insights.conversations import ConversationReader
 from scripts.stack import Stack, rasa_model
 from tests.conftest import ROOT
 from tests.integration.bot_stack import bot_stack
@@ -118,6 +121,24 @@ def test_clarification_buttons_lead_to_an_answer(stack: Stack, faq: Faq) -> None
     answer = stack.send(sender, choice["payload"])
     entry = faq.get(entry_id)
     assert entry is not None and entry.answer["en"] in texts(answer)
+
+
+def test_a_picked_button_is_offered_to_editors_as_a_phrasing(stack: Stack, faq: Faq) -> None:
+    sender = f"test-{uuid.uuid4().hex[:8]}"
+    question = "gift card, how does that work"
+    reply = stack.send(sender, question)
+    buttons = [b for r in reply for b in r.get("buttons", [])]  # type: ignore[attr-defined]
+    choices = [b for b in buttons if "choose_faq" in b["payload"] and '"none"' not in b["payload"]]
+    assert choices, reply
+    entry_id = json.loads(choices[0]["payload"].split("choose_faq", 1)[1])["faq_id"]
+    stack.send(sender, choices[0]["payload"])
+    now = datetime.now(UTC)
+    reader = ConversationReader(f"sqlite:///{stack.tracker_db}")
+    conversations = reader.conversations(now - timedelta(hours=1), now + timedelta(minutes=1))
+    found = [(p.text, p.language, p.entry) for c in conversations for p in c.picks]
+    assert (question, "en", entry_id) in found
+    suggested = picks.suggestions(conversations, faq)
+    assert (entry_id, "en", question) in [(s.entry, s.language, s.text) for s in suggested]
 
 
 def test_switching_language_explicitly(stack: Stack, faq: Faq) -> None:
