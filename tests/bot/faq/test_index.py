@@ -271,11 +271,11 @@ def test_shopper_questions_are_rows_but_not_calibration_questions(tmp_path: Path
     (faq / "a.yml").write_text(
         "entries:\n"
         "  - id: delivery_time\n"
-        "    questions: {en: [\"How long does delivery take?\"]}\n"
+        '    questions: {en: ["How long does delivery take?"]}\n'
         "    shopper_questions: {en: [my stuff still not here]}\n"
         "    answer: {en: Two days.}\n"
         "  - id: returns\n"
-        "    questions: {en: [\"How do I return a product?\"]}\n"
+        '    questions: {en: ["How do I return a product?"]}\n'
         "    answer: {en: Send it back.}\n",
         encoding="utf-8",
     )
