@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.errors import FaqValidationError
 from handoff.api.console import CONSOLE_DIR
 from handoff.api.dependencies import Lead
 from handoff.insights import charts, figures
@@ -102,6 +103,29 @@ def unanswered(
     """The period's unanswered questions by meaning, biggest first, done ones last."""
     found = _cached_clusters(insights, since, until)
     return {"since": since, "clusters": [c.as_json() for c in found]}
+
+
+@router.get("/api/insights/picks")
+def picked(
+    _lead: Lead, insights: InsightsDep, since: Since = "28d", until: Until = None
+) -> dict[str, Any]:
+    """Questions shoppers asked before picking an FAQ entry from the buttons, not yet
+    phrasings of it, most picked first, with the ``shopper_questions`` blocks to paste."""
+    start, end = _period(since, until)
+    try:
+        found, snippet = insights.picks(start, end)
+    except FaqValidationError as exc:
+        raise HTTPException(
+            503, f"the FAQ files have {len(exc.problems)} problem(s); run `faqbot faq check`"
+        ) from None
+    return {
+        "since": since,
+        "picks": [
+            {"entry": s.entry, "language": s.language, "text": s.text, "times": s.times}
+            for s in found
+        ],
+        "snippet": snippet,
+    }
 
 
 @router.post("/api/insights/unanswered/done")

@@ -174,6 +174,23 @@
     }
   }
 
+  async function loadPicks() {
+    $("picks-status").textContent = "Reading the picks…";
+    let found;
+    try {
+      found = await get(`/api/insights/picks?since=28d${pinned}`);
+    } catch (error) {
+      $("picks-status").textContent = `Could not read the picks (${error.message}); reload the page to try again.`;
+      return;
+    }
+    const rows = found.picks.map((p) => [p.entry, p.language, p.text, String(p.times)]);
+    $("picks-status").textContent = rows.length ? `${rows.length} questions` : "No new questions picked from the buttons in this period.";
+    $("picks").hidden = !rows.length;
+    $("picks-snippet").hidden = !rows.length;
+    table("picks", ["Entry", "Language", "Question", "Picked"], rows);
+    $("picks-snippet").querySelector("code").textContent = found.snippet;
+  }
+
   async function loadClusters() {
     $("clusters-status").textContent = "Grouping the questions…";
     const found = await get(`/api/insights/unanswered?since=28d${pinned}`);
@@ -192,7 +209,7 @@
       $("content").hidden = false;
       $("status").textContent = "";
       $("status").hidden = true;
-      await loadClusters();
+      await Promise.all([loadClusters(), loadPicks()]);
     } catch (error) {
       if (error.status === 401 || error.status === 403) denied(error.status);
       else $("status").textContent = `Could not load the figures (${error.message}); reload the page to try again.`;

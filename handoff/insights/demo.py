@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from bot.faq.loader import Faq
-from handoff.insights.demo_questions import GAPS, NEAR, SEASONAL
+from handoff.insights.demo_questions import GAPS, NEAR, PICKED, SEASONAL
 from handoff.store import Store, agents, create_db_engine, tickets
 
 DEMO_DIR = Path(".faqbot/demo")
@@ -106,21 +107,27 @@ class _Chat:
         self.at += seconds
         self.events.append({**event, "timestamp": self.at})
 
-    def user(self, text: str, intent: str, entities: list[dict[str, Any]] | None = None) -> None:
-        self.add(
-            {
-                "event": "user",
+    def user(
+        self,
+        text: str,
+        intent: str,
+        entities: list[dict[str, Any]] | None = None,
+        seconds: float | None = None,
+    ) -> None:
+        """A shopper message, 20–70 s after the last event (``seconds``: exactly that, without
+        drawing from the random stream, so the rest of the history stays as it was)."""
+        event = {
+            "event": "user",
+            "text": text,
+            "parse_data": {
+                "intent": {"name": intent, "confidence": 0.93},
+                "entities": entities or [],
                 "text": text,
-                "parse_data": {
-                    "intent": {"name": intent, "confidence": 0.93},
-                    "entities": entities or [],
-                    "text": text,
-                },
-                "input_channel": self.channel,
-                "metadata": {},
             },
-            seconds=20 + 50 * self.rng.random(),
-        )
+            "input_channel": self.channel,
+            "metadata": {},
+        }
+        self.add(event, seconds=20 + 50 * self.rng.random() if seconds is None else seconds)
 
     def action(self, name: str) -> None:
         self.add({"event": "action", "name": name}, 0.05)
@@ -254,8 +261,12 @@ def _conversation(
             break
         if roll < 0.80:  # answered from the FAQ
             entry = rng.choice(entries)
-            chat.user(rng.choice(entry.questions[lang]), "ask_faq")  # type: ignore[index]
+            question = rng.choice(entry.questions[lang])  # type: ignore[index]
+            picked = _picked(sender, lang, entry.id)
+            chat.user(picked or question, "ask_faq")
             chat.slot("language", lang)
+            if picked:  # in the shopper's own words: buttons first, and the shopper picks it
+                _buttons_then_pick(chat, entry.id)
             _answer(chat, entry.id, entry.answer[lang])  # type: ignore[index]
             if entry.handoff and rng.random() < 0.5:
                 chat.user(YES[lang], "affirm")
@@ -321,6 +332,24 @@ def _conversation(
         chat.action("action_store_satisfaction")
         chat.slot("satisfaction", rating)
     return chat, ticket
+
+
+def _picked(sender: str, lang: str, entry_id: str) -> str | None:
+    """The question of a third of the conversations about an entry of ``PICKED``, chosen by the
+    sender's id, so the random stream (and every other figure of the history) stays as is."""
+    question = PICKED.get(lang, {}).get(entry_id)
+    return question if question and zlib.crc32(sender.encode()) % 3 == 0 else None
+
+
+def _buttons_then_pick(chat: _Chat, entry_id: str) -> None:
+    """Buttons for the question, and the shopper's pick of ``entry_id``."""
+    chat.action("action_faq")
+    chat.slot("faq_candidates", [{"id": entry_id, "score": 0.89}])
+    chat.bot("?")
+    chat.action("action_listen")
+    payload = '/choose_faq{"faq_id":"' + entry_id + '"}'
+    chat.user(payload, "choose_faq", [{"entity": "faq_id", "value": entry_id}], seconds=12.0)
+    chat.action("action_choose_faq")
 
 
 def _answer(chat: _Chat, entry_id: str, answer: str) -> None:

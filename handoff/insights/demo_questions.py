@@ -85,3 +85,24 @@ NEAR = {
     "used_gear": "return_how",
     "christmas_delivery": "delivery_time",
 }
+
+
+# Questions in the shoppers' own words that got buttons, and the entry the shopper picked:
+# ``faqbot picks`` and the insights page offer them to the editors as phrasings.
+PICKED: dict[str, dict[str, str]] = {
+    "fi": {
+        "delivery_time": "koska mun paketti on perillä jos tilaan tänään",
+        "return_how": "miten saan lähetettyä liian pienet kengät takaisin",
+        "pay_later": "voiko ostokset maksaa pienissä erissä",
+    },
+    "sv": {
+        "delivery_time": "hur snart kommer grejerna om jag beställer nu",
+        "return_how": "hur skickar jag tillbaka skor som inte passar",
+        "order_tracking": "vart tar mitt paket vägen, kan jag följa det",
+    },
+    "en": {
+        "delivery_time": "how soon will my stuff arrive if i order today",
+        "return_how": "how do i send back boots that dont fit",
+        "order_tracking": "where can i follow my parcel",
+    },
+}

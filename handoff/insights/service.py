@@ -10,9 +10,10 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from bot.faq.loader import load_faq
 from bot.faq.service import FaqService
 from bot.faq.settings import Settings, load_settings
-from handoff.insights import figures, unanswered
+from handoff.insights import figures, picks, unanswered
 from handoff.insights.conversations import ConversationReader
 from handoff.store import Store
 
@@ -55,3 +56,14 @@ class Insights:
         """The period's unanswered questions, clustered; done ones last."""
         items = unanswered.collect(self.reader.conversations(since, until))
         return unanswered.cluster(items, self.faq_service(), self.store.done_keys())
+
+    def picks(self, since: datetime, until: datetime) -> tuple[list[picks.Suggestion], str]:
+        """The period's questions picked from the buttons that are not yet phrasings of their
+        entry, and the same as ``shopper_questions`` blocks (``faqbot picks`` prints them).
+
+        Raises:
+            FaqValidationError: the FAQ files have errors.
+        """
+        faq = load_faq((self._faq_settings or load_settings(None)).faq_dir)
+        found = picks.suggestions(self.reader.conversations(since, until), faq)
+        return found, picks.as_yaml(found, faq, since, until)

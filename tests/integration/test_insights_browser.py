@@ -175,6 +175,22 @@ def test_a_lead_sees_real_figures_charts_and_clusters(
         (faq / f"c{i}.yml").unlink()
     assert "nearest entry" in first.text and "Languages:" in first.text
 
+    # the questions shoppers picked from the buttons, as blocks to paste under their entries
+    visible(browser, "#picks tbody tr", timeout=30)
+    rows = [r.text for r in css(browser, "#picks tbody tr")]
+    assert any(demo.PICKED["fi"]["delivery_time"] in r for r in rows), rows
+    blocks = css(browser, "#picks-snippet")[0].get_attribute("textContent")
+    block = blocks.split("# delivery_time (", 1)[1].split("\n", 1)[1].split("\n\n", 1)[0]
+    (faq / "picked.yml").write_text(
+        'entries:\n  - id: delivery_time\n    questions: {en: ["How long?"]}\n'
+        '    answer: {en: "Two days."}\n' + "".join(f"    {x}\n" for x in block.splitlines()),
+        encoding="utf-8",
+    )
+    pasted = load_faq(faq).get("delivery_time")
+    assert pasted is not None
+    assert demo.PICKED["fi"]["delivery_time"] in pasted.shopper_questions["fi"]
+    (faq / "picked.yml").unlink()
+
     assert_no_violations(browser, "the insights page")
     assert page_problems(browser) == []
     browser.execute_script("window.scrollTo(0, 0)")

@@ -188,3 +188,32 @@ def test_a_cluster_marked_done_stays_done(
         wrong = lea.post("/api/insights/unanswered/done", json={"cluster": "nope", **until})
         assert wrong.status_code == 404
     assert len(store.done_keys()) == 2  # persisted: a restarted service knows it
+
+
+def test_a_lead_gets_the_questions_shoppers_picked_from_the_buttons(
+    demo_desk: HandoffDesk, tmp_path: Path
+) -> None:
+    period = {"since": "2w", "until": END.isoformat()}
+    with login(demo_desk, "lea") as lea:
+        found = lea.get("/api/insights/picks", params=period).json()
+    with login(demo_desk, "aku") as aku:
+        assert aku.get("/api/insights/picks").status_code == 403
+    picked = {(p["entry"], p["language"], p["text"]) for p in found["picks"]}
+    assert ("delivery_time", "fi", demo.PICKED["fi"]["delivery_time"]) in picked
+    assert all(p["times"] >= 1 for p in found["picks"])
+    assert {p["entry"] for p in found["picks"]} <= {e for d in demo.PICKED.values() for e in d}
+    # the snippet's blocks paste under their entries as valid FAQ YAML
+    faq = load_faq(ROOT / "data" / "faq")
+    block = found["snippet"].split("# delivery_time (", 1)[1].split("\n", 1)[1]
+    block = block.split("\n\n", 1)[0]
+    entry = faq.get("delivery_time")
+    assert entry is not None
+    (tmp_path / "faq").mkdir()
+    (tmp_path / "faq" / "a.yml").write_text(
+        'entries:\n  - id: delivery_time\n    questions: {en: ["How long?"]}\n'
+        '    answer: {en: "Two days."}\n' + "".join(f"    {line}\n" for line in block.splitlines()),
+        encoding="utf-8",
+    )
+    pasted = load_faq(tmp_path / "faq").get("delivery_time")
+    assert pasted is not None
+    assert demo.PICKED["fi"]["delivery_time"] in pasted.shopper_questions["fi"]
