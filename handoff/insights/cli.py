@@ -38,14 +38,7 @@ def register(groups: Any) -> None:
     report.add_argument(
         "--unanswered", action="store_true", help="also cluster the unanswered questions (JSON)"
     )
-    report.add_argument(
-        "--demo",
-        nargs="?",
-        const=demo.DEMO_DIR,
-        type=Path,
-        default=None,
-        help=f"read the demo history (default {demo.DEMO_DIR}) instead of the real databases",
-    )
+    _demo_option(report)
     report.set_defaults(handler=_report)
 
     picks = groups.add_parser(
@@ -56,14 +49,7 @@ def register(groups: Any) -> None:
     picks.add_argument(
         "--min-times", type=int, default=1, help="only questions picked at least this often (1)"
     )
-    picks.add_argument(
-        "--demo",
-        nargs="?",
-        const=demo.DEMO_DIR,
-        type=Path,
-        default=None,
-        help=f"read the demo history (default {demo.DEMO_DIR}) instead of the real databases",
-    )
+    _demo_option(picks)
     picks.set_defaults(handler=_picks)
 
     group = groups.add_parser("demo", help="demo data").add_subparsers(
@@ -76,6 +62,17 @@ def register(groups: Any) -> None:
     history.add_argument("--seed", type=int, default=14)
     history.add_argument("--dir", type=Path, default=demo.DEMO_DIR, help="where (.faqbot/demo)")
     history.set_defaults(handler=_history)
+
+
+def _demo_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--demo",
+        nargs="?",
+        const=demo.DEMO_DIR,
+        type=Path,
+        default=None,
+        help=f"read the demo history (default {demo.DEMO_DIR}) instead of the real databases",
+    )
 
 
 def open_insights(demo_dir: Path | None, settings: Settings | None = None) -> Insights:
