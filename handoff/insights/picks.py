@@ -16,11 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.contact import find_emails
 from bot.faq.loader import Faq
 from bot.language import LANGUAGES
 from handoff.insights.conversations import Conversation
 
 _SPACES = re.compile(r"\s+")
+# six or more digits, spaces and dashes allowed between them: order and phone numbers
+_LONG_NUMBER = re.compile(r"\d(?:[\s-]?\d){5,}")
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
@@ -45,14 +48,16 @@ def suggestions(
     """The picked questions that are not phrasings of their entry yet, most picked first.
 
     A question picked for more than one entry goes to the entry picked most often (ties: none);
-    entries no longer in the FAQ and questions picked fewer than ``min_times`` are left out.
+    entries no longer in the FAQ and questions picked fewer than ``min_times`` are left out, and
+    so are questions with personal data (an e-mail address, an order or phone number): the FAQ
+    is no place for it, and a phrasing never needs it.
     """
     counts: dict[tuple[str, str], Counter[str]] = {}
     first_text: dict[tuple[str, str], str] = {}
     for conversation in conversations:
         for pick in conversation.picks:
             key = (normalise(pick.text), pick.language)
-            if not key[0] or pick.language not in LANGUAGES:
+            if not key[0] or pick.language not in LANGUAGES or _personal(pick.text):
                 continue
             counts.setdefault(key, Counter())[pick.entry] += 1
             first_text.setdefault(key, pick.text.strip())
@@ -103,3 +108,8 @@ def as_yaml(found: list[Suggestion], faq: Faq, since: datetime, until: datetime)
                 quoted = json.dumps(item.text, ensure_ascii=False)
                 lines.append(f"    - {quoted}  # picked {item.times}x")
     return "\n".join(lines) + "\n"
+
+
+def _personal(text: str) -> bool:
+    """Whether ``text`` holds an e-mail address or an order or phone number."""
+    return bool(find_emails(text) or _LONG_NUMBER.search(text))

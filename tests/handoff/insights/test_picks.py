@@ -63,6 +63,17 @@ def tracker(tmp_path: Path) -> Path:
     _picked(Chat(db, "g", at + timedelta(hours=6)), "gift card pls", "en", "gift_card_use").save()
     # an entry no longer in the FAQ
     _picked(Chat(db, "h", at + timedelta(hours=7)), "old thing?", "en", "gone_entry").save()
+    # personal data: an order number, a phone number, an e-mail address
+    for n, question in enumerate(
+        [
+            "order 100234 not here yet",
+            "soittakaa 040 123 4567, missä paketti",
+            "mail me at aino@example.fi when it ships",
+        ]
+    ):
+        _picked(
+            Chat(db, f"p{n}", at + timedelta(hours=10)), question, "en", "order_tracking"
+        ).save()
     # a button without a question before it: nothing learned
     _picked(Chat(db, "k", at + timedelta(hours=9)), "", "en", "order_tracking").save()
     # one English pick to accept
