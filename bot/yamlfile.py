@@ -7,6 +7,7 @@ the form ``data/faq/returns.yml:12:7: entries[0].answer.sv: <what is wrong and h
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -23,13 +24,17 @@ MAX_VALUES = 200_000
 """Most values a document may hold once aliases are expanded ("billion laughs" stop here)."""
 
 
-def _no_nul(path: Path) -> Path:
+def _openable(path: Path) -> Path:
     if "\0" in str(path):
         raise ValueError("a path cannot contain a NUL character (\\0)")
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): no file system can name it
+        raise ValueError("a path must be valid text; remove the \\u escape from it") from None
     return path
 
 
-FilePath = Annotated[Path, AfterValidator(_no_nul)]
+FilePath = Annotated[Path, AfterValidator(_openable)]
 """A path from a YAML file: the operating system must be able to open it."""
 
 

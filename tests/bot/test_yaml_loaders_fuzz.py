@@ -72,6 +72,7 @@ def test_read_yaml_reports_every_problem_with_its_line(content: bytes) -> None:
 @example(DUPLICATE_KEY)
 @example(b"policy:\n  a: \x00")  # a control character
 @example(b'"line\\nbreak": 1')  # an unknown key with a line break in it
+@example(b'faq_dir: "\\uD800"')  # a lone surrogate: no file system can name it
 def test_faqbot_yml(content: bytes) -> None:
     settings = check_loader(lambda: load_settings(_file(content, "faqbot.yml")), ConfigError)
     assert settings is None or isinstance(settings, Settings)
