@@ -185,11 +185,12 @@ def snippet(service: FaqService, texts: list[_Text], entry_id: str | None) -> st
         for lang, phrasings in new.items():
             have = {q.casefold() for q in questions.get(lang, [])}
             questions.setdefault(lang, []).extend(p for p in phrasings if p.casefold() not in have)
-        body: dict[str, Any] = {
-            "id": entry.id,
-            "questions": questions,
-            "answer": dict(entry.answer),
-        }
+        body: dict[str, Any] = {"id": entry.id, "questions": questions}
+        if entry.shopper_questions:  # the replaced entry keeps the ones already accepted
+            body["shopper_questions"] = {
+                lang: list(qs) for lang, qs in entry.shopper_questions.items()
+            }
+        body["answer"] = dict(entry.answer)
         if entry.handoff:
             body["handoff"] = True
         if entry.live_order:

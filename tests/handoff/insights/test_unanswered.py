@@ -104,3 +104,23 @@ def test_done_keys_ignore_case_spacing_and_punctuation() -> None:
     assert unanswered.question_key("do you rent skis") != unanswered.question_key(
         "do you rent tents"
     )
+
+
+def test_the_snippet_of_an_entry_keeps_its_accepted_shopper_questions(
+    service: FaqService, faq_dir: Path, tmp_path: Path
+) -> None:
+    text = (faq_dir / "demo.yml").read_text(encoding="utf-8")
+    marker = '      sv: ["Hur lång är leveranstiden?"]\n'
+    accepted = '    shopper_questions:\n      en: ["parcel still not here"]\n'
+    (faq_dir / "demo.yml").write_text(text.replace(marker, marker + accepted), encoding="utf-8")
+    assert service.reload_if_changed()
+    found = unanswered.cluster(
+        [ask("How long does delivery take now?"), ask("how long does the delivery take?")],
+        service,
+    )
+    (only,) = found
+    assert only.nearest_entry == "delivery_time"
+    (folder := tmp_path / "snippet").mkdir()
+    (folder / "new.yml").write_text(only.snippet, encoding="utf-8")
+    (entry,) = load_faq(folder).entries
+    assert entry.shopper_questions == {"en": ("parcel still not here",)}
