@@ -71,7 +71,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         if few:
             print(
                 f"warning: {entry.source}: {entry.id} has fewer than {MIN_PHRASINGS} questions "
-                f"in {', '.join(few)}; add the ways shoppers ask it (`faqbot report picks` "
+                f"in {', '.join(few)}; add the ways shoppers ask it (`faqbot picks` "
                 "lists the questions shoppers picked it for)"
             )
     print(_coverage(faq))

@@ -20,11 +20,10 @@ from bot.contact import find_emails
 from bot.faq.loader import Faq
 from bot.language import LANGUAGES
 from handoff.insights.conversations import Conversation
+from handoff.insights.unanswered import question_key
 
-_SPACES = re.compile(r"\s+")
 # six or more digits, spaces and dashes allowed between them: order and phone numbers
 _LONG_NUMBER = re.compile(r"\d(?:[\s-]?\d){5,}")
-_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 @dataclass(frozen=True)
@@ -35,11 +34,6 @@ class Suggestion:
     language: str
     text: str
     times: int
-
-
-def normalise(text: str) -> str:
-    """Lower case, single spaces, no punctuation at either end: how duplicates are told."""
-    return _EDGES.sub("", _SPACES.sub(" ", text.lower()).strip())
 
 
 def suggestions(
@@ -56,8 +50,9 @@ def suggestions(
     first_text: dict[tuple[str, str], str] = {}
     for conversation in conversations:
         for pick in conversation.picks:
-            key = (normalise(pick.text), pick.language)
-            if not key[0] or pick.language not in LANGUAGES or _personal(pick.text):
+            key = (question_key(pick.text), pick.language)
+            words = any(ch.isalnum() for ch in pick.text)
+            if not words or pick.language not in LANGUAGES or _personal(pick.text):
                 continue
             counts.setdefault(key, Counter())[pick.entry] += 1
             first_text.setdefault(key, pick.text.strip())
@@ -71,7 +66,7 @@ def suggestions(
         if entry is None or times < min_times:
             continue
         known = {
-            normalise(q)
+            question_key(q)
             for texts in (*entry.questions.values(), *entry.shopper_questions.values())
             for q in texts
         }
