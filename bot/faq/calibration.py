@@ -183,11 +183,13 @@ class Budgets:
 
     Attributes:
         offtopic_answered: share of off-topic messages that may be answered.
-        offtopic_reached: share of off-topic messages that may be answered or clarified. 0.2
-            rather than 0.15: on the dev set, dense and sparse FAQ, it put the right entry among
-            the buttons for 2–4 points more answerable questions, while 3 of 15 must-not-answer
-            questions per language got buttons (with "none of these") instead of 1 (README, "What
-            was tried").
+        offtopic_reached: share of off-topic messages that may be answered or clarified. 0.3
+            (it was 0.2): on the second, fresher dev set the sparse FAQ's right entry is then
+            answered or among the buttons for .956 / .933 / .933 of fi / sv / en questions
+            instead of .911 / .911 / .867, the first dev set gains 1–4 points, the dense FAQ
+            none is lost, and nothing more is answered; must-not-answer questions get buttons
+            (which always carry "none of these", offering a person) more often, not answers
+            (docs/quality.md, "What was tried").
         errors_answered: share of the FAQ questions ranked under a wrong entry that may be
             answered anyway. A share of the ranking's own errors, not of all questions: with
             itself left out, a question of a FAQ with one or two phrasings per language keeps
@@ -200,7 +202,7 @@ class Budgets:
     """
 
     offtopic_answered: float = 0.02
-    offtopic_reached: float = 0.2
+    offtopic_reached: float = 0.3
     errors_answered: float = 0.3
 
 

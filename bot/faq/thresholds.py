@@ -26,7 +26,7 @@ from bot.faq.settings import THRESHOLDS, PolicySettings, Settings
 
 log = logging.getLogger(__name__)
 
-_VERSION = 7  # of the calibration recipe or the scores it reads: bump when either changes
+_VERSION = 8  # of the calibration recipe or the scores it reads: bump when either changes
 
 
 @dataclass(frozen=True)
