@@ -19,6 +19,14 @@ class FaqValidationError(FaqbotError):
         super().__init__("\n".join(problems))
 
 
+class FaqWriteError(FaqbotError):
+    """FAQ files could not be changed (nothing was written); ``problems`` says why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
 class ModelError(FaqbotError):
     """The embedding model cannot be found, converted or loaded."""
 

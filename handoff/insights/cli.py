@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.errors import FaqValidationError
+from bot.errors import FaqValidationError, FaqWriteError
 from bot.faq.loader import load_faq
 from bot.faq.settings import Settings
+from bot.faq.writer import add_shopper_questions
 from handoff.cli import guarded
 from handoff.config import load_handoff_settings
 from handoff.insights import demo, figures, picks
@@ -48,6 +49,11 @@ def register(groups: Any) -> None:
     picks.add_argument("--since", default="30d", help="the period up to now: 24h, 7d, 8w (30d)")
     picks.add_argument(
         "--min-times", type=int, default=1, help="only questions picked at least this often (1)"
+    )
+    picks.add_argument(
+        "--write",
+        action="store_true",
+        help="add them to the entries' shopper_questions in the FAQ files (review with git diff)",
     )
     _demo_option(picks)
     picks.set_defaults(handler=_picks)
@@ -136,7 +142,18 @@ def _picks(args: argparse.Namespace, settings: Settings) -> int:
             print("\n".join(f"error: {problem}" for problem in exc.problems), file=sys.stderr)
             return 1
         found = picks.suggestions(conversations, faq, args.min_times)
-        print(picks.as_yaml(found, faq, since, until), end="")
+        if not args.write or not found:
+            print(picks.as_yaml(found, faq, since, until), end="")
+            return 0
+        try:
+            changed = add_shopper_questions(settings.faq_dir, picks.additions(found))
+        except FaqWriteError as exc:
+            print("\n".join(f"error: {problem}" for problem in exc.problems), file=sys.stderr)
+            return 1
+        entries = len({s.entry for s in found})
+        print(f"added {len(found)} shopper questions to {entries} entries in:")
+        print("\n".join(f"  {path}" for path in changed))
+        print("review them (git diff), then run `faqbot faq check`; a running bot reloads the FAQ")
         return 0
 
     return int(guarded(show)(args, settings))

@@ -105,6 +105,17 @@ def as_yaml(found: list[Suggestion], faq: Faq, since: datetime, until: datetime)
     return "\n".join(lines) + "\n"
 
 
+def additions(found: list[Suggestion]) -> dict[str, dict[str, list[str]]]:
+    """The suggestions as entry id -> language -> questions (most picked first), the form
+    :func:`bot.faq.writer.add_shopper_questions` takes."""
+    by_entry: dict[str, dict[str, list[str]]] = {}
+    for suggestion in found:
+        by_entry.setdefault(suggestion.entry, {}).setdefault(suggestion.language, []).append(
+            suggestion.text
+        )
+    return by_entry
+
+
 def _personal(text: str) -> bool:
     """Whether ``text`` holds an e-mail address or an order or phone number."""
     return bool(find_emails(text) or _LONG_NUMBER.search(text))

@@ -132,3 +132,28 @@ def test_faqbot_picks_prints_blocks_that_paste_into_the_faq(
 def test_faqbot_picks_rejects_a_bad_period(capsys: pytest.CaptureFixture[str]) -> None:
     assert faqbot.main(["picks", "--since", "soon"]) == 2
     assert "write e.g. 24h, 7d or 8w" in capsys.readouterr().err
+
+
+def test_faqbot_picks_write_adds_them_to_the_faq_files(
+    tracker: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("FAQBOT_TRACKER_DB", str(tracker))
+    faq_dir = tmp_path / "faq"
+    shutil.copytree(ROOT / "data" / "faq", faq_dir)
+    monkeypatch.setenv("FAQBOT_FAQ_DIR", str(faq_dir))
+    assert faqbot.main(["picks", "--since", "30d", "--write"]) == 0
+    printed = capsys.readouterr().out
+    assert "added 2 shopper questions to 2 entries" in printed
+    faq = load_faq(faq_dir)
+    delivery_time, order_tracking = faq.get("delivery_time"), faq.get("order_tracking")
+    assert delivery_time is not None and order_tracking is not None
+    assert delivery_time.shopper_questions == {"sv": ("när kommer paketet om jag beställer idag",)}
+    assert order_tracking.shopper_questions == {"en": ("my stuff still not here",)}
+    # nothing left to accept: the files stay as they are
+    before = {p.name: p.read_text("utf-8") for p in faq_dir.glob("*.yml")}
+    assert faqbot.main(["picks", "--since", "30d", "--write"]) == 0
+    assert "# no new questions picked" in capsys.readouterr().out
+    assert {p.name: p.read_text("utf-8") for p in faq_dir.glob("*.yml")} == before
