@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from bot.errors import FaqWriteError
 from bot.faq.loader import load_faq
@@ -129,3 +131,24 @@ def test_a_result_that_does_not_load_writes_nothing(faq_dir: Path) -> None:
         add_shopper_questions(faq_dir, {"return_period": {"de": ["wie lange"]}})
     assert any("returns.yml" in problem for problem in caught.value.problems)
     assert (faq_dir / "returns.yml").read_text(encoding="utf-8") == FILE
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(question=st.text(min_size=1, max_size=80).map(str.strip).filter(bool))
+@example(question='"quoted" # not a comment: really')
+@example(question="two\nlines \\ and a tab\t!")
+@example(question="- [not, a, list]")
+@example(question="\ud800 lone surrogate")
+def test_any_question_reads_back_as_written(faq_dir: Path, question: str) -> None:
+    # quotes, "#", ": ", backslashes, newlines and odd Unicode: YAML escapes what it must
+    (faq_dir / "returns.yml").write_text(FILE, encoding="utf-8")
+    try:
+        add_shopper_questions(faq_dir, {"return_period": {"en": [question]}})
+    except FaqWriteError as exc:  # only what the FAQ itself refuses (e.g. a lone surrogate)
+        assert all("returns.yml" in problem for problem in exc.problems)
+        assert (faq_dir / "returns.yml").read_text(encoding="utf-8") == FILE
+        return
+    entry = load_faq(faq_dir).get("return_period")
+    assert entry is not None and entry.shopper_questions == {"en": (question.strip(),)}
