@@ -19,6 +19,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from bot.errors import FaqValidationError, FaqWriteError
@@ -47,10 +48,17 @@ def add_shopper_questions(faq_dir: Path, additions: Additions) -> list[Path]:
     problems: list[str] = []
     for path in faq_files(faq_dir):
         text = path.read_text(encoding="utf-8")
-        if not pending.keys() & _entry_ids(text):
+        try:
+            ids = pending.keys() & _entry_ids(text)
+        except YAMLError as exc:
+            problems.append(f"{path}: not valid YAML; run `faqbot faq check` ({exc})")
+            continue
+        if not ids:
             continue
         yaml = _round_trip_yaml(text)
         if yaml is None:
+            for entry_id in ids:
+                del pending[entry_id]
             problems.append(
                 f"{path}: its indentation would change if it were rewritten; paste the blocks"
                 " that `faqbot picks` prints (without --write) instead"

@@ -122,6 +122,7 @@ def test_a_layout_that_would_change_is_refused(faq_dir: Path) -> None:
     (faq_dir / "returns.yml").write_text(odd, encoding="utf-8")
     with pytest.raises(FaqWriteError) as caught:
         add_shopper_questions(faq_dir, {"return_period": {"fi": ["uusi"]}})
+    assert len(caught.value.problems) == 1
     assert "indentation would change" in caught.value.problems[0]
     assert (faq_dir / "returns.yml").read_text(encoding="utf-8") == odd
 
@@ -152,3 +153,11 @@ def test_any_question_reads_back_as_written(faq_dir: Path, question: str) -> Non
         return
     entry = load_faq(faq_dir).get("return_period")
     assert entry is not None and entry.shopper_questions == {"en": (question.strip(),)}
+
+
+def test_a_broken_file_is_named_and_nothing_is_written(faq_dir: Path) -> None:
+    (faq_dir / "broken.yml").write_text("entries: [\n", encoding="utf-8")
+    with pytest.raises(FaqWriteError) as caught:
+        add_shopper_questions(faq_dir, {"return_period": {"fi": ["uusi"]}})
+    assert caught.value.problems[0].startswith(f"{faq_dir / 'broken.yml'}: not valid YAML")
+    assert (faq_dir / "returns.yml").read_text(encoding="utf-8") == FILE
