@@ -49,31 +49,29 @@ def add_shopper_questions(faq_dir: Path, additions: Additions) -> list[Path]:
     for path in faq_files(faq_dir):
         text = path.read_text(encoding="utf-8")
         try:
-            ids = pending.keys() & _entry_ids(text)
+            document = _loader().load(text)
         except YAMLError as exc:
             problems.append(f"{path}: not valid YAML; run `faqbot faq check` ({exc})")
             continue
-        if not ids:
+        entries = [e for e in _entries(document) if str(e.get("id")) in pending]
+        if not entries:
             continue
-        yaml = _round_trip_yaml(text)
-        if yaml is None:
-            for entry_id in ids:
-                del pending[entry_id]
+        dumper = _dumper_keeping(document, text)
+        if dumper is None:
+            for entry in entries:
+                pending.pop(str(entry.get("id")), None)
             problems.append(
                 f"{path}: its indentation would change if it were rewritten; paste the blocks"
                 " that `faqbot picks` prints (without --write) instead"
             )
             continue
-        document = yaml.load(text)
         changed = False
-        for entry in document.get("entries") or []:
-            by_lang = pending.pop(str(entry.get("id")), None) if isinstance(entry, dict) else None
+        for entry in entries:
+            by_lang = pending.pop(str(entry.get("id")), None)  # None: an id twice in the file
             if by_lang:
                 changed = _add(entry, by_lang) or changed
         if changed:
-            out = io.StringIO()
-            yaml.dump(document, out)
-            new_texts[path] = out.getvalue()
+            new_texts[path] = _dump(dumper, document)
     problems += [f"{faq_dir}: no entry with id {entry!r}" for entry in sorted(pending)]
     if problems:
         raise FaqWriteError(problems)
@@ -84,24 +82,32 @@ def add_shopper_questions(faq_dir: Path, additions: Additions) -> list[Path]:
     return sorted(new_texts)
 
 
-def _entry_ids(text: str) -> set[str]:
-    document = YAML(typ="safe").load(text)
+def _loader() -> YAML:
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def _entries(document: Any) -> list[CommentedMap]:
     entries = document.get("entries") if isinstance(document, dict) else None
-    return {str(e.get("id")) for e in entries or [] if isinstance(e, dict)}
+    return [e for e in entries or [] if isinstance(e, CommentedMap)]
 
 
-def _round_trip_yaml(text: str) -> YAML | None:
-    """A round-trip YAML that writes ``text`` back byte for byte, or None."""
+def _dumper_keeping(document: Any, text: str) -> YAML | None:
+    """A round-trip YAML that writes ``document`` back as ``text``, byte for byte, or None."""
     for mapping, sequence, offset in _LAYOUTS:
-        yaml = YAML()
-        yaml.preserve_quotes = True
+        yaml = _loader()
         yaml.width = 4096  # never fold a long question or answer
         yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
-        out = io.StringIO()
-        yaml.dump(yaml.load(text), out)
-        if out.getvalue() == text:
+        if _dump(yaml, document) == text:
             return yaml
     return None
+
+
+def _dump(yaml: YAML, document: Any) -> str:
+    out = io.StringIO()
+    yaml.dump(document, out)
+    return out.getvalue()
 
 
 def _add(entry: CommentedMap, by_lang: Mapping[str, Sequence[str]]) -> bool:
@@ -133,31 +139,15 @@ def _add_questions(entry: CommentedMap, by_lang: Mapping[str, Sequence[str]]) ->
 
 def _pop_tail(node: Any) -> Any:
     """Take the comment after ``node``'s last scalar (blank lines count), or None."""
-    if isinstance(node, CommentedMap) and node:
-        key = list(node)[-1]
-        if isinstance(node[key], (CommentedMap, CommentedSeq)) and node[key]:
-            return _pop_tail(node[key])
-        slots = node.ca.items.get(key)
-        if slots and len(slots) > 2 and slots[2] is not None:
-            return _split_off(slots, 2)
-    elif isinstance(node, CommentedSeq) and node:
-        last = len(node) - 1
-        if isinstance(node[last], (CommentedMap, CommentedSeq)) and node[last]:
-            return _pop_tail(node[last])
-        slots = node.ca.items.get(last)
-        if slots and slots[0] is not None:
-            return _split_off(slots, 0)
-    return None
-
-
-def _split_off(slots: list[Any], index: int) -> Any:
-    """Take what follows the line of ``slots[index]``'s value; a comment at the end of that
-    line ("live_order: true  # why") stays with it."""
+    slots, index = _last_scalar_slots(node)
+    if slots is None or slots[index] is None:
+        return None
     token = slots[index]
     value: str = token.value
     if value.startswith("\n"):
         slots[index] = None
         return token
+    # a comment at the end of that line ("live_order: true  # why") stays with it
     keep, newline, rest = value.partition("\n")
     if not rest:
         return None
@@ -169,20 +159,23 @@ def _split_off(slots: list[Any], index: int) -> Any:
 
 def _put_tail(node: Any, token: Any) -> None:
     """Attach ``token`` after ``node``'s last scalar."""
-    if token is None:
-        return
-    if isinstance(node, CommentedMap) and node:
-        key = list(node)[-1]
-        if isinstance(node[key], (CommentedMap, CommentedSeq)) and node[key]:
-            _put_tail(node[key], token)
-        else:
-            node.ca.items.setdefault(key, [None, None, None, None])[2] = token
-    elif isinstance(node, CommentedSeq) and node:
-        last = len(node) - 1
+    slots, index = _last_scalar_slots(node)
+    if slots is not None and token is not None:
+        slots[index] = token
+
+
+def _last_scalar_slots(node: Any) -> tuple[list[Any] | None, int]:
+    """The comment slots of ``node``'s last scalar and the index of the one after its value
+    (created when missing), or ``(None, 0)`` for an empty node."""
+    while isinstance(node, (CommentedMap, CommentedSeq)) and node:
+        last: Any = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
         if isinstance(node[last], (CommentedMap, CommentedSeq)) and node[last]:
-            _put_tail(node[last], token)
+            node = node[last]
+        elif isinstance(node, CommentedMap):
+            return node.ca.items.setdefault(last, [None, None, None, None]), 2
         else:
-            node.ca.items.setdefault(last, [None, None])[0] = token
+            return node.ca.items.setdefault(last, [None, None]), 0
+    return None, 0
 
 
 def _check_loads(faq_dir: Path, new_texts: Mapping[Path, str]) -> None:

@@ -88,12 +88,7 @@ def as_yaml(found: list[Suggestion], faq: Faq, since: datetime, until: datetime)
         "# then run `faqbot faq check`. They help matching; thresholds stay derived on your own",
         "# questions.",
     ]
-    by_entry: dict[str, dict[str, list[Suggestion]]] = {}
-    for suggestion in found:
-        by_entry.setdefault(suggestion.entry, {}).setdefault(suggestion.language, []).append(
-            suggestion
-        )
-    for entry_id, by_language in by_entry.items():
+    for entry_id, by_language in _grouped(found).items():
         entry = faq.get(entry_id)
         where = entry.source if entry is not None else "?"
         lines += ["", f"# {entry_id} ({where})", "shopper_questions:"]
@@ -108,10 +103,18 @@ def as_yaml(found: list[Suggestion], faq: Faq, since: datetime, until: datetime)
 def additions(found: list[Suggestion]) -> dict[str, dict[str, list[str]]]:
     """The suggestions as entry id -> language -> questions (most picked first), the form
     :func:`bot.faq.writer.add_shopper_questions` takes."""
-    by_entry: dict[str, dict[str, list[str]]] = {}
+    return {
+        entry: {lang: [s.text for s in items] for lang, items in by_language.items()}
+        for entry, by_language in _grouped(found).items()
+    }
+
+
+def _grouped(found: list[Suggestion]) -> dict[str, dict[str, list[Suggestion]]]:
+    """``found`` per entry, then per language, in their order."""
+    by_entry: dict[str, dict[str, list[Suggestion]]] = {}
     for suggestion in found:
         by_entry.setdefault(suggestion.entry, {}).setdefault(suggestion.language, []).append(
-            suggestion.text
+            suggestion
         )
     return by_entry
 

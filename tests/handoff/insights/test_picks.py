@@ -87,6 +87,16 @@ def tracker(tmp_path: Path) -> Path:
     return db
 
 
+@pytest.fixture
+def faq_dir(tracker: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped FAQ, and ``faqbot`` set to read it and the tracker."""
+    monkeypatch.setenv("FAQBOT_TRACKER_DB", str(tracker))
+    directory = tmp_path / "faq"
+    shutil.copytree(ROOT / "data" / "faq", directory)
+    monkeypatch.setenv("FAQBOT_FAQ_DIR", str(directory))
+    return directory
+
+
 def test_picked_questions_become_suggestions_once_each(tracker: Path) -> None:
     faq = load_faq(ROOT / "data" / "faq")
     reader = ConversationReader(f"sqlite:///{tracker}")
@@ -101,15 +111,8 @@ def test_picked_questions_become_suggestions_once_each(tracker: Path) -> None:
 
 
 def test_faqbot_picks_prints_blocks_that_paste_into_the_faq(
-    tracker: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    faq_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("FAQBOT_TRACKER_DB", str(tracker))
-    faq_dir = tmp_path / "faq"
-    shutil.copytree(ROOT / "data" / "faq", faq_dir)
-    monkeypatch.setenv("FAQBOT_FAQ_DIR", str(faq_dir))
     assert faqbot.main(["picks", "--since", "30d"]) == 0
     printed = capsys.readouterr().out
     assert (
@@ -135,15 +138,8 @@ def test_faqbot_picks_rejects_a_bad_period(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_faqbot_picks_write_adds_them_to_the_faq_files(
-    tracker: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    faq_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("FAQBOT_TRACKER_DB", str(tracker))
-    faq_dir = tmp_path / "faq"
-    shutil.copytree(ROOT / "data" / "faq", faq_dir)
-    monkeypatch.setenv("FAQBOT_FAQ_DIR", str(faq_dir))
     assert faqbot.main(["picks", "--since", "30d", "--write"]) == 0
     printed = capsys.readouterr().out
     assert "added 2 shopper questions to 2 entries" in printed
